@@ -1,0 +1,83 @@
+// The CMDB's records: CI types with attribute schemas, CIs and their lifecycle statuses.
+//
+// Records are stored as the same JSON the API shows (to_json); from_json reads a stored record
+// back and answers corrupt when it cannot.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "tollgate/status.hpp"
+#include "tollgate/time.hpp"
+
+namespace tollgate::server {
+
+enum class AttrKind { string, integer, boolean, enumeration, ref };
+
+const char* attr_kind_name(AttrKind kind);  // "string", "int", "bool", "enum", "ref"
+std::optional<AttrKind> parse_attr_kind(std::string_view name);
+
+struct AttributeDef {
+  std::string name;
+  AttrKind kind = AttrKind::string;
+  bool required = false;
+  std::vector<std::string> values;  // the allowed values of an enum
+};
+
+struct CiType {
+  std::string name;
+  std::string description;
+  std::vector<AttributeDef> attributes;
+  Micros created_at = 0;
+  std::string created_by;
+
+  const AttributeDef* attribute(std::string_view name) const;
+  boost::json::object to_json() const;
+  static Result<CiType> from_json(std::string_view stored);
+};
+
+// Validates a POST /api/v1/ci-types body into a CiType (without created_*).
+Result<CiType> parse_ci_type(const boost::json::object& body);
+
+// The lifecycle of a CI (seed plan, configuration status accounting).
+enum class CiStatus { ordered, received, under_test, live, under_repair, withdrawn, disposed };
+
+const char* status_name(CiStatus status);
+std::optional<CiStatus> parse_status(std::string_view name);
+// Whether a CI may move from one status to another. disposed is final.
+bool transition_allowed(CiStatus from, CiStatus to);
+// "received, withdrawn": the statuses reachable from `from`, for error messages.
+std::string allowed_transitions(CiStatus from);
+
+struct Ci {
+  std::string id;
+  std::string type;
+  std::string name;
+  std::string owner;
+  CiStatus status = CiStatus::ordered;
+  bool controlled = false;
+  boost::json::object attributes;
+  std::uint64_t revision = 0;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+
+  boost::json::object to_json() const;
+  static Result<Ci> from_json(std::string_view stored);
+  static Result<Ci> from_json(const boost::json::value& value);
+};
+
+// Checks `attributes` against the type's schema: unknown names, wrong value types, enum values
+// not listed, missing required attributes, refs to CIs for which `ci_exists` says no. Appends
+// one message per problem to `errors`, each prefixed with "attributes.<name>".
+void validate_attributes(const CiType& type, const boost::json::object& attributes,
+                         const std::function<bool(std::string_view)>& ci_exists,
+                         std::vector<std::string>& errors);
+
+}  // namespace tollgate::server

@@ -1,0 +1,64 @@
+// Handlers of the system routes: health, metrics, API description, tokens.
+#include <boost/json.hpp>
+
+#include "server/handlers.hpp"
+#include "server/json_body.hpp"
+#include "server/render.hpp"
+
+namespace tollgate::server::handlers {
+
+namespace json = boost::json;
+
+Response healthz(Context& ctx) {
+  Status st = ctx.app.store.read([](storage::ReadTxn& txn) {
+    (void)txn.count(storage::Table::meta);
+    return Status();
+  });
+  if (!st.ok()) return problem(Status(Code::unavailable, "the store is not readable: " + st.message()));
+  json::object body;
+  body["status"] = "ok";
+  return json_response(200, body);
+}
+
+Response metrics(Context& ctx) {
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = ctx.app.metrics.render(ctx.app.store.stats());
+  return r;
+}
+
+Response openapi(Context&) {
+  json::object paths;
+  for (const Route& route : routes()) {
+    std::string method(route.method);
+    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    json::object op;
+    op["summary"] = route.summary;
+    if (route.access != Access::open) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
+    json::object responses;
+    responses["default"] = json::object{{"description", "application/json, or application/problem+json on error"}};
+    op["responses"] = std::move(responses);
+    auto& entry = paths[route.pattern];
+    if (!entry.is_object()) entry = json::object{};
+    entry.as_object()[method] = std::move(op);
+  }
+  json::object doc;
+  doc["openapi"] = "3.0.3";
+  doc["info"] = json::object{{"title", "Tollgate"}, {"version", "1"}};
+  doc["components"] = json::object{
+      {"securitySchemes", json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}};
+  doc["paths"] = std::move(paths);
+  return json_response(200, doc);
+}
+
+Response create_token(Context& ctx) {
+  auto body = parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  auto token = ctx.app.tokens.mint_from_request(*body, ctx.principal);
+  if (!token) return problem(token.status());
+  Response r = json_response(201, token->to_json());
+  r.header("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace tollgate::server::handlers

@@ -1,0 +1,127 @@
+// tollgated: the Tollgate server, plus its offline admin commands.
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "server/app.hpp"
+#include "server/check.hpp"
+#include "server/config.hpp"
+#include "server/http_server.hpp"
+#include "server/router.hpp"
+#include "server/tls_cert.hpp"
+#include "storage/lmdb_store.hpp"
+
+namespace {
+
+using namespace tollgate;          // NOLINT(google-build-using-namespace)
+using namespace tollgate::server;  // NOLINT(google-build-using-namespace)
+
+constexpr std::uint32_t kSchemaVersion = 1;
+
+Result<std::unique_ptr<storage::LmdbStore>> open_store(const Config& config) {
+  storage::LmdbOptions options;
+  options.path = (std::filesystem::path(config.data_dir) / "db").string();
+  options.map_size = config.map_size_mb << 20;
+  options.max_map_size = config.max_map_size_mb << 20;
+  options.max_batch = config.max_batch;
+  options.schema_version = kSchemaVersion;
+  return storage::LmdbStore::open(options);
+}
+
+int fail(const Status& st) {
+  fmt::print(stderr, "tollgated: {}\n", st.message());
+  return 1;
+}
+
+int serve(Config& config) {
+  auto store = open_store(config);
+  if (!store) return fail(store.status());
+  SystemClock clock;
+  Metrics metrics;
+  App app(**store, clock, metrics);
+
+  auto bootstrap = app.tokens.bootstrap();
+  if (!bootstrap) return fail(bootstrap.status());
+  if (*bootstrap) fmt::print("bootstrap admin token (shown once): {}\n", (*bootstrap)->token);
+
+  std::string cert = config.tls_cert, key = config.tls_key;
+  if (config.tls && cert.empty()) {
+    auto paths = ensure_self_signed_certificate((std::filesystem::path(config.data_dir) / "tls").string());
+    if (!paths) return fail(paths.status());
+    cert = paths->cert;
+    key = paths->key;
+  }
+  HttpServer server(config, [&app](const Request& r) { return handle(r, app); }, metrics);
+  auto port = server.start(cert, key);
+  if (!port) return fail(port.status());
+  fmt::print("tollgated listening on {}://{}:{}\n", config.tls ? "https" : "http",
+             config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
+                                                               : config.listen_host,
+             *port);
+  if (config.tls) fmt::print("clients trust {} as the CA\n", cert);
+  std::fflush(stdout);
+  server.run();
+  (*store)->close();
+  fmt::print("tollgated stopped\n");
+  return 0;
+}
+
+int admin_token(Config& config, const std::string& name) {
+  auto store = open_store(config);
+  if (!store) return fail(store.status());
+  SystemClock clock;
+  TokenService tokens(**store, clock);
+  auto minted = tokens.mint(name, {Role::admin}, {}, "tollgated admin-token");
+  if (!minted) return fail(minted.status());
+  fmt::print("admin token '{}' (shown once): {}\n", name, minted->token);
+  return 0;
+}
+
+int check(Config& config) {
+  if (!std::filesystem::exists(std::filesystem::path(config.data_dir) / "db" / "data.mdb")) {
+    fmt::print(stderr, "tollgated: {} holds no Tollgate store\n", config.data_dir);
+    return 2;
+  }
+  auto store = open_store(config);
+  if (!store) return fail(store.status());
+  return check_store(**store, std::cout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"tollgated: configuration management database and artifact vault"};
+  cli.set_version_flag("--version", "tollgated 0.1.0");
+  std::string config_file, data_dir, listen;
+  bool no_tls = false;
+  cli.add_option("--config", config_file, "TOML configuration file (e.g. conf/tollgate.toml)")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--data-dir", data_dir, "data directory (default ./var)");
+  cli.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");
+  cli.add_flag("--no-tls", no_tls, "serve plain HTTP (behind a TLS-terminating proxy)");
+
+  auto* token_cmd = cli.add_subcommand("admin-token", "mint an admin token offline and print it");
+  std::string token_name = "admin";
+  token_cmd->add_option("--data-dir", data_dir, "data directory")->required();
+  token_cmd->add_option("--name", token_name, "name of the token (default admin)");
+  auto* check_cmd = cli.add_subcommand("check", "verify the data directory offline");
+  check_cmd->add_option("--data-dir", data_dir, "data directory")->required();
+  CLI11_PARSE(cli, argc, argv);
+
+  Config config;
+  if (!config_file.empty()) {
+    if (Status st = load_config_file(config_file, config); !st.ok()) return fail(st);
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!listen.empty()) {
+    if (Status st = set_listen(listen, config); !st.ok()) return fail(st);
+  }
+  if (no_tls) config.tls = false;
+  if (Status st = validate(config); !st.ok()) return fail(st);
+
+  if (token_cmd->parsed()) return admin_token(config, token_name);
+  if (check_cmd->parsed()) return check(config);
+  return serve(config);
+}

@@ -1,0 +1,164 @@
+#include "server/router.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <fmt/format.h>
+
+#include "server/handlers.hpp"
+#include "server/problem.hpp"
+
+namespace tollgate::server {
+namespace {
+
+using namespace handlers;  // NOLINT(google-build-using-namespace): the route table reads better
+
+const std::vector<Route> kRoutes = {
+    {"GET", "/healthz", Access::open, healthz, "Liveness and store health"},
+    {"GET", "/metrics", Access::open, metrics, "Prometheus metrics"},
+    {"GET", "/api/v1/openapi.json", Access::open, openapi, "This API's description"},
+    {"POST", "/api/v1/tokens", Access::admin, create_token, "Mint an API token (shown once)"},
+    {"GET", "/api/v1/ci-types", Access::read, list_ci_types, "List CI types"},
+    {"POST", "/api/v1/ci-types", Access::cmdb_write, create_ci_type, "Define a CI type"},
+    {"GET", "/api/v1/ci-types/{name}", Access::read, get_ci_type, "Get a CI type"},
+    {"GET", "/api/v1/cis", Access::read, list_cis, "List CIs (type, status, q, limit, cursor)"},
+    {"POST", "/api/v1/cis", Access::cmdb_write, create_ci, "Create a CI"},
+    {"GET", "/api/v1/cis/{id}", Access::read, get_ci, "Get a CI, now or as_of an instant"},
+    {"PATCH", "/api/v1/cis/{id}", Access::cmdb_write, patch_ci, "Change a CI (If-Match)"},
+    {"GET", "/api/v1/cis/{id}/history", Access::read, ci_history, "A CI's change history"},
+    {"GET", "/api/v1/cis/{id}/impact", Access::read, ci_impact, "Impact analysis"},
+    {"GET", "/api/v1/cis/{id}/relationships", Access::read, ci_relationships,
+     "A CI's relationships"},
+    {"POST", "/api/v1/relationships", Access::cmdb_write, add_relationship, "Relate two CIs"},
+    {"DELETE", "/api/v1/relationships", Access::cmdb_write, remove_relationship,
+     "Remove a relationship"},
+};
+
+std::vector<std::string_view> split_pattern(std::string_view pattern) {
+  std::vector<std::string_view> out;
+  while (!pattern.empty()) {
+    pattern.remove_prefix(1);  // '/'
+    const auto slash = pattern.find('/');
+    out.push_back(pattern.substr(0, slash));
+    pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash);
+  }
+  return out;
+}
+
+bool match(std::string_view pattern, const std::vector<std::string>& segments,
+           std::vector<std::string>& params) {
+  const auto parts = split_pattern(pattern);
+  if (parts.size() != segments.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].starts_with('{')) {
+      if (segments[i].empty()) return false;
+      params.push_back(segments[i]);
+    } else if (parts[i] != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool allowed(Access access, const Principal& p) {
+  switch (access) {
+    case Access::open:
+    case Access::read: return true;
+    case Access::cmdb_write:
+      return p.has_any({Role::admin, Role::change_manager, Role::release_manager});
+    case Access::admin: return p.has(Role::admin);
+  }
+  return false;
+}
+
+const char* access_text(Access access) {
+  switch (access) {
+    case Access::cmdb_write: return "admin, change_manager or release_manager";
+    case Access::admin: return "admin";
+    default: return "any";
+  }
+}
+
+bool json_media_type(std::string_view content_type) {
+  const auto semi = content_type.find(';');
+  std::string type(content_type.substr(0, semi));
+  type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  return type == "application/json" || (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+Response dispatch(const Request& request, App& app, std::string& route_out) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) return problem(invalid("the request target is not a valid path"));
+  std::vector<std::string> segments;
+  for (auto seg : url->segments()) segments.push_back(seg);
+  if (segments.empty()) segments.emplace_back();  // "/"
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
+
+  std::vector<std::string> params;
+  std::vector<std::string> allow;
+  for (const Route& route : kRoutes) {
+    if (!match(route.pattern, segments, params)) continue;
+    if (method != route.method) {
+      allow.emplace_back(route.method);
+      continue;
+    }
+    route_out = route.pattern;
+    Context ctx{request, app, {}, std::move(params), {}};
+    for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
+    if (route.access != Access::open) {
+      auto principal = app.tokens.authenticate(request.header("authorization"));
+      if (!principal) return problem(principal.status());
+      ctx.principal = std::move(principal).value();
+      if (!allowed(route.access, ctx.principal))
+        return problem(forbidden(fmt::format("{} {} needs the role {}; token '{}' has none of them",
+                                             route.method, route.pattern, access_text(route.access),
+                                             ctx.principal.name)));
+    }
+    if (!request.body.empty() && !json_media_type(request.header("content-type")))
+      return problem(Status(Code::unsupported_media, "the request body must be application/json"));
+    Response response = route.handler(ctx);
+    response.actor = ctx.principal.name;
+    return response;
+  }
+  if (!allow.empty()) {
+    Response r = problem(Status(Code::method_not_allowed,
+                                fmt::format("{} is not allowed here; allowed: {}", request.method,
+                                            fmt::join(allow, ", "))));
+    r.header("Allow", fmt::format("{}", fmt::join(allow, ", ")));
+    return r;
+  }
+  return problem(not_found(fmt::format("no route for {}", url->path())));
+}
+
+}  // namespace
+
+std::optional<std::string_view> Context::query_value(std::string_view key) const {
+  for (const auto& [k, v] : query)
+    if (k == key) return std::string_view(v);
+  return std::nullopt;
+}
+
+const std::vector<Route>& routes() { return kRoutes; }
+
+bool is_mutating(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+Response handle(const Request& request, App& app) {
+  std::string route = "unmatched";
+  Response response;
+  try {
+    response = dispatch(request, app, route);
+  } catch (const std::exception& e) {
+    response = problem(internal_error(fmt::format("unexpected failure: {}", e.what())));
+  }
+  response.route = std::move(route);
+  return response;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,53 @@
+// The router: a plain function from Request to Response. It matches the route, authenticates
+// the bearer token, checks the role, checks the body's media type, and calls one handler.
+// It knows no sockets, so it is tested directly (tests/server/router_test.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/app.hpp"
+#include "server/http_types.hpp"
+
+namespace tollgate::server {
+
+enum class Access {
+  open,        // no token needed (health, metrics)
+  read,        // any valid token
+  cmdb_write,  // admin, change_manager, release_manager
+  admin,       // admin
+};
+
+struct Context {
+  const Request& request;
+  App& app;
+  Principal principal;
+  std::vector<std::string> params;  // the {placeholders} of the pattern, decoded, in order
+  std::vector<std::pair<std::string, std::string>> query;
+
+  std::optional<std::string_view> query_value(std::string_view key) const;
+};
+
+using Handler = Response (*)(Context&);
+
+struct Route {
+  const char* method;
+  const char* pattern;  // "/api/v1/cis/{id}"
+  Access access;
+  Handler handler;
+  const char* summary;
+};
+
+// Every route, in match order.
+const std::vector<Route>& routes();
+
+// Answers one request. Never throws: a failure inside a handler becomes a 500 problem.
+Response handle(const Request& request, App& app);
+
+// Whether a method changes state (its handler may wait for a commit).
+bool is_mutating(std::string_view method);
+
+}  // namespace tollgate::server

@@ -1,0 +1,24 @@
+// The generated TLS certificate of a data directory.
+#pragma once
+
+#include <string>
+
+#include "tollgate/status.hpp"
+
+namespace tollgate::server {
+
+struct CertificatePaths {
+  std::string cert;  // PEM certificate (self-signed: clients use it as their CA)
+  std::string key;   // PEM private key, mode 0600
+};
+
+// Makes sure `dir` (e.g. DATA/tls) holds cert.pem and key.pem, generating them on first use:
+// an ECDSA P-256 key and a self-signed X.509 v3 certificate valid for ten years, with
+// subjectAltName DNS:localhost, the machine's host name, IP:127.0.0.1 and IP:::1, basic
+// constraints CA:TRUE (so it can be trusted as the CA), key usage digitalSignature+keyCertSign
+// and extended key usage serverAuth. Files are written to temporaries, fsynced and renamed, so
+// a crash leaves either no certificate or a complete one. Existing files are kept as they are.
+// Errors: io when the directory or files cannot be written; internal when OpenSSL fails.
+Result<CertificatePaths> ensure_self_signed_certificate(const std::string& dir);
+
+}  // namespace tollgate::server

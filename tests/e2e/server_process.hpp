@@ -1,0 +1,99 @@
+// ServerProcess: runs the real `tollgated` binary as a child process for end-to-end tests.
+//
+// Each ServerProcess owns a fresh temporary directory holding the data directory (`data/`) and
+// the server's combined stdout/stderr (`tollgated.log`; a file, never a pipe, so a chatty
+// server can never block on it). The server listens on 127.0.0.1 with an ephemeral port that
+// is read back from its "tollgated listening on ..." line. The destructor SIGKILLs a server
+// that is still running and removes the directory (set TOLLGATE_E2E_KEEP=1 to keep it).
+//
+// Not thread-safe; one ServerProcess per test.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/http_client.hpp"
+#include "tollgate/status.hpp"
+
+namespace tollgate::e2e {
+
+// A directory made with mkdtemp under /tmp, removed recursively by the destructor unless the
+// environment variable TOLLGATE_E2E_KEEP is set. Throws std::runtime_error when mkdtemp fails.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "tollgate-e2e-");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path() + "/" + name.
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+class ServerProcess {
+ public:
+  // Prepares (does not start) a server on a new, empty data directory. `extra_args` are
+  // appended to `--data-dir DIR --listen 127.0.0.1:0`, e.g. {"--no-tls"} or
+  // {"--config", FILE}; "--no-tls" among them switches clients to plain HTTP.
+  explicit ServerProcess(std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts tollgated and waits (at most ~20 s) for its listening line. Errors: unavailable
+  // when the server exits first, cannot be started or does not listen in time; the message
+  // then carries the log of this run. Calling start() on a running server is an error.
+  Status start();
+
+  // SIGTERM, then waits up to ~20 s before SIGKILL. Returns the exit code, or 128 + signal
+  // number when the server died from a signal, or -1 when no server was running.
+  int stop();
+  // SIGKILL, as a crash would; returns like stop().
+  int kill9();
+  // stop() then start() on the same data directory; the port may change.
+  Status restart();
+
+  bool running() const { return pid_ > 0; }
+  bool tls() const { return tls_; }
+  std::uint16_t port() const { return port_; }
+  // The bootstrap admin token from the most recent run that printed one (it stays valid across
+  // restarts); empty when none was printed.
+  std::string bootstrap_token() const;
+  const std::string& temp_dir() const { return temp_.path(); }
+  std::string data_dir() const { return temp_.file("data"); }
+  // The generated certificate a client trusts: DATA/tls/cert.pem.
+  std::string ca_file() const { return data_dir() + "/tls/cert.pem"; }
+  std::string log_path() const { return temp_.file("tollgated.log"); }
+  // The whole log of every run so far, and only that of the latest start().
+  std::string log() const;
+  std::string last_start_log() const;
+
+  // A client for this server (TLS per mode, trusting ca_file()), sending `token` if not empty.
+  client::HttpClient client(std::string token = {}) const;
+  // client(bootstrap_token()).
+  client::HttpClient admin_client() const { return client(bootstrap_token()); }
+
+ private:
+  Status spawn();
+  Status wait_until_listening();
+  std::optional<int> reap(bool block);
+  int terminate(int signal_number);
+
+  TempDir temp_;
+  std::vector<std::string> extra_args_;
+  bool tls_ = true;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::size_t log_offset_ = 0;  // where the latest run's output starts in the log
+};
+
+}  // namespace tollgate::e2e
