@@ -1,8 +1,11 @@
 // Smoke tests of a real tollgated: TLS, bootstrap token, authentication, errors, shutdown.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "server_process.hpp"
 
@@ -43,6 +46,19 @@ TEST_CASE("healthz answers over HTTPS verified against the generated certificate
   const auto health = require_response(client.request("GET", "/healthz"));
   CHECK(health.status == 200);
   // The same connection serves a second request.
+  CHECK(require_response(client.request("GET", "/healthz")).status == 200);
+}
+
+TEST_CASE("the client reconnects when the server closed its idle connection") {
+  TempDir config_dir;
+  const std::string config = config_dir.file("tollgate.toml");
+  std::ofstream(config) << "[server]\nidle_timeout = 1\n";
+  ServerProcess server({"--config", config});
+  require_started(server);
+
+  auto client = server.client();
+  CHECK(require_response(client.request("GET", "/healthz")).status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(require_response(client.request("GET", "/healthz")).status == 200);
 }
 

@@ -108,17 +108,18 @@ class Connection {
  public:
   explicit Connection(asio::io_context& ioc) : ioc_(ioc) {}
 
-  bool is_open() const { return lowest_layer() != nullptr && lowest_layer()->socket().is_open(); }
+  bool is_open() const { return (tls_ || plain_) && layer().socket().is_open(); }
   beast::flat_buffer& buffer() { return buffer_; }
 
-  void set_deadline(std::chrono::seconds timeout) { lowest_layer()->expires_after(timeout); }
-  void clear_deadline() { lowest_layer()->expires_never(); }
+  // Precondition for both: a stream exists (after open()).
+  void set_deadline(std::chrono::seconds timeout) { layer().expires_after(timeout); }
+  void clear_deadline() { layer().expires_never(); }
 
   void close() {
-    if (PlainStream* layer = lowest_layer()) {
+    if (tls_ || plain_) {
       error_code ignored;
-      layer->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      layer->close();
+      layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      layer().close();
     }
     plain_.reset();
     tls_.reset();
@@ -139,7 +140,7 @@ class Connection {
       plain_.emplace(ioc_);
     }
     set_deadline(std::chrono::seconds(options.timeout_seconds));
-    ec = run([&](auto handler) { lowest_layer()->async_connect(endpoints, handler); });
+    ec = run([&](auto handler) { layer().async_connect(endpoints, handler); });
     Status status = ec     ? connection_error("cannot connect to " + host_header(options), ec)
                     : tls_ ? handshake(options.host)
                            : Status();
@@ -208,14 +209,9 @@ class Connection {
     return connection_error("TLS handshake failed", ec);
   }
 
-  PlainStream* lowest_layer() {
-    if (tls_) return &beast::get_lowest_layer(*tls_);
-    return plain_ ? &*plain_ : nullptr;
-  }
-  const PlainStream* lowest_layer() const {
-    if (tls_) return &beast::get_lowest_layer(*tls_);
-    return plain_ ? &*plain_ : nullptr;
-  }
+  // The TCP stream under the plain or TLS stream. Precondition: one of them exists.
+  PlainStream& layer() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  const PlainStream& layer() const { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
 
   asio::io_context& ioc_;
   std::optional<PlainStream> plain_;

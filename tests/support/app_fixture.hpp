@@ -1,0 +1,61 @@
+// An App on a fresh LMDB store in a temporary directory, with a settable clock and an admin
+// token, for tests of the services and the router without sockets.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "server/app.hpp"
+#include "server/router.hpp"
+#include "storage/lmdb_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace tollgate::testing {
+
+constexpr Micros kStart = 1'796'083'200'000'000;  // 2026-12-01T00:00:00Z
+
+struct AppFixture {
+  TempDir dir;
+  ManualClock clock{kStart};
+  server::Metrics metrics;
+  std::unique_ptr<storage::LmdbStore> store;
+  std::unique_ptr<server::App> app;
+  std::string admin;  // an admin token
+  server::Principal admin_principal{"admin", {server::Role::admin}, {}};
+
+  AppFixture() {
+    storage::LmdbOptions options;
+    options.path = dir.str() + "/db";
+    auto opened = storage::LmdbStore::open(options);
+    REQUIRE(opened.ok());
+    store = std::move(opened).value();
+    app = std::make_unique<server::App>(*store, clock, metrics);
+    auto token = app->tokens.mint("admin", {server::Role::admin}, {}, "test");
+    REQUIRE(token.ok());
+    admin = token->token;
+  }
+
+  std::string token_with(server::Role role, const std::string& name) {
+    auto token = app->tokens.mint(name, {role}, {}, "test");
+    REQUIRE(token.ok());
+    return token->token;
+  }
+
+  server::Response call(const std::string& method, const std::string& target,
+                        const std::string& body = "", const std::string& token = "use-admin",
+                        server::HeaderList extra = {}) {
+    server::Request r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    if (token == "use-admin") r.headers.emplace_back("authorization", "Bearer " + admin);
+    else if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+    if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
+    for (auto& h : extra) r.headers.push_back(std::move(h));
+    return server::handle(r, *app);
+  }
+};
+
+}  // namespace tollgate::testing
