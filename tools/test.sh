@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs every test twice: a normal build with warnings as errors, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build. Also checks formatting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh
+jobs=$(nproc)
+
+echo "== formatting"
+if ! git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror; then
+  echo "clang-format would change the files above: run tools/format.sh" >&2
+  exit 1
+fi
+
+run_suite() {  # build-dir, then cmake options
+  local dir=$1
+  shift
+  echo "== build $dir ($*)"
+  cmake -S . -B "$dir" -G Ninja -DTOLLGATE_TESTS=ON -DTOLLGATE_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "== test $dir"
+  ctest --test-dir "$dir" --output-on-failure --timeout 900
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DTOLLGATE_SANITIZE=ON
+echo "== all tests passed (normal and ASan+UBSan)"
