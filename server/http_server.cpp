@@ -161,6 +161,24 @@ class Session : public SessionBase {
     if (ec) return on_read_failed(ec);
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+    // A client that asked to be told before it sends its body gets "100 Continue" now, unless
+    // an earlier response is still on its way (then it sends after its own short wait).
+    const auto expect = parser_->get()[http::field::expect];
+    if (!parser_->is_done() && !writing_ && queue_.empty() && beast::iequals(expect, "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      writing_ = true;
+      net::async_write(derived().stream(), net::buffer(kContinue.data(), kContinue.size()),
+                       [self = derived().shared_from_this()](beast::error_code wec, std::size_t) {
+                         self->writing_ = false;
+                         if (wec) return self->derived().do_close();
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(derived().stream(), buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, derived().shared_from_this()));
   }

@@ -1,4 +1,4 @@
-#include "server_process.hpp"
+#include "tests/e2e/server_process.hpp"
 
 #include <fcntl.h>
 #include <sys/prctl.h>

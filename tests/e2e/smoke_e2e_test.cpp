@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "server_process.hpp"
+#include "tests/e2e/server_process.hpp"
 
 namespace tollgate::e2e {
 namespace {
