@@ -12,7 +12,12 @@ namespace tollgate::server {
 
 struct App {
   App(storage::KvStore& kv, const Clock& c, Metrics& m)
-      : store(kv), clock(c), metrics(m), tokens(kv, c), ci_types(kv, c), cis(kv, c),
+      : store(kv),
+        clock(c),
+        metrics(m),
+        tokens(kv, c),
+        ci_types(kv, c),
+        cis(kv, c),
         relationships(kv, c) {}
 
   storage::KvStore& store;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "server/crypto.hpp"
 #include "server/json_body.hpp"
@@ -18,16 +18,15 @@ namespace {
 constexpr std::string_view kTokenPrefix = "tg_";
 constexpr std::size_t kTokenHexLength = 64;
 constexpr const char* kBootstrappedKey = "bootstrapped";
-constexpr Role kAllRoles[] = {Role::admin,   Role::change_manager, Role::release_manager,
-                              Role::tester,  Role::build_agent,    Role::auditor,
+constexpr Role kAllRoles[] = {Role::admin,  Role::change_manager, Role::release_manager,
+                              Role::tester, Role::build_agent,    Role::auditor,
                               Role::viewer};
 
 bool well_formed(std::string_view token) {
   if (token.size() != kTokenPrefix.size() + kTokenHexLength || !token.starts_with(kTokenPrefix))
     return false;
-  return std::all_of(token.begin() + kTokenPrefix.size(), token.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return std::all_of(token.begin() + kTokenPrefix.size(), token.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 json::array roles_json(const std::vector<Role>& roles) {
@@ -39,13 +38,20 @@ json::array roles_json(const std::vector<Role>& roles) {
 
 const char* role_name(Role role) {
   switch (role) {
-    case Role::admin: return "admin";
-    case Role::change_manager: return "change_manager";
-    case Role::release_manager: return "release_manager";
-    case Role::tester: return "tester";
-    case Role::build_agent: return "build_agent";
-    case Role::auditor: return "auditor";
-    case Role::viewer: return "viewer";
+    case Role::admin:
+      return "admin";
+    case Role::change_manager:
+      return "change_manager";
+    case Role::release_manager:
+      return "release_manager";
+    case Role::tester:
+      return "tester";
+    case Role::build_agent:
+      return "build_agent";
+    case Role::auditor:
+      return "auditor";
+    case Role::viewer:
+      return "viewer";
   }
   return "viewer";
 }
@@ -90,7 +96,8 @@ Status TokenService::store_token(storage::WriteTxn& txn, const MintedToken& toke
 Result<MintedToken> TokenService::mint(const std::string& name, const std::vector<Role>& roles,
                                        const std::vector<std::string>& environments,
                                        const std::string& created_by) {
-  if (!is_slug(name)) return invalid(fmt::format("token name '{}' is not a slug ([a-z0-9._-])", name));
+  if (!is_slug(name))
+    return invalid(fmt::format("token name '{}' is not a slug ([a-z0-9._-])", name));
   if (roles.empty()) return invalid("a token needs at least one role");
   MintedToken t;
   t.token = std::string(kTokenPrefix) + to_hex(random_bytes(kTokenHexLength / 2));
@@ -99,7 +106,8 @@ Result<MintedToken> TokenService::mint(const std::string& name, const std::vecto
   t.roles = roles;
   t.environments = environments;
   t.created_at = clock_.now();
-  TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) { return store_token(txn, t, created_by); }));
+  TG_RETURN_IF_ERROR(
+      store_.write([&](storage::WriteTxn& txn) { return store_token(txn, t, created_by); }));
   return t;
 }
 
@@ -163,8 +171,10 @@ Result<Principal> TokenService::authenticate(std::string_view authorization) con
     p.name = json::value_to<std::string>(o.at("name"));
     for (const auto& r : o.at("roles").as_array())
       if (auto role = parse_role(r.as_string())) p.roles.push_back(*role);
-    for (const auto& e : o.at("environments").as_array()) p.environments.emplace_back(e.as_string());
-    if (const auto* revoked = o.if_contains("revoked_at"); revoked && !revoked->is_null()) return Status();
+    for (const auto& e : o.at("environments").as_array())
+      p.environments.emplace_back(e.as_string());
+    if (const auto* revoked = o.if_contains("revoked_at"); revoked && !revoked->is_null())
+      return Status();
     found = true;
     return Status();
   });

@@ -3,9 +3,9 @@
 #include <map>
 #include <string>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <boost/json.hpp>
 
 #include "server/cis.hpp"
 #include "server/cmdb_model.hpp"
@@ -45,7 +45,8 @@ struct Checker {
         if (rev != ci->revision) continue;
         boost::system::error_code ec;
         json::value v = json::parse(*entry, ec);
-        const json::value* snapshot = ec || !v.is_object() ? nullptr : v.as_object().if_contains("snapshot");
+        const json::value* snapshot =
+            ec || !v.is_object() ? nullptr : v.as_object().if_contains("snapshot");
         if (!snapshot || *snapshot != json::value(ci->to_json()))
           fault(fmt::format("ci {}: the newest history snapshot differs from the record", key));
       }
@@ -74,7 +75,8 @@ struct Checker {
       const auto a = key.find('\0');
       const auto b = key.find('\0', a + 1);
       if (a == std::string_view::npos || b == std::string_view::npos) return true;
-      const std::string to(key.substr(0, a)), type(key.substr(a + 1, b - a - 1)), from(key.substr(b + 1));
+      const std::string to(key.substr(0, a)), type(key.substr(a + 1, b - a - 1)),
+          from(key.substr(b + 1));
       if (!txn.get(Table::rel_out, from + '\0' + type + '\0' + to))
         fault(fmt::format("relationship {} {} {}: the forward index is missing", from, type, to));
       return true;
@@ -88,7 +90,8 @@ struct Checker {
       ++n;
       boost::system::error_code ec;
       json::value v = json::parse(value, ec);
-      if (ec || !v.is_object()) fault(fmt::format("{} {}: unreadable record", table_name(table), key));
+      if (ec || !v.is_object())
+        fault(fmt::format("{} {}: unreadable record", table_name(table), key));
       return true;
     });
     fmt::print(out, "checked {} {} records\n", n, table_name(table));

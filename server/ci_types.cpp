@@ -1,7 +1,7 @@
 #include "server/ci_types.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace tollgate::server {
 

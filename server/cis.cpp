@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "server/json_body.hpp"
 #include "tollgate/ids.hpp"
@@ -18,13 +18,16 @@ namespace {
 constexpr std::size_t kMaxNameLength = 256;
 
 bool has_control_chars(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
-void check_text(Fields& f, const std::optional<std::string>& v, std::string_view key, bool nonempty) {
+void check_text(Fields& f, const std::optional<std::string>& v, std::string_view key,
+                bool nonempty) {
   if (!v) return;
   if (nonempty && v->empty()) f.error(fmt::format("{}: must not be empty", key));
-  if (v->size() > kMaxNameLength) f.error(fmt::format("{}: at most {} characters", key, kMaxNameLength));
+  if (v->size() > kMaxNameLength)
+    f.error(fmt::format("{}: at most {} characters", key, kMaxNameLength));
   if (has_control_chars(*v)) f.error(fmt::format("{}: must not contain control characters", key));
 }
 
@@ -32,9 +35,10 @@ std::optional<CiStatus> read_status(Fields& f, const std::optional<std::string>&
   if (!s) return std::nullopt;
   auto status = parse_status(*s);
   if (!status)
-    f.error(fmt::format("status: '{}' is not one of ordered, received, under_test, live, "
-                        "under_repair, withdrawn, disposed",
-                        *s));
+    f.error(
+        fmt::format("status: '{}' is not one of ordered, received, under_test, live, "
+                    "under_repair, withdrawn, disposed",
+                    *s));
   return status;
 }
 
@@ -67,7 +71,9 @@ Status validate_in_txn(storage::ReadTxn& txn, const Ci& ci) {
       errors);
   if (errors.empty()) return {};
   std::string detail = errors.front();
-  return Status(Code::invalid, std::move(detail)).with_reason("validation").with_items(std::move(errors));
+  return Status(Code::invalid, std::move(detail))
+      .with_reason("validation")
+      .with_items(std::move(errors));
 }
 
 void record_change(json::object& changes, std::string_view field, const json::value& old_value,
@@ -100,7 +106,8 @@ json::object diff(const Ci& before, const Ci& after) {
   record_change(changes, "owner", json::value(before.owner), json::value(after.owner));
   record_change(changes, "status", json::value(status_name(before.status)),
                 json::value(status_name(after.status)));
-  record_change(changes, "controlled", json::value(before.controlled), json::value(after.controlled));
+  record_change(changes, "controlled", json::value(before.controlled),
+                json::value(after.controlled));
   for (const auto& kv : before.attributes) {
     const json::value* now = after.attributes.if_contains(kv.key());
     record_change(changes, fmt::format("attributes.{}", std::string_view(kv.key())), kv.value(),
@@ -179,15 +186,15 @@ Result<Ci> CiService::get(const std::string& id, std::optional<Micros> as_of) {
     }
     // The newest history entry at or before as_of holds the CI as it was then.
     const std::string prefix = history_key(id, 0).substr(0, id.size() + 1);
-    txn.scan_back(Table::ci_history, history_key(id, UINT64_MAX), [&](std::string_view key,
-                                                                      std::string_view value) {
-      if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
-      json::value entry = json::parse(value);
-      const auto time = parse_rfc3339(entry.at("time").as_string());
-      if (!time || *time > *as_of) return true;
-      out = Ci::from_json(entry.at("snapshot"));
-      return false;
-    });
+    txn.scan_back(Table::ci_history, history_key(id, UINT64_MAX),
+                  [&](std::string_view key, std::string_view value) {
+                    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
+                    json::value entry = json::parse(value);
+                    const auto time = parse_rfc3339(entry.at("time").as_string());
+                    if (!time || *time > *as_of) return true;
+                    out = Ci::from_json(entry.at("snapshot"));
+                    return false;
+                  });
     if (!out.ok() && out.status().code() == Code::not_found && txn.get(Table::cis, id))
       out = not_found(fmt::format("CI '{}' did not exist at {}", id, format_rfc3339(*as_of)));
     return Status();
@@ -229,9 +236,12 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
   const json::object* attributes = f.object("attributes");
   auto rfc = f.string("rfc");
   std::optional<std::string> owner;
-  if (owner_value && owner_value->is_string()) owner = std::string(owner_value->get_string());
-  else if (owner_value && owner_value->is_null()) owner = "";
-  else if (owner_value) f.error("owner: must be a string or null");
+  if (owner_value && owner_value->is_string())
+    owner = std::string(owner_value->get_string());
+  else if (owner_value && owner_value->is_null())
+    owner = "";
+  else if (owner_value)
+    f.error("owner: must be a string or null");
   check_text(f, name, "name", true);
   check_text(f, owner, "owner", false);
   if (rfc && !is_slug(*rfc)) f.error("rfc: must be the id of an RFC");
@@ -265,8 +275,10 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
     }
     if (attributes) {
       for (const auto& kv : *attributes) {
-        if (kv.value().is_null()) after.attributes.erase(kv.key());
-        else after.attributes[kv.key()] = kv.value();
+        if (kv.value().is_null())
+          after.attributes.erase(kv.key());
+        else
+          after.attributes[kv.key()] = kv.value();
       }
     }
     TG_RETURN_IF_ERROR(validate_in_txn(txn, after));
@@ -288,20 +300,21 @@ Result<Page<json::object>> CiService::history(const std::string& id, const PageR
     exists = txn.get(Table::cis, id).has_value();
     const std::string prefix = history_key(id, 0).substr(0, id.size() + 1);
     std::string last_revision;  // be64 suffix of the last entry taken
-    txn.scan(Table::ci_history, prefix + page.after, [&](std::string_view key, std::string_view value) {
-      if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
-      const std::string_view revision = key.substr(prefix.size());
-      if (revision == page.after) return true;
-      if (out.items.size() == page.limit) {
-        out.next_after = last_revision;
-        return false;
-      }
-      json::object entry = json::parse(value).as_object();
-      entry.erase("snapshot");
-      out.items.push_back(std::move(entry));
-      last_revision = revision;
-      return true;
-    });
+    txn.scan(Table::ci_history, prefix + page.after,
+             [&](std::string_view key, std::string_view value) {
+               if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
+               const std::string_view revision = key.substr(prefix.size());
+               if (revision == page.after) return true;
+               if (out.items.size() == page.limit) {
+                 out.next_after = last_revision;
+                 return false;
+               }
+               json::object entry = json::parse(value).as_object();
+               entry.erase("snapshot");
+               out.items.push_back(std::move(entry));
+               last_revision = revision;
+               return true;
+             });
     return Status();
   }));
   if (!exists) return not_found(fmt::format("no CI '{}'", id));

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "server/json_body.hpp"
 #include "tollgate/ids.hpp"
@@ -18,9 +18,8 @@ constexpr std::size_t kMaxAttributes = 256;
 constexpr std::size_t kMaxEnumValues = 1024;
 constexpr std::size_t kMaxText = 4096;
 
-constexpr CiStatus kStatuses[] = {CiStatus::ordered,      CiStatus::received,
-                                  CiStatus::under_test,   CiStatus::live,
-                                  CiStatus::under_repair, CiStatus::withdrawn,
+constexpr CiStatus kStatuses[] = {CiStatus::ordered, CiStatus::received,     CiStatus::under_test,
+                                  CiStatus::live,    CiStatus::under_repair, CiStatus::withdrawn,
                                   CiStatus::disposed};
 
 std::string str(const json::object& o, std::string_view key) {
@@ -42,18 +41,23 @@ Micros time_field(const json::object& o, std::string_view key) {
 
 const char* attr_kind_name(AttrKind kind) {
   switch (kind) {
-    case AttrKind::string: return "string";
-    case AttrKind::integer: return "int";
-    case AttrKind::boolean: return "bool";
-    case AttrKind::enumeration: return "enum";
-    case AttrKind::ref: return "ref";
+    case AttrKind::string:
+      return "string";
+    case AttrKind::integer:
+      return "int";
+    case AttrKind::boolean:
+      return "bool";
+    case AttrKind::enumeration:
+      return "enum";
+    case AttrKind::ref:
+      return "ref";
   }
   return "string";
 }
 
 std::optional<AttrKind> parse_attr_kind(std::string_view name) {
-  for (AttrKind k : {AttrKind::string, AttrKind::integer, AttrKind::boolean,
-                     AttrKind::enumeration, AttrKind::ref})
+  for (AttrKind k : {AttrKind::string, AttrKind::integer, AttrKind::boolean, AttrKind::enumeration,
+                     AttrKind::ref})
     if (name == attr_kind_name(k)) return k;
   return std::nullopt;
 }
@@ -96,7 +100,8 @@ Result<CiType> CiType::from_json(std::string_view stored) {
   t.created_at = time_field(o, "created_at");
   t.created_by = str(o, "created_by");
   const json::value* attrs = o.if_contains("attributes");
-  if (!attrs || !attrs->is_array()) return Status(Code::corrupt, "a stored CI type has no attributes");
+  if (!attrs || !attrs->is_array())
+    return Status(Code::corrupt, "a stored CI type has no attributes");
   for (const auto& a : attrs->get_array()) {
     if (!a.is_object()) return Status(Code::corrupt, "a stored CI type attribute is malformed");
     const auto& ao = a.get_object();
@@ -136,12 +141,14 @@ Result<CiType> parse_ci_type(const json::object& body) {
     auto required = af.boolean("required");
     auto values = af.strings("values");
     if (aname && !is_slug(*aname)) af.error(where + ".name: must be a slug of [a-z0-9._-]");
-    if (aname && !seen.insert(*aname).second) af.error(where + ".name: '" + *aname + "' is defined twice");
+    if (aname && !seen.insert(*aname).second)
+      af.error(where + ".name: '" + *aname + "' is defined twice");
     if (kind) {
       if (auto k = parse_attr_kind(*kind)) {
         def.kind = *k;
       } else {
-        af.error(fmt::format("{}.type: '{}' is not one of string, int, bool, enum, ref", where, *kind));
+        af.error(
+            fmt::format("{}.type: '{}' is not one of string, int, bool, enum, ref", where, *kind));
       }
     }
     if (def.kind == AttrKind::enumeration) {
@@ -164,13 +171,20 @@ Result<CiType> parse_ci_type(const json::object& body) {
 
 const char* status_name(CiStatus status) {
   switch (status) {
-    case CiStatus::ordered: return "ordered";
-    case CiStatus::received: return "received";
-    case CiStatus::under_test: return "under_test";
-    case CiStatus::live: return "live";
-    case CiStatus::under_repair: return "under_repair";
-    case CiStatus::withdrawn: return "withdrawn";
-    case CiStatus::disposed: return "disposed";
+    case CiStatus::ordered:
+      return "ordered";
+    case CiStatus::received:
+      return "received";
+    case CiStatus::under_test:
+      return "under_test";
+    case CiStatus::live:
+      return "live";
+    case CiStatus::under_repair:
+      return "under_repair";
+    case CiStatus::withdrawn:
+      return "withdrawn";
+    case CiStatus::disposed:
+      return "disposed";
   }
   return "ordered";
 }
@@ -185,13 +199,20 @@ bool transition_allowed(CiStatus from, CiStatus to) {
   using S = CiStatus;
   if (from == to) return true;
   switch (from) {
-    case S::ordered: return to == S::received || to == S::withdrawn;
-    case S::received: return to == S::under_test || to == S::live || to == S::withdrawn;
-    case S::under_test: return to == S::live || to == S::under_repair || to == S::withdrawn;
-    case S::live: return to == S::under_repair || to == S::under_test || to == S::withdrawn;
-    case S::under_repair: return to == S::under_test || to == S::live || to == S::withdrawn;
-    case S::withdrawn: return to == S::live || to == S::disposed;
-    case S::disposed: return false;
+    case S::ordered:
+      return to == S::received || to == S::withdrawn;
+    case S::received:
+      return to == S::under_test || to == S::live || to == S::withdrawn;
+    case S::under_test:
+      return to == S::live || to == S::under_repair || to == S::withdrawn;
+    case S::live:
+      return to == S::under_repair || to == S::under_test || to == S::withdrawn;
+    case S::under_repair:
+      return to == S::under_test || to == S::live || to == S::withdrawn;
+    case S::withdrawn:
+      return to == S::live || to == S::disposed;
+    case S::disposed:
+      return false;
   }
   return false;
 }
@@ -262,8 +283,10 @@ void validate_attributes(const CiType& type, const json::object& attributes,
     const json::value& v = kv.value();
     switch (def->kind) {
       case AttrKind::string:
-        if (!v.is_string()) errors.push_back(where + ": must be a string");
-        else if (v.get_string().size() > kMaxText) errors.push_back(where + ": too long");
+        if (!v.is_string())
+          errors.push_back(where + ": must be a string");
+        else if (v.get_string().size() > kMaxText)
+          errors.push_back(where + ": too long");
         break;
       case AttrKind::integer:
         if (!v.is_int64() && !v.is_uint64()) errors.push_back(where + ": must be an integer");
@@ -274,12 +297,15 @@ void validate_attributes(const CiType& type, const json::object& attributes,
       case AttrKind::enumeration:
         if (!v.is_string() || std::find(def->values.begin(), def->values.end(),
                                         std::string_view(v.get_string())) == def->values.end())
-          errors.push_back(fmt::format("{}: must be one of {}", where, fmt::join(def->values, ", ")));
+          errors.push_back(
+              fmt::format("{}: must be one of {}", where, fmt::join(def->values, ", ")));
         break;
       case AttrKind::ref:
-        if (!v.is_string()) errors.push_back(where + ": must be the id of a CI");
+        if (!v.is_string())
+          errors.push_back(where + ": must be the id of a CI");
         else if (!ci_exists(v.get_string()))
-          errors.push_back(fmt::format("{}: no CI '{}' exists", where, std::string_view(v.get_string())));
+          errors.push_back(
+              fmt::format("{}: no CI '{}' exists", where, std::string_view(v.get_string())));
         break;
     }
   }

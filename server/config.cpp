@@ -19,7 +19,8 @@ Status read_uint(const toml::table& table, std::string_view section, std::string
     return invalid(fmt::format("[{}] {}: must be an integer", section, key));
   if (*value < 0 || static_cast<std::uint64_t>(*value) < min ||
       static_cast<std::uint64_t>(*value) > max)
-    return invalid(fmt::format("[{}] {}: {} is out of range {}..{}", section, key, *value, min, max));
+    return invalid(
+        fmt::format("[{}] {}: {} is out of range {}..{}", section, key, *value, min, max));
   out = static_cast<T>(*value);
   return {};
 }
@@ -28,7 +29,8 @@ Status read_bool(const toml::table& table, std::string_view section, std::string
                  bool& out) {
   const toml::node* node = table.get(key);
   if (!node) return {};
-  if (!node->is_boolean()) return invalid(fmt::format("[{}] {}: must be true or false", section, key));
+  if (!node->is_boolean())
+    return invalid(fmt::format("[{}] {}: must be true or false", section, key));
   out = *node->value<bool>();
   return {};
 }
@@ -53,10 +55,10 @@ Status check_keys(const toml::table& table, std::string_view section,
 
 Status apply_server(const toml::table& t, Config& c) {
   constexpr std::string_view s = "server";
-  TG_RETURN_IF_ERROR(check_keys(t, s,
-                                {"data_dir", "listen", "threads", "worker_threads",
-                                 "max_connections", "pipeline_limit", "header_limit", "body_limit",
-                                 "read_timeout", "idle_timeout", "shutdown_grace"}));
+  TG_RETURN_IF_ERROR(check_keys(
+      t, s,
+      {"data_dir", "listen", "threads", "worker_threads", "max_connections", "pipeline_limit",
+       "header_limit", "body_limit", "read_timeout", "idle_timeout", "shutdown_grace"}));
   TG_RETURN_IF_ERROR(read_string(t, s, "data_dir", c.data_dir));
   std::string listen;
   TG_RETURN_IF_ERROR(read_string(t, s, "listen", listen));
@@ -100,7 +102,8 @@ Status set_listen(const std::string& value, Config& config) {
   if (colon == std::string::npos || colon == 0)
     return invalid(fmt::format("listen address '{}' must be HOST:PORT", value));
   std::string host = value.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   unsigned port = 0;
   const char* first = value.data() + colon + 1;
   const char* last = value.data() + value.size();

@@ -15,15 +15,15 @@ struct Config {
   std::string data_dir = "./var";
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8443;
-  unsigned threads = 0;            // I/O threads; 0 = one per core
-  unsigned worker_threads = 64;    // threads running mutating requests
+  unsigned threads = 0;          // I/O threads; 0 = one per core
+  unsigned worker_threads = 64;  // threads running mutating requests
   unsigned max_connections = 10000;
-  unsigned pipeline_limit = 16;    // requests read ahead on one connection
-  std::uint32_t header_limit = 16 * 1024;        // bytes of request line + headers
-  std::uint64_t body_limit = 1024 * 1024;        // bytes of a JSON request body
-  unsigned read_timeout_seconds = 30;            // to read one request body
-  unsigned idle_timeout_seconds = 60;            // keep-alive wait for the next request
-  unsigned shutdown_grace_seconds = 30;          // drain time on SIGTERM before closing hard
+  unsigned pipeline_limit = 16;            // requests read ahead on one connection
+  std::uint32_t header_limit = 16 * 1024;  // bytes of request line + headers
+  std::uint64_t body_limit = 1024 * 1024;  // bytes of a JSON request body
+  unsigned read_timeout_seconds = 30;      // to read one request body
+  unsigned idle_timeout_seconds = 60;      // keep-alive wait for the next request
+  unsigned shutdown_grace_seconds = 30;    // drain time on SIGTERM before closing hard
 
   // [tls]
   bool tls = true;

@@ -1,8 +1,8 @@
 // Handlers of the CMDB routes: CI types, CIs, history, relationships, impact.
 #include <charconv>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "server/handlers.hpp"
 #include "server/json_body.hpp"
@@ -73,7 +73,8 @@ Response list_cis(Context& ctx) {
   if (auto type = ctx.query_value("type")) filter.type = std::string(*type);
   if (auto status = ctx.query_value("status")) {
     filter.status = parse_status(*status);
-    if (!filter.status) return problem(invalid(fmt::format("status: '{}' is not a CI status", *status)));
+    if (!filter.status)
+      return problem(invalid(fmt::format("status: '{}' is not a CI status", *status)));
   }
   if (auto q = ctx.query_value("q")) filter.q = std::string(*q);
   auto cis = ctx.app.cis.list(filter, *page);
@@ -93,7 +94,8 @@ Response get_ci(Context& ctx) {
   std::optional<Micros> as_of;
   if (auto text = ctx.query_value("as_of")) {
     as_of = parse_rfc3339(*text);
-    if (!as_of) return problem(invalid("as_of must be an RFC 3339 date-time, e.g. 2026-12-01T10:00:00Z"));
+    if (!as_of)
+      return problem(invalid("as_of must be an RFC 3339 date-time, e.g. 2026-12-01T10:00:00Z"));
   }
   auto ci = ctx.app.cis.get(ctx.params[0], as_of);
   if (!ci) return problem(ci.status());
@@ -127,14 +129,17 @@ Response ci_history(Context& ctx) {
 Response ci_impact(Context& ctx) {
   Direction direction = Direction::up;
   if (auto d = ctx.query_value("direction")) {
-    if (*d == "down") direction = Direction::down;
-    else if (*d != "up") return problem(invalid("direction must be up or down"));
+    if (*d == "down")
+      direction = Direction::down;
+    else if (*d != "up")
+      return problem(invalid("direction must be up or down"));
   }
   unsigned depth = 5;
   if (auto d = ctx.query_value("depth")) {
     const auto [end, ec] = std::from_chars(d->data(), d->data() + d->size(), depth);
     if (ec != std::errc() || end != d->data() + d->size())
-      return problem(invalid(fmt::format("depth must be an integer from 1 to {}", kMaxImpactDepth)));
+      return problem(
+          invalid(fmt::format("depth must be an integer from 1 to {}", kMaxImpactDepth)));
   }
   auto reached = ctx.app.relationships.impact(ctx.params[0], direction, depth);
   if (!reached) return problem(reached.status());

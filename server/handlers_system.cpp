@@ -14,7 +14,8 @@ Response healthz(Context& ctx) {
     (void)txn.count(storage::Table::meta);
     return Status();
   });
-  if (!st.ok()) return problem(Status(Code::unavailable, "the store is not readable: " + st.message()));
+  if (!st.ok())
+    return problem(Status(Code::unavailable, "the store is not readable: " + st.message()));
   json::object body;
   body["status"] = "ok";
   return json_response(200, body);
@@ -34,9 +35,11 @@ Response openapi(Context&) {
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json::object op;
     op["summary"] = route.summary;
-    if (route.access != Access::open) op["security"] = json::array{json::object{{"bearer", json::array{}}}};
+    if (route.access != Access::open)
+      op["security"] = json::array{json::object{{"bearer", json::array{}}}};
     json::object responses;
-    responses["default"] = json::object{{"description", "application/json, or application/problem+json on error"}};
+    responses["default"] =
+        json::object{{"description", "application/json, or application/problem+json on error"}};
     op["responses"] = std::move(responses);
     auto& entry = paths[route.pattern];
     if (!entry.is_object()) entry = json::object{};
@@ -46,7 +49,8 @@ Response openapi(Context&) {
   doc["openapi"] = "3.0.3";
   doc["info"] = json::object{{"title", "Tollgate"}, {"version", "1"}};
   doc["components"] = json::object{
-      {"securitySchemes", json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}};
+      {"securitySchemes",
+       json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}};
   doc["paths"] = std::move(paths);
   return json_response(200, doc);
 }

@@ -12,12 +12,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
 
 #include "server/crypto.hpp"
 #include "server/problem.hpp"
@@ -75,14 +75,26 @@ struct Shared {
 void json_escape(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out += c;
     }
   }
 }
@@ -152,9 +164,9 @@ class Session : public SessionBase {
     reading_ = true;
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.idle_timeout_seconds));
-    http::async_read_header(derived().stream(), buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_read_header,
-                                                      derived().shared_from_this()));
+    http::async_read_header(
+        derived().stream(), buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_read_header, derived().shared_from_this()));
   }
 
   void on_read_header(beast::error_code ec, std::size_t) {
@@ -164,7 +176,8 @@ class Session : public SessionBase {
     // A client that asked to be told before it sends its body gets "100 Continue" now, unless
     // an earlier response is still on its way (then it sends after its own short wait).
     const auto expect = parser_->get()[http::field::expect];
-    if (!parser_->is_done() && !writing_ && queue_.empty() && beast::iequals(expect, "100-continue")) {
+    if (!parser_->is_done() && !writing_ && queue_.empty() &&
+        beast::iequals(expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       writing_ = true;
       net::async_write(derived().stream(), net::buffer(kContinue.data(), kContinue.size()),
@@ -195,12 +208,14 @@ class Session : public SessionBase {
     closing_ = true;
     Status refusal;
     if (ec == http::error::body_limit) {
-      refusal = Status(Code::too_large, fmt::format("the request body is over the limit of {} bytes",
-                                                    shared_.config.body_limit));
+      refusal = Status(
+          Code::too_large,
+          fmt::format("the request body is over the limit of {} bytes", shared_.config.body_limit));
     } else if (ec == http::error::header_limit) {
-      refusal = Status(Code::too_large, fmt::format("the request headers are over the limit of {} bytes",
-                                                    shared_.config.header_limit))
-                    .with_reason("headers-too-large");
+      refusal =
+          Status(Code::too_large, fmt::format("the request headers are over the limit of {} bytes",
+                                              shared_.config.header_limit))
+              .with_reason("headers-too-large");
     } else if (&ec.category() == &http::make_error_code(http::error::bad_method).category() &&
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
       refusal = invalid(fmt::format("malformed HTTP request: {}", ec.message()));
@@ -214,7 +229,8 @@ class Session : public SessionBase {
     exchange->method = parser_ && parser_->is_header_done()
                            ? std::string(parser_->get().method_string())
                            : std::string("-");
-    exchange->target = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "-";
+    exchange->target =
+        parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "-";
     exchange->request_id = shared_.next_request_id();
     exchange->keep_alive = false;
     exchange->close_after = true;
@@ -256,16 +272,16 @@ class Session : public SessionBase {
       return;
     }
     // Mutating requests wait for the group commit: run them off the I/O threads.
-    net::post(shared_.workers, [self = derived().shared_from_this(), exchange,
-                                request = std::move(request),
-                                work = net::make_work_guard(shared_.ioc)]() mutable {
-      Response response = self->shared_.handler(request);
-      auto executor = self->derived().stream().get_executor();
-      net::post(executor, [self = std::move(self), exchange = std::move(exchange),
-                           response = std::move(response)]() mutable {
-        self->complete(*exchange, std::move(response));
-      });
-    });
+    net::post(shared_.workers,
+              [self = derived().shared_from_this(), exchange, request = std::move(request),
+               work = net::make_work_guard(shared_.ioc)]() mutable {
+                Response response = self->shared_.handler(request);
+                auto executor = self->derived().stream().get_executor();
+                net::post(executor, [self = std::move(self), exchange = std::move(exchange),
+                                     response = std::move(response)]() mutable {
+                  self->complete(*exchange, std::move(response));
+                });
+              });
   }
 
   void complete(Exchange& exchange, Response&& r) {
@@ -302,8 +318,8 @@ class Session : public SessionBase {
     json_escape(line, exchange.target);
     line += "\",\"route\":\"";
     json_escape(line, r.route);
-    line += fmt::format("\",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f},\"actor\":\"", r.status,
-                        length, seconds * 1000);
+    line += fmt::format("\",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f},\"actor\":\"",
+                        r.status, length, seconds * 1000);
     json_escape(line, r.actor);
     line += "\"}\n";
     std::lock_guard lock(shared_.log_mu);
@@ -318,9 +334,8 @@ class Session : public SessionBase {
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
     http::async_write(derived().stream(), exchange->response,
-                      [self = derived().shared_from_this(), exchange](beast::error_code ec, std::size_t) {
-                        self->on_write(ec, *exchange);
-                      });
+                      [self = derived().shared_from_this(), exchange](
+                          beast::error_code ec, std::size_t) { self->on_write(ec, *exchange); });
   }
 
   void on_write(beast::error_code ec, const Exchange& exchange) {
@@ -342,7 +357,8 @@ class Session : public SessionBase {
   void linger() {
     beast::get_lowest_layer(derived().stream()).expires_after(kLingerTimeout);
     derived().stream().async_read_some(
-        net::buffer(discard_), [self = derived().shared_from_this()](beast::error_code ec, std::size_t) {
+        net::buffer(discard_),
+        [self = derived().shared_from_this()](beast::error_code ec, std::size_t) {
           if (ec) return self->derived().do_close();
           self->linger();
         });
@@ -385,7 +401,8 @@ class PlainSession final : public Session<PlainSession>,
   beast::tcp_stream stream_;
 };
 
-class TlsSession final : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
+class TlsSession final : public Session<TlsSession>,
+                         public std::enable_shared_from_this<TlsSession> {
  public:
   TlsSession(tcp::socket&& socket, ssl::context& ctx, Shared& shared, std::string remote)
       : Session(shared, std::move(remote)), stream_(std::move(socket), ctx) {}
@@ -396,11 +413,10 @@ class TlsSession final : public Session<TlsSession>, public std::enable_shared_f
     register_self();
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       beast::get_lowest_layer(self->stream_).expires_after(kHandshakeTimeout);
-      self->stream_.async_handshake(ssl::stream_base::server,
-                                    [self](beast::error_code ec) {
-                                      if (ec) return self->do_close();
-                                      self->do_read();
-                                    });
+      self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (ec) return self->do_close();
+        self->do_read();
+      });
     });
   }
 
@@ -452,7 +468,8 @@ struct HttpServer::Impl {
       } else {
         beast::error_code peer_ec;
         auto peer = socket.remote_endpoint(peer_ec);
-        std::string remote = peer_ec ? "-" : fmt::format("{}:{}", peer.address().to_string(), peer.port());
+        std::string remote =
+            peer_ec ? "-" : fmt::format("{}:{}", peer.address().to_string(), peer.port());
         if (config.tls)
           std::make_shared<TlsSession>(std::move(socket), tls, shared, std::move(remote))->start();
         else
@@ -505,23 +522,29 @@ Result<std::uint16_t> HttpServer::start(const std::string& cert_file, const std:
   beast::error_code ec;
   if (impl.config.tls) {
     impl.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                         ssl::context::single_dh_use);
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(impl.tls.native_handle(), TLS1_2_VERSION);
     impl.tls.use_certificate_chain_file(cert_file, ec);
-    if (ec) return invalid(fmt::format("cannot load the TLS certificate {}: {}", cert_file, ec.message()));
+    if (ec)
+      return invalid(
+          fmt::format("cannot load the TLS certificate {}: {}", cert_file, ec.message()));
     impl.tls.use_private_key_file(key_file, ssl::context::pem, ec);
     if (ec) return invalid(fmt::format("cannot load the TLS key {}: {}", key_file, ec.message()));
   }
-  const std::string host = impl.config.listen_host == "localhost" ? "127.0.0.1" : impl.config.listen_host;
+  const std::string host =
+      impl.config.listen_host == "localhost" ? "127.0.0.1" : impl.config.listen_host;
   const auto address = net::ip::make_address(host, ec);
-  if (ec) return invalid(fmt::format("cannot listen on '{}': not an IP address", impl.config.listen_host));
+  if (ec)
+    return invalid(
+        fmt::format("cannot listen on '{}': not an IP address", impl.config.listen_host));
   const tcp::endpoint endpoint(address, impl.config.listen_port);
   impl.acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl.acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl.acceptor.bind(endpoint, ec);
   if (!ec) impl.acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return io_error(fmt::format("cannot listen on {}: {}", impl.config.listen(), ec.message()));
+  if (ec)
+    return io_error(fmt::format("cannot listen on {}: {}", impl.config.listen(), ec.message()));
   return impl.acceptor.local_endpoint().port();
 }
 

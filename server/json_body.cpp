@@ -1,7 +1,7 @@
 #include "server/json_body.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace tollgate::server {
 
@@ -13,7 +13,9 @@ Result<json::object> parse_object(std::string_view body) {
   options.max_depth = 32;
   boost::system::error_code ec;
   json::value v = json::parse(body, ec, {}, options);
-  if (ec) return Status(Code::invalid, fmt::format("malformed JSON: {}", ec.message())).with_reason("malformed-json");
+  if (ec)
+    return Status(Code::invalid, fmt::format("malformed JSON: {}", ec.message()))
+        .with_reason("malformed-json");
   if (!v.is_object()) return invalid("the request body must be a JSON object");
   return std::move(v.as_object());
 }
@@ -97,7 +99,9 @@ std::optional<std::vector<std::string>> Fields::strings(std::string_view key, bo
   return out;
 }
 
-const json::value* Fields::value(std::string_view key, bool required) { return find(key, required); }
+const json::value* Fields::value(std::string_view key, bool required) {
+  return find(key, required);
+}
 
 void Fields::error(std::string message) { errors_.push_back(std::move(message)); }
 
@@ -113,9 +117,9 @@ Status Fields::finish() {
       errors_.push_back(fmt::format("{}: unknown field", path(kv.key())));
   }
   if (errors_.empty()) return {};
-  std::string detail = errors_.size() == 1 ? errors_.front()
-                                           : fmt::format("{} (and {} more)", errors_.front(),
-                                                         errors_.size() - 1);
+  std::string detail = errors_.size() == 1
+                           ? errors_.front()
+                           : fmt::format("{} (and {} more)", errors_.front(), errors_.size() - 1);
   return Status(Code::invalid, std::move(detail)).with_reason("validation").with_items(errors_);
 }
 

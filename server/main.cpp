@@ -2,8 +2,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "server/app.hpp"
 #include "server/check.hpp"
@@ -48,12 +48,14 @@ int serve(Config& config) {
 
   std::string cert = config.tls_cert, key = config.tls_key;
   if (config.tls && cert.empty()) {
-    auto paths = ensure_self_signed_certificate((std::filesystem::path(config.data_dir) / "tls").string());
+    auto paths =
+        ensure_self_signed_certificate((std::filesystem::path(config.data_dir) / "tls").string());
     if (!paths) return fail(paths.status());
     cert = paths->cert;
     key = paths->key;
   }
-  HttpServer server(config, [&app](const Request& r) { return handle(r, app); }, metrics);
+  HttpServer server(
+      config, [&app](const Request& r) { return handle(r, app); }, metrics);
   auto port = server.start(cert, key);
   if (!port) return fail(port.status());
   fmt::print("tollgated listening on {}://{}:{}\n", config.tls ? "https" : "http",

@@ -20,35 +20,46 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
 std::string Metrics::render(const storage::StoreStats& store) const {
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "# HELP tollgate_http_requests_total HTTP requests answered, by route, method and status.\n");
+  fmt::format_to(
+      it,
+      "# HELP tollgate_http_requests_total HTTP requests answered, by route, method and status.\n");
   fmt::format_to(it, "# TYPE tollgate_http_requests_total counter\n");
   std::lock_guard lock(mu_);
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    fmt::format_to(it, "tollgate_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n", route,
-        method, status, n);
+    fmt::format_to(it,
+                   "tollgate_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                   route, method, status, n);
   }
-  fmt::format_to(it, "# HELP tollgate_http_request_duration_seconds Time from request read to response ready.\n");
+  fmt::format_to(
+      it,
+      "# HELP tollgate_http_request_duration_seconds Time from request read to response ready.\n");
   fmt::format_to(it, "# TYPE tollgate_http_request_duration_seconds histogram\n");
   for (const auto& [route, h] : latency_) {
     for (std::size_t i = 0; i < kBuckets.size(); ++i)
-      fmt::format_to(it, "tollgate_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route,
-          kBuckets[i], h.counts[i]);
-    fmt::format_to(it, "tollgate_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route,
-        h.count);
-    fmt::format_to(it, "tollgate_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
-    fmt::format_to(it, "tollgate_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
+      fmt::format_to(it,
+                     "tollgate_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                     route, kBuckets[i], h.counts[i]);
+    fmt::format_to(it,
+                   "tollgate_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                   route, h.count);
+    fmt::format_to(it, "tollgate_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
+                   h.sum);
+    fmt::format_to(it, "tollgate_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
+                   h.count);
   }
   fmt::format_to(it, "# HELP tollgate_open_connections Client connections open now.\n");
   fmt::format_to(it, "# TYPE tollgate_open_connections gauge\n");
-  fmt::format_to(it, "tollgate_open_connections {}\n", open_connections_.load(std::memory_order_relaxed));
+  fmt::format_to(it, "tollgate_open_connections {}\n",
+                 open_connections_.load(std::memory_order_relaxed));
   fmt::format_to(it, "# HELP tollgate_lmdb_map_size_bytes Bytes reserved for the LMDB map.\n");
   fmt::format_to(it, "# TYPE tollgate_lmdb_map_size_bytes gauge\n");
   fmt::format_to(it, "tollgate_lmdb_map_size_bytes {}\n", store.map_size);
   fmt::format_to(it, "# HELP tollgate_lmdb_map_used_bytes Bytes of the LMDB map in use.\n");
   fmt::format_to(it, "# TYPE tollgate_lmdb_map_used_bytes gauge\n");
   fmt::format_to(it, "tollgate_lmdb_map_used_bytes {}\n", store.used_size);
-  fmt::format_to(it, "# HELP tollgate_lmdb_commits_total Write batches committed (one fsync each).\n");
+  fmt::format_to(it,
+                 "# HELP tollgate_lmdb_commits_total Write batches committed (one fsync each).\n");
   fmt::format_to(it, "# TYPE tollgate_lmdb_commits_total counter\n");
   fmt::format_to(it, "tollgate_lmdb_commits_total {}\n", store.commits);
   fmt::format_to(it, "# HELP tollgate_lmdb_writes_total Write operations committed.\n");

@@ -3,8 +3,8 @@
 #include <deque>
 #include <unordered_set>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "server/cmdb_model.hpp"
 #include "server/json_body.hpp"
@@ -15,8 +15,9 @@ namespace json = boost::json;
 using storage::Table;
 
 namespace {
-constexpr RelType kRelTypes[] = {RelType::depends_on, RelType::runs_on,       RelType::part_of,
-                                 RelType::contains,   RelType::documented_by, RelType::installed_in};
+constexpr RelType kRelTypes[] = {RelType::depends_on,    RelType::runs_on,
+                                 RelType::part_of,       RelType::contains,
+                                 RelType::documented_by, RelType::installed_in};
 
 // a \0 type \0 b
 std::string rel_key(std::string_view a, RelType type, std::string_view b) {
@@ -35,11 +36,13 @@ Result<Triple> parse_triple(const json::object& body) {
   auto to = f.string("to", true);
   Triple t;
   if (type) {
-    if (auto rt = parse_rel_type(*type)) t.type = *rt;
+    if (auto rt = parse_rel_type(*type))
+      t.type = *rt;
     else
-      f.error(fmt::format("type: '{}' is not one of depends_on, runs_on, part_of, contains, "
-                          "documented_by, installed_in",
-                          *type));
+      f.error(
+          fmt::format("type: '{}' is not one of depends_on, runs_on, part_of, contains, "
+                      "documented_by, installed_in",
+                      *type));
   }
   if (from && to && *from == *to) f.error("to: a CI cannot be related to itself");
   TG_RETURN_IF_ERROR(f.finish());
@@ -67,12 +70,18 @@ Result<Relationship> parse_stored(std::string_view value) {
 
 const char* rel_type_name(RelType type) {
   switch (type) {
-    case RelType::depends_on: return "depends_on";
-    case RelType::runs_on: return "runs_on";
-    case RelType::part_of: return "part_of";
-    case RelType::contains: return "contains";
-    case RelType::documented_by: return "documented_by";
-    case RelType::installed_in: return "installed_in";
+    case RelType::depends_on:
+      return "depends_on";
+    case RelType::runs_on:
+      return "runs_on";
+    case RelType::part_of:
+      return "part_of";
+    case RelType::contains:
+      return "contains";
+    case RelType::documented_by:
+      return "documented_by";
+    case RelType::installed_in:
+      return "installed_in";
   }
   return "depends_on";
 }
@@ -126,7 +135,8 @@ Status RelationshipService::remove(const json::object& body) {
   TG_ASSIGN_OR_RETURN(Triple t, parse_triple(body));
   return store_.write([&](storage::WriteTxn& txn) {
     if (!txn.erase(Table::rel_out, rel_key(t.from, t.type, t.to)))
-      return not_found(fmt::format("no relationship {} {} {}", t.from, rel_type_name(t.type), t.to));
+      return not_found(
+          fmt::format("no relationship {} {} {}", t.from, rel_type_name(t.type), t.to));
     txn.erase(Table::rel_in, rel_key(t.to, t.type, t.from));
     return Status();
   });
@@ -143,8 +153,10 @@ Result<std::vector<Relationship>> RelationshipService::of(const std::string& id)
       txn.scan(table, prefix, [&](std::string_view key, std::string_view value) {
         if (!key.starts_with(prefix)) return false;
         auto rel = parse_stored(value);
-        if (!rel) failure = rel.status();
-        else out.push_back(std::move(rel).value());
+        if (!rel)
+          failure = rel.status();
+        else
+          out.push_back(std::move(rel).value());
         return rel.ok();
       });
     }
@@ -155,7 +167,7 @@ Result<std::vector<Relationship>> RelationshipService::of(const std::string& id)
 }
 
 Result<std::vector<ImpactEntry>> RelationshipService::impact(const std::string& id,
-                                                            Direction direction, unsigned depth) {
+                                                             Direction direction, unsigned depth) {
   if (depth < 1 || depth > kMaxImpactDepth)
     return invalid(fmt::format("depth must be from 1 to {}", kMaxImpactDepth));
   std::vector<ImpactEntry> out;

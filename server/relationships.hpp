@@ -38,7 +38,7 @@ enum class Direction { up, down };
 struct ImpactEntry {
   std::string id;
   unsigned distance = 0;
-  std::vector<std::string> path;  // from the starting CI to this one, both included
+  std::vector<std::string> path;      // from the starting CI to this one, both included
   RelType via = RelType::depends_on;  // the last relationship on the path
 };
 
@@ -51,7 +51,8 @@ class RelationshipService {
   // POST /api/v1/relationships {from, type, to}. Returns the relationship and whether it is new
   // (an existing one is returned as it is). Errors: invalid (body, unknown type, a CI related
   // to itself), not_found (unknown CI), conflict (a disposed CI).
-  Result<std::pair<Relationship, bool>> add(const boost::json::object& body, const Principal& actor);
+  Result<std::pair<Relationship, bool>> add(const boost::json::object& body,
+                                            const Principal& actor);
 
   // DELETE /api/v1/relationships {from, type, to}. Errors: invalid, not_found.
   Status remove(const boost::json::object& body);
@@ -61,7 +62,8 @@ class RelationshipService {
 
   // Breadth-first walk to `depth`; each reached CI once, at its shortest distance. Terminates on
   // cycles. Errors: not_found, invalid (depth out of 1..32).
-  Result<std::vector<ImpactEntry>> impact(const std::string& id, Direction direction, unsigned depth);
+  Result<std::vector<ImpactEntry>> impact(const std::string& id, Direction direction,
+                                          unsigned depth);
 
  private:
   storage::KvStore& store_;

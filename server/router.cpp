@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <exception>
 
+#include <fmt/format.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <fmt/format.h>
 
 #include "server/handlers.hpp"
 #include "server/problem.hpp"
@@ -66,19 +66,24 @@ bool match(std::string_view pattern, const std::vector<std::string>& segments,
 bool allowed(Access access, const Principal& p) {
   switch (access) {
     case Access::open:
-    case Access::read: return true;
+    case Access::read:
+      return true;
     case Access::cmdb_write:
       return p.has_any({Role::admin, Role::change_manager, Role::release_manager});
-    case Access::admin: return p.has(Role::admin);
+    case Access::admin:
+      return p.has(Role::admin);
   }
   return false;
 }
 
 const char* access_text(Access access) {
   switch (access) {
-    case Access::cmdb_write: return "admin, change_manager or release_manager";
-    case Access::admin: return "admin";
-    default: return "any";
+    case Access::cmdb_write:
+      return "admin, change_manager or release_manager";
+    case Access::admin:
+      return "admin";
+    default:
+      return "any";
   }
 }
 
@@ -86,8 +91,10 @@ bool json_media_type(std::string_view content_type) {
   const auto semi = content_type.find(';');
   std::string type(content_type.substr(0, semi));
   type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
-  return type == "application/json" || (type.starts_with("application/") && type.ends_with("+json"));
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return type == "application/json" ||
+         (type.starts_with("application/") && type.ends_with("+json"));
 }
 
 Response dispatch(const Request& request, App& app, std::string& route_out) {
@@ -126,9 +133,9 @@ Response dispatch(const Request& request, App& app, std::string& route_out) {
     return response;
   }
   if (!allow.empty()) {
-    Response r = problem(Status(Code::method_not_allowed,
-                                fmt::format("{} is not allowed here; allowed: {}", request.method,
-                                            fmt::join(allow, ", "))));
+    Response r = problem(
+        Status(Code::method_not_allowed, fmt::format("{} is not allowed here; allowed: {}",
+                                                     request.method, fmt::join(allow, ", "))));
     r.header("Allow", fmt::format("{}", fmt::join(allow, ", ")));
     return r;
   }

@@ -31,15 +31,24 @@ enum class Table : std::uint8_t {
 
 constexpr const char* table_name(Table t) {
   switch (t) {
-    case Table::meta: return "meta";
-    case Table::tokens: return "tokens";
-    case Table::ci_types: return "ci_types";
-    case Table::cis: return "cis";
-    case Table::ci_history: return "ci_history";
-    case Table::rel_out: return "rel_out";
-    case Table::rel_in: return "rel_in";
-    case Table::audit_log: return "audit_log";
-    case Table::count_: break;
+    case Table::meta:
+      return "meta";
+    case Table::tokens:
+      return "tokens";
+    case Table::ci_types:
+      return "ci_types";
+    case Table::cis:
+      return "cis";
+    case Table::ci_history:
+      return "ci_history";
+    case Table::rel_out:
+      return "rel_out";
+    case Table::rel_in:
+      return "rel_in";
+    case Table::audit_log:
+      return "audit_log";
+    case Table::count_:
+      break;
   }
   return "?";
 }
@@ -106,7 +115,8 @@ inline std::string be64(std::uint64_t v) {
 
 inline std::uint64_t from_be64(std::string_view s) {
   std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  for (std::size_t i = 0; i < 8 && i < s.size(); ++i)
+    v = (v << 8) | static_cast<unsigned char>(s[i]);
   return v;
 }
 

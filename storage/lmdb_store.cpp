@@ -3,8 +3,8 @@
 #include <lmdb.h>
 
 #include <array>
-#include <charconv>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -25,10 +25,13 @@ constexpr const char* kSchemaKey = "schema_version";
 MDB_val to_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};  // NOLINT: LMDB does not write keys
 }
-std::string_view to_view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+std::string_view to_view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
 
 Status lmdb_status(int rc, std::string_view what) {
-  if (rc == MDB_MAP_FULL) return Status(Code::storage_full, fmt::format("{}: the store is full", what));
+  if (rc == MDB_MAP_FULL)
+    return Status(Code::storage_full, fmt::format("{}: the store is full", what));
   return io_error(fmt::format("{}: {}", what, mdb_strerror(rc)));
 }
 
@@ -235,7 +238,8 @@ struct LmdbStore::Impl {
     LmdbTxn txn(t.txn, dbis);
     std::uint32_t version = options.schema_version;
     if (auto stored = txn.get(Table::meta, kSchemaKey)) {
-      const auto [end, ec] = std::from_chars(stored->data(), stored->data() + stored->size(), version);
+      const auto [end, ec] =
+          std::from_chars(stored->data(), stored->data() + stored->size(), version);
       if (ec != std::errc() || end != stored->data() + stored->size())
         return Status(Code::corrupt, "the schema version record is unreadable");
     }
@@ -300,8 +304,8 @@ struct LmdbStore::Impl {
       }
       // The map is full: grow it and retry, or give up on the write that needed the room.
       if (!grow()) {
-        todo[full_at]->result = Status(Code::storage_full,
-                                       "the store reached its maximum size (storage.max_map_size)");
+        todo[full_at]->result =
+            Status(Code::storage_full, "the store reached its maximum size (storage.max_map_size)");
         todo.erase(todo.begin() + static_cast<std::ptrdiff_t>(full_at));
       }
     }

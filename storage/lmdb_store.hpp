@@ -18,11 +18,11 @@
 namespace tollgate::storage {
 
 struct LmdbOptions {
-  std::string path;                              // directory; created if missing
-  std::uint64_t map_size = 64ull << 20;          // initial map size in bytes
-  std::uint64_t max_map_size = 64ull << 30;      // growth stops here
-  std::size_t max_batch = 512;                   // writes per commit at most
-  std::uint32_t schema_version = 1;              // what this build writes
+  std::string path;                          // directory; created if missing
+  std::uint64_t map_size = 64ull << 20;      // initial map size in bytes
+  std::uint64_t max_map_size = 64ull << 30;  // growth stops here
+  std::size_t max_batch = 512;               // writes per commit at most
+  std::uint32_t schema_version = 1;          // what this build writes
   // Upgrades the data from schema `from` to `from + 1`, inside the opening write transaction.
   std::function<Status(WriteTxn&, std::uint32_t from)> migrate;
 };

@@ -39,23 +39,40 @@ enum class Code {
 // Stable lower-case name of a code, e.g. "not_found".
 constexpr const char* code_name(Code code) {
   switch (code) {
-    case Code::ok: return "ok";
-    case Code::invalid: return "invalid";
-    case Code::unauthorized: return "unauthorized";
-    case Code::forbidden: return "forbidden";
-    case Code::not_found: return "not_found";
-    case Code::method_not_allowed: return "method_not_allowed";
-    case Code::not_acceptable: return "not_acceptable";
-    case Code::conflict: return "conflict";
-    case Code::precondition_failed: return "precondition_failed";
-    case Code::too_large: return "too_large";
-    case Code::unsupported_media: return "unsupported_media";
-    case Code::precondition_required: return "precondition_required";
-    case Code::storage_full: return "storage_full";
-    case Code::corrupt: return "corrupt";
-    case Code::io: return "io";
-    case Code::unavailable: return "unavailable";
-    case Code::internal: return "internal";
+    case Code::ok:
+      return "ok";
+    case Code::invalid:
+      return "invalid";
+    case Code::unauthorized:
+      return "unauthorized";
+    case Code::forbidden:
+      return "forbidden";
+    case Code::not_found:
+      return "not_found";
+    case Code::method_not_allowed:
+      return "method_not_allowed";
+    case Code::not_acceptable:
+      return "not_acceptable";
+    case Code::conflict:
+      return "conflict";
+    case Code::precondition_failed:
+      return "precondition_failed";
+    case Code::too_large:
+      return "too_large";
+    case Code::unsupported_media:
+      return "unsupported_media";
+    case Code::precondition_required:
+      return "precondition_required";
+    case Code::storage_full:
+      return "storage_full";
+    case Code::corrupt:
+      return "corrupt";
+    case Code::io:
+      return "io";
+    case Code::unavailable:
+      return "unavailable";
+    case Code::internal:
+      return "internal";
   }
   return "internal";
 }
@@ -127,7 +144,7 @@ inline Status io_error(std::string m) { return {Code::io, std::move(m)}; }
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<Status>(v_).ok()) v_ = Status(Code::internal, "ok status used as an error");
   }
@@ -165,8 +182,9 @@ class [[nodiscard]] Result {
   } while (false)
 
 // `TG_ASSIGN_OR_RETURN(auto x, expr)` unwraps a Result<T> or returns its Status.
-#define TG_ASSIGN_OR_RETURN(lhs, expr) TG_ASSIGN_OR_RETURN_IMPL(TG_CONCAT(tg_result_, __COUNTER__), lhs, expr)
-#define TG_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                             \
+#define TG_ASSIGN_OR_RETURN(lhs, expr) \
+  TG_ASSIGN_OR_RETURN_IMPL(TG_CONCAT(tg_result_, __COUNTER__), lhs, expr)
+#define TG_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)      \
+  auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).take_status(); \
   lhs = std::move(tmp).value()

@@ -67,7 +67,8 @@ TEST_CASE("CI types: schemas are validated and names are unique") {
 
 TEST_CASE("CI creation validates attributes against the type") {
   Cmdb f;
-  CHECK(f.create(R"({"id":"h1","type":"host","name":"Host 1","attributes":{"ip":"10.0.0.1"}})").ok());
+  CHECK(
+      f.create(R"({"id":"h1","type":"host","name":"Host 1","attributes":{"ip":"10.0.0.1"}})").ok());
   auto ok = f.create(R"({"id":"svc","type":"service","name":"Svc","status":"live",
                          "attributes":{"port":80,"tier":"gold","public":true,"host":"h1"}})");
   REQUIRE(ok.ok());
@@ -93,13 +94,17 @@ TEST_CASE("CI creation validates attributes against the type") {
 
 TEST_CASE("PATCH: optimistic concurrency, attribute merge, lifecycle, no-op") {
   Cmdb f;
-  REQUIRE(f.create(R"({"id":"svc","type":"service","name":"Svc","attributes":{"port":80,"tier":"gold"}})").ok());
+  REQUIRE(
+      f.create(
+           R"({"id":"svc","type":"service","name":"Svc","attributes":{"port":80,"tier":"gold"}})")
+          .ok());
   auto stale = f.patch("svc", R"({"name":"Other"})", 7);
   CHECK(stale.status().code() == Code::precondition_failed);
   CHECK(stale.status().reason() == "stale-revision");
   CHECK(f.app->cis.get("svc")->name == "Svc");
 
-  auto merged = f.patch("svc", R"({"attributes":{"tier":null,"public":false},"owner":"team-a"})", 1);
+  auto merged =
+      f.patch("svc", R"({"attributes":{"tier":null,"public":false},"owner":"team-a"})", 1);
   REQUIRE(merged.ok());
   CHECK(merged->revision == 2);
   CHECK_FALSE(merged->attributes.contains("tier"));
@@ -160,9 +165,10 @@ TEST_CASE("pagination walks every CI exactly once, with and without filters") {
   for (int i = 0; i < 25; ++i) {
     const std::string type = i % 2 ? "host" : "service";
     const std::string attrs = i % 2 ? "{}" : R"({"port":1})";
-    REQUIRE(f.create(fmt::format(R"({{"id":"ci-{:02}","type":"{}","name":"CI {}","attributes":{}}})",
-                                 i, type, i, attrs))
-                .ok());
+    REQUIRE(
+        f.create(fmt::format(R"({{"id":"ci-{:02}","type":"{}","name":"CI {}","attributes":{}}})", i,
+                             type, i, attrs))
+            .ok());
   }
   auto walk = [&](const CiFilter& filter, std::size_t limit) {
     std::vector<std::string> seen;
@@ -199,7 +205,8 @@ TEST_CASE("pagination walks every CI exactly once, with and without filters") {
 TEST_CASE("history pages by revision") {
   Cmdb f;
   REQUIRE(f.create(R"({"id":"svc","type":"service","name":"v0","attributes":{"port":1}})").ok());
-  for (int i = 1; i < 7; ++i) REQUIRE(f.patch("svc", fmt::format(R"({{"name":"v{}"}})", i), i).ok());
+  for (int i = 1; i < 7; ++i)
+    REQUIRE(f.patch("svc", fmt::format(R"({{"name":"v{}"}})", i), i).ok());
   std::vector<std::uint64_t> revisions;
   PageRequest page{3, ""};
   for (;;) {
@@ -223,12 +230,15 @@ TEST_CASE("relationships are checked, idempotent and removable") {
   auto again = rels.add(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal);
   REQUIRE(again.ok());
   CHECK_FALSE(again->second);
-  CHECK(rels.add(obj(R"({"from":"a","type":"loves","to":"b"})"), f.admin_principal).status().code() ==
-        Code::invalid);
-  CHECK(rels.add(obj(R"({"from":"a","type":"runs_on","to":"zz"})"), f.admin_principal).status().code() ==
-        Code::not_found);
-  CHECK(rels.add(obj(R"({"from":"a","type":"runs_on","to":"a"})"), f.admin_principal).status().code() ==
-        Code::invalid);
+  CHECK(
+      rels.add(obj(R"({"from":"a","type":"loves","to":"b"})"), f.admin_principal).status().code() ==
+      Code::invalid);
+  CHECK(rels.add(obj(R"({"from":"a","type":"runs_on","to":"zz"})"), f.admin_principal)
+            .status()
+            .code() == Code::not_found);
+  CHECK(rels.add(obj(R"({"from":"a","type":"runs_on","to":"a"})"), f.admin_principal)
+            .status()
+            .code() == Code::invalid);
   CHECK(rels.of("b")->size() == 1);
   CHECK(rels.of("a")->size() == 1);
   CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})")).ok());

@@ -40,7 +40,8 @@ TEST_CASE("the shipped conf/tollgate.toml loads and equals the built-in defaults
 
 TEST_CASE("values are applied") {
   Config c;
-  REQUIRE(load("[server]\nlisten = \"[::1]:9000\"\nbody_limit = 2048\n[tls]\nenabled = false\n", c).ok());
+  REQUIRE(load("[server]\nlisten = \"[::1]:9000\"\nbody_limit = 2048\n[tls]\nenabled = false\n", c)
+              .ok());
   CHECK(c.listen_host == "::1");
   CHECK(c.listen_port == 9000);
   CHECK(c.body_limit == 2048);
@@ -50,9 +51,11 @@ TEST_CASE("values are applied") {
 TEST_CASE("mistakes are refused with a message naming the key") {
   Config c;
   auto message = [&](const std::string& text) { return load(text, c).message(); };
-  CHECK(message("[server]\nbody_limt = 5\n").find("body_limt: unknown setting") != std::string::npos);
+  CHECK(message("[server]\nbody_limt = 5\n").find("body_limt: unknown setting") !=
+        std::string::npos);
   CHECK(message("[nope]\n").find("unknown section") != std::string::npos);
-  CHECK(message("[server]\nthreads = \"two\"\n").find("threads: must be an integer") != std::string::npos);
+  CHECK(message("[server]\nthreads = \"two\"\n").find("threads: must be an integer") !=
+        std::string::npos);
   CHECK(message("[server]\nbody_limit = 10\n").find("out of range") != std::string::npos);
   CHECK(message("[tls]\nenabled = 1\n").find("true or false") != std::string::npos);
   CHECK(message("[server\n").find("t.toml:") != std::string::npos);

@@ -30,7 +30,7 @@ TEST_CASE("Fields reads typed values and reports every problem at once") {
   CHECK(f.object("o") != nullptr);
   CHECK(f.strings("a") == std::vector<std::string>{"p", "q"});
   CHECK(f.value("n") != nullptr);
-  CHECK_FALSE(f.string("i").has_value());    // wrong type
+  CHECK_FALSE(f.string("i").has_value());  // wrong type
   CHECK_FALSE(f.string("missing", true).has_value());
   Status st = f.finish();
   REQUIRE_FALSE(st.ok());

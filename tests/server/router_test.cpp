@@ -32,7 +32,8 @@ TEST_CASE("health and metrics need no token; the API does") {
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("tollgate_lmdb_map_size_bytes") != std::string::npos);
   check_problem(f.call("GET", "/api/v1/cis", "", ""), 401, "unauthorized");
-  check_problem(f.call("GET", "/api/v1/cis", "", "tg_" + std::string(64, '0')), 401, "unauthorized");
+  check_problem(f.call("GET", "/api/v1/cis", "", "tg_" + std::string(64, '0')), 401,
+                "unauthorized");
   check_problem(f.call("GET", "/api/v1/cis", "", "not-a-token"), 401, "unauthorized");
   CHECK(f.call("GET", "/api/v1/cis", "", "", {{"authorization", "Basic abc"}}).status == 401);
   CHECK(f.call("GET", "/api/v1/cis").status == 200);
@@ -59,8 +60,8 @@ TEST_CASE("roles: readers read, writers write, only admins mint tokens") {
   check_problem(f.call("POST", "/api/v1/ci-types", type, viewer), 403, "forbidden");
   CHECK(f.call("GET", "/api/v1/ci-types", "", auditor).status == 200);
   CHECK(f.call("POST", "/api/v1/ci-types", type, manager).status == 201);
-  check_problem(f.call("POST", "/api/v1/tokens", R"({"name":"x","roles":["viewer"]})", manager), 403,
-                "forbidden");
+  check_problem(f.call("POST", "/api/v1/tokens", R"({"name":"x","roles":["viewer"]})", manager),
+                403, "forbidden");
   auto minted = f.call("POST", "/api/v1/tokens", R"({"name":"x","roles":["viewer","tester"]})");
   REQUIRE(minted.status == 201);
   auto token = body_of(minted);
@@ -68,7 +69,8 @@ TEST_CASE("roles: readers read, writers write, only admins mint tokens") {
   const std::string secret(token.at("token").as_string());
   CHECK(secret.size() == 67);
   CHECK(f.call("GET", "/api/v1/cis", "", secret).status == 200);
-  check_problem(f.call("POST", "/api/v1/tokens", R"({"name":"y","roles":["wizard"]})"), 400, "validation");
+  check_problem(f.call("POST", "/api/v1/tokens", R"({"name":"y","roles":["wizard"]})"), 400,
+                "validation");
 }
 
 TEST_CASE("bodies must be JSON objects with known fields") {
@@ -90,7 +92,8 @@ TEST_CASE("bodies must be JSON objects with known fields") {
 TEST_CASE("query parameters and percent-encoded paths are decoded") {
   AppFixture f;
   REQUIRE(f.call("POST", "/api/v1/ci-types", R"({"name":"app","attributes":[]})").status == 201);
-  REQUIRE(f.call("POST", "/api/v1/cis", R"({"id":"web-1","type":"app","name":"Web One"})").status == 201);
+  REQUIRE(f.call("POST", "/api/v1/cis", R"({"id":"web-1","type":"app","name":"Web One"})").status ==
+          201);
   CHECK(f.call("GET", "/api/v1/cis/web%2D1").status == 200);
   auto listed = body_of(f.call("GET", "/api/v1/cis?q=web%20one"));
   CHECK(listed.at("items").as_array().size() == 1);

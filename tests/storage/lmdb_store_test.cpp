@@ -23,10 +23,12 @@ std::unique_ptr<LmdbStore> open_store(const std::string& path, LmdbOptions optio
 
 std::optional<std::string> get(KvStore& store, Table t, const std::string& key) {
   std::optional<std::string> out;
-  REQUIRE(store.read([&](ReadTxn& txn) {
-    if (auto v = txn.get(t, key)) out = std::string(*v);
-    return Status();
-  }).ok());
+  REQUIRE(store
+              .read([&](ReadTxn& txn) {
+                if (auto v = txn.get(t, key)) out = std::string(*v);
+                return Status();
+              })
+              .ok());
   return out;
 }
 }  // namespace
@@ -35,11 +37,13 @@ TEST_CASE("writes are visible to later reads and survive reopening") {
   TempDir dir;
   {
     auto store = open_store(dir.str());
-    REQUIRE(store->write([](WriteTxn& txn) {
-      txn.put(Table::cis, "a", "1");
-      txn.put(Table::cis, "b", "2");
-      return Status();
-    }).ok());
+    REQUIRE(store
+                ->write([](WriteTxn& txn) {
+                  txn.put(Table::cis, "a", "1");
+                  txn.put(Table::cis, "b", "2");
+                  return Status();
+                })
+                .ok());
     CHECK(get(*store, Table::cis, "a") == "1");
     CHECK_FALSE(get(*store, Table::cis, "zzz").has_value());
     CHECK_FALSE(get(*store, Table::ci_types, "a").has_value());  // tables are separate
@@ -68,31 +72,42 @@ TEST_CASE("an exception inside a transaction becomes an internal error and keeps
   });
   CHECK(st.code() == Code::internal);
   CHECK_FALSE(get(*store, Table::cis, "x").has_value());
-  CHECK(store->write([](WriteTxn& txn) {  // the writer thread is still alive
-    txn.put(Table::cis, "x", "z");
-    return Status();
-  }).ok());
+  CHECK(store
+            ->write([](WriteTxn& txn) {  // the writer thread is still alive
+              txn.put(Table::cis, "x", "z");
+              return Status();
+            })
+            .ok());
 }
 
 TEST_CASE("scan and scan_back walk keys in order from a starting key") {
   TempDir dir;
   auto store = open_store(dir.str());
-  REQUIRE(store->write([](WriteTxn& txn) {
-    for (const char* k : {"b", "d", "a", "c", "e"}) txn.put(Table::cis, k, k);
-    return Status();
-  }).ok());
+  REQUIRE(store
+              ->write([](WriteTxn& txn) {
+                for (const char* k : {"b", "d", "a", "c", "e"}) txn.put(Table::cis, k, k);
+                return Status();
+              })
+              .ok());
   std::string forward, backward, from_gap, to_end;
-  REQUIRE(store->read([&](ReadTxn& txn) {
-    txn.scan(Table::cis, "", [&](std::string_view k, std::string_view) { return forward += k, true; });
-    txn.scan(Table::cis, "bb", [&](std::string_view k, std::string_view) {
-      from_gap += k;
-      return from_gap.size() < 2;
-    });
-    txn.scan_back(Table::cis, "c", [&](std::string_view k, std::string_view) { return backward += k, true; });
-    txn.scan_back(Table::cis, "cc", [&](std::string_view k, std::string_view) { return to_end += k, true; });
-    CHECK(txn.count(Table::cis) == 5);
-    return Status();
-  }).ok());
+  REQUIRE(store
+              ->read([&](ReadTxn& txn) {
+                txn.scan(Table::cis, "",
+                         [&](std::string_view k, std::string_view) { return forward += k, true; });
+                txn.scan(Table::cis, "bb", [&](std::string_view k, std::string_view) {
+                  from_gap += k;
+                  return from_gap.size() < 2;
+                });
+                txn.scan_back(Table::cis, "c", [&](std::string_view k, std::string_view) {
+                  return backward += k, true;
+                });
+                txn.scan_back(Table::cis, "cc", [&](std::string_view k, std::string_view) {
+                  return to_end += k, true;
+                });
+                CHECK(txn.count(Table::cis) == 5);
+                return Status();
+              })
+              .ok());
   CHECK(forward == "abcde");
   CHECK(from_gap == "cd");
   CHECK(backward == "cba");
@@ -104,11 +119,13 @@ TEST_CASE("erase reports whether the key was there") {
   auto store = open_store(dir.str());
   bool first = false, second = true;
   REQUIRE(store->write([](WriteTxn& txn) { return txn.put(Table::cis, "k", "v"), Status(); }).ok());
-  REQUIRE(store->write([&](WriteTxn& txn) {
-    first = txn.erase(Table::cis, "k");
-    second = txn.erase(Table::cis, "k");
-    return Status();
-  }).ok());
+  REQUIRE(store
+              ->write([&](WriteTxn& txn) {
+                first = txn.erase(Table::cis, "k");
+                second = txn.erase(Table::cis, "k");
+                return Status();
+              })
+              .ok());
   CHECK(first);
   CHECK_FALSE(second);
 }

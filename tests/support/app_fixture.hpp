@@ -50,8 +50,10 @@ struct AppFixture {
     r.method = method;
     r.target = target;
     r.body = body;
-    if (token == "use-admin") r.headers.emplace_back("authorization", "Bearer " + admin);
-    else if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+    if (token == "use-admin")
+      r.headers.emplace_back("authorization", "Bearer " + admin);
+    else if (!token.empty())
+      r.headers.emplace_back("authorization", "Bearer " + token);
     if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
     for (auto& h : extra) r.headers.push_back(std::move(h));
     return server::handle(r, *app);

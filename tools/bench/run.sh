@@ -33,8 +33,9 @@ command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
 if ((${#need_pkgs[@]})); then
-  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1 ||
+  if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     die "missing ${need_pkgs[*]}; install them (apt-get install -y ${need_pkgs[*]})"
+  fi
   log "installing ${need_pkgs[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
@@ -62,6 +63,7 @@ WARMUP_S="$(to_seconds "$WARMUP")"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")"
 TG_PID=""
 NGINX_PID=""
+WRK_PID=""
 
 stop_pid() {  # stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL
   local pid="$1" name="$2" i
@@ -81,10 +83,11 @@ stop_pid() {  # stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  stop_pid "$WRK_PID" wrk
   stop_pid "$NGINX_PID" nginx
   stop_pid "$TG_PID" tollgated
-  if ((rc != 0)); then
-    for f in "$TMP/tollgated.out" "$TMP/tollgated.err" "$TMP/nginx/error.log"; do
+  if ((rc != 0 && rc != 130 && rc != 143)); then
+    for f in "$TMP/tollgated.out" "$TMP/tollgated.err" "$TMP/nginx/error.log" "$TMP/nginx/stderr.log"; do
       [[ -s "$f" ]] && { log "--- tail of ${f#"$TMP"/} ---"; tail -n 20 "$f" >&2; }
     done
   fi
@@ -177,9 +180,9 @@ http {
   }
 }
 EOF
-  "$NGINX" -t -q -e "$NG/error.log" -p "$NG/" -c "$NG/nginx.conf" 2>>"$NG/error.log" ||
+  "$NGINX" -t -q -e "$NG/error.log" -p "$NG/" -c "$NG/nginx.conf" 2>>"$NG/stderr.log" ||
     die "nginx rejected its configuration"
-  "$NGINX" -e "$NG/error.log" -p "$NG/" -c "$NG/nginx.conf" 2>>"$NG/error.log" &
+  "$NGINX" -e "$NG/error.log" -p "$NG/" -c "$NG/nginx.conf" 2>>"$NG/stderr.log" &
   NGINX_PID=$!
   for ((i = 0; i < 50; i++)); do
     curl -fsS -o /dev/null --cacert "$CERT" "https://127.0.0.1:$NGINX_PORT/4k.bin" 2>/dev/null && break
@@ -239,10 +242,16 @@ run_wrk() {
   shift 2
   local out="$TMP/$name.wrk"
   log "wrk $name: $THREADS threads, $CONNECTIONS connections, $DURATION -> $url"
-  # wrk itself honours -d; the timeout only guards against a hung wrk.
-  if ! timeout --kill-after=5 $((DURATION_S + 30)) \
-      wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$url" "$@" >"$out" 2>&1; then
-    log "wrk $name failed:"
+  # wrk itself honours -d; the timeout only guards against a hung wrk. In the background plus
+  # wait, so that an INT/TERM trap runs at once rather than after wrk is done.
+  timeout --kill-after=5 $((DURATION_S + 30)) \
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$url" "$@" >"$out" 2>&1 &
+  WRK_PID=$!
+  local rc=0
+  wait "$WRK_PID" || rc=$?
+  WRK_PID=""
+  if ((rc != 0)); then
+    log "wrk $name failed (exit $rc):"
     cat "$out" >&2
   fi
   R_RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
@@ -259,7 +268,10 @@ warmup() {  # warmup URL [extra wrk args...]
   local url="$1"
   shift
   timeout --kill-after=5 $((WARMUP_S + 30)) \
-    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" "$url" "$@" >/dev/null 2>&1 || true
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" "$url" "$@" >/dev/null 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || true
+  WRK_PID=""
 }
 
 # Successful responses per second: wrk's req/s counts every completed response, errors included,

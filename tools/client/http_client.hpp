@@ -20,9 +20,9 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8443;
   bool tls = true;
-  std::string ca_file;      // PEM to trust; empty = the system's default trust store
-  std::string token;        // sent as "Authorization: Bearer <token>" when non-empty
-  int timeout_seconds = 30; // per request
+  std::string ca_file;       // PEM to trust; empty = the system's default trust store
+  std::string token;         // sent as "Authorization: Bearer <token>" when non-empty
+  int timeout_seconds = 30;  // per request
 };
 
 struct HttpResponse {
@@ -45,9 +45,9 @@ class HttpClient {
   // {"If-Match", "\"3\""}); Content-Type defaults to application/json when a body is given.
   // Errors (as Status, never exceptions): unavailable when the server cannot be reached or
   // the connection fails; invalid when the TLS certificate does not verify.
-  Result<HttpResponse> request(std::string_view method, std::string_view target,
-                               std::string_view body = {},
-                               const std::vector<std::pair<std::string, std::string>>& headers = {});
+  Result<HttpResponse> request(
+      std::string_view method, std::string_view target, std::string_view body = {},
+      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // Sends raw bytes as they are and reads one response: for tests of malformed requests.
   Result<HttpResponse> raw(std::string_view bytes);
