@@ -55,19 +55,25 @@ bool matches(const Ci& ci, const CiFilter& filter) {
   return filter.q.empty() || icontains(ci.id, filter.q) || icontains(ci.name, filter.q);
 }
 
-// Loads the type and validates attributes inside the transaction, so refs and the schema are
-// checked against the same snapshot the write commits on.
-Status validate_in_txn(storage::ReadTxn& txn, const Ci& ci) {
+// Validates the CI's attributes against its type as `txn` sees it. `type_record` receives the
+// stored type (so a later transaction can tell whether it changed) and `refs` the CI ids the
+// attributes refer to (so a later transaction can check they still exist).
+Status validate(storage::ReadTxn& txn, const Ci& ci, std::string* type_record = nullptr,
+                std::vector<std::string>* refs = nullptr) {
   auto stored = txn.get(Table::ci_types, ci.type);
   if (!stored)
     return Status(Code::invalid, fmt::format("type: no CI type '{}'", ci.type))
         .with_reason("validation")
         .with_items({fmt::format("type: no CI type '{}'", ci.type)});
+  if (type_record) *type_record = *stored;
   TG_ASSIGN_OR_RETURN(CiType type, CiType::from_json(*stored));
   std::vector<std::string> errors;
   validate_attributes(
       type, ci.attributes,
-      [&](std::string_view ref) { return ref == ci.id || txn.get(Table::cis, ref).has_value(); },
+      [&](std::string_view ref) {
+        if (refs && ref != ci.id) refs->emplace_back(ref);
+        return ref == ci.id || txn.get(Table::cis, ref).has_value();
+      },
       errors);
   if (errors.empty()) return {};
   std::string detail = errors.front();
@@ -120,9 +126,9 @@ json::object diff(const Ci& before, const Ci& after) {
   return changes;
 }
 
-void write_history(storage::WriteTxn& txn, const Ci& ci, const Principal& actor,
-                   const std::optional<std::string>& rfc, std::string_view action,
-                   json::object changes) {
+std::string history_entry(const Ci& ci, const Principal& actor,
+                          const std::optional<std::string>& rfc, std::string_view action,
+                          json::object changes) {
   json::object entry;
   entry["revision"] = ci.revision;
   entry["action"] = action;
@@ -131,7 +137,7 @@ void write_history(storage::WriteTxn& txn, const Ci& ci, const Principal& actor,
   entry["rfc"] = rfc ? json::value(*rfc) : json::value(nullptr);
   entry["changes"] = std::move(changes);
   entry["snapshot"] = ci.to_json();
-  txn.put(Table::ci_history, history_key(ci.id, ci.revision), json::serialize(entry));
+  return json::serialize(entry);
 }
 }  // namespace
 
@@ -166,12 +172,28 @@ Result<Ci> CiService::create(const json::object& body, const Principal& actor) {
   ci.controlled = controlled.value_or(false);
   if (attributes) ci.attributes = *attributes;
   ci.revision = 1;
+
+  // Validate and render outside the store's single writer, which then only re-checks what
+  // may have changed meanwhile: the id, the type's schema, the referenced CIs.
+  std::string type_record;
+  std::vector<std::string> refs;
+  TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
+    if (txn.get(Table::cis, ci.id)) return conflict(fmt::format("CI '{}' already exists", ci.id));
+    return validate(txn, ci, &type_record, &refs);
+  }));
+  ci.created_at = ci.updated_at = clock_.now();
+  const std::string record = json::serialize(ci.to_json());
+  const std::string history = history_entry(ci, actor, std::nullopt, "create", creation(ci));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     if (txn.get(Table::cis, ci.id)) return conflict(fmt::format("CI '{}' already exists", ci.id));
-    TG_RETURN_IF_ERROR(validate_in_txn(txn, ci));
-    ci.created_at = ci.updated_at = clock_.now();
-    txn.put(Table::cis, ci.id, json::serialize(ci.to_json()));
-    write_history(txn, ci, actor, std::nullopt, "create", creation(ci));
+    if (txn.get(Table::ci_types, ci.type) != std::optional<std::string_view>(type_record)) {
+      TG_RETURN_IF_ERROR(validate(txn, ci));  // the schema changed meanwhile: check it all again
+    } else {
+      for (const auto& ref : refs)
+        if (!txn.get(Table::cis, ref)) TG_RETURN_IF_ERROR(validate(txn, ci));
+    }
+    txn.put(Table::cis, ci.id, record);
+    txn.put(Table::ci_history, history_key(ci.id, ci.revision), history);
     return Status();
   }));
   return ci;
@@ -281,13 +303,14 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
           after.attributes[kv.key()] = kv.value();
       }
     }
-    TG_RETURN_IF_ERROR(validate_in_txn(txn, after));
+    TG_RETURN_IF_ERROR(validate(txn, after));
     json::object changes = diff(before, after);
     if (changes.empty()) return Status();
     after.revision = before.revision + 1;
     after.updated_at = std::max(clock_.now(), before.updated_at);
     txn.put(Table::cis, id, json::serialize(after.to_json()));
-    write_history(txn, after, actor, rfc, "update", std::move(changes));
+    txn.put(Table::ci_history, history_key(id, after.revision),
+            history_entry(after, actor, rfc, "update", std::move(changes)));
     return Status();
   }));
   return after;

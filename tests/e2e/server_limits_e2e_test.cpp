@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "tests/e2e/server_process.hpp"
 
@@ -41,7 +41,8 @@ std::string exchange_plain(std::uint16_t port, const std::string& bytes) {
   REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   return out;
 }
@@ -68,7 +69,8 @@ TEST_CASE("pipelined requests are all answered, in order") {
   const std::string auth = "Authorization: Bearer " + server.bootstrap_token() + "\r\n";
   std::string requests;
   for (int i = 0; i < 5; ++i)
-    requests += fmt::format("GET /healthz?n={} HTTP/1.1\r\nHost: t\r\nX-Request-Id: pipe-{}\r\n\r\n", i, i);
+    requests +=
+        fmt::format("GET /healthz?n={} HTTP/1.1\r\nHost: t\r\nX-Request-Id: pipe-{}\r\n\r\n", i, i);
   requests += "GET /api/v1/cis HTTP/1.1\r\nHost: t\r\n" + auth + "Connection: close\r\n\r\n";
   const std::string answers = exchange_plain(server.port(), requests);
   CHECK(count_of(answers, "HTTP/1.1 200 OK") == 6);
@@ -80,7 +82,8 @@ TEST_CASE("headers over the limit are refused with 431") {
   ServerProcess server;
   REQUIRE(server.start().ok());
   HttpClient c = server.client();
-  auto r = must(c.raw("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n"));
+  auto r = must(
+      c.raw("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n"));
   CHECK(r.status == 431);
   CHECK(r.header("content-type") == "application/problem+json");
   CHECK(must(server.client().request("GET", "/healthz")).status == 200);
@@ -100,7 +103,8 @@ TEST_CASE("connections beyond the cap are closed; those within it are served") {
 
 TEST_CASE("a full store answers 507 and keeps every write it acknowledged") {
   TempDir dir;
-  ServerProcess server({"--config", write_config(dir, "[storage]\nmap_size_mb = 1\nmax_map_size_mb = 1\n")});
+  ServerProcess server(
+      {"--config", write_config(dir, "[storage]\nmap_size_mb = 1\nmax_map_size_mb = 1\n")});
   REQUIRE(server.start().ok());
   HttpClient c = server.admin_client();
   REQUIRE(must(c.request("POST", "/api/v1/ci-types", kType)).status == 201);
@@ -108,8 +112,10 @@ TEST_CASE("a full store answers 507 and keeps every write it acknowledged") {
   int created = 0;
   HttpResponse last;
   for (int i = 0; i < 2000; ++i) {
-    last = must(c.request("POST", "/api/v1/cis",
-                          fmt::format(R"({{"id":"h{}","type":"host","name":"h","attributes":{{"note":"{}"}}}})", i, note)));
+    last = must(c.request(
+        "POST", "/api/v1/cis",
+        fmt::format(R"({{"id":"h{}","type":"host","name":"h","attributes":{{"note":"{}"}}}})", i,
+                    note)));
     if (last.status != 201) break;
     ++created;
   }
@@ -124,7 +130,8 @@ TEST_CASE("a full store answers 507 and keeps every write it acknowledged") {
   CHECK(must(after.request("GET", fmt::format("/api/v1/cis/h{}", created - 1))).status == 200);
 }
 
-TEST_CASE("SIGTERM drains: in-flight writes finish, the server exits 0, nothing acknowledged is lost") {
+TEST_CASE(
+    "SIGTERM drains: in-flight writes finish, the server exits 0, nothing acknowledged is lost") {
   ServerProcess server;
   REQUIRE(server.start().ok());
   HttpClient setup = server.admin_client();
@@ -137,7 +144,8 @@ TEST_CASE("SIGTERM drains: in-flight writes finish, the server exits 0, nothing 
       HttpClient c = server.admin_client();
       for (int i = 0; go && i < 100000; ++i) {
         const std::string id = fmt::format("w{}-{}", t, i);
-        auto r = c.request("POST", "/api/v1/cis", fmt::format(R"({{"id":"{}","type":"host","name":"w"}})", id));
+        auto r = c.request("POST", "/api/v1/cis",
+                           fmt::format(R"({{"id":"{}","type":"host","name":"w"}})", id));
         if (!r.ok()) break;  // the server closed
         if (r->status == 201) acknowledged[t].push_back(id);
       }
@@ -153,7 +161,8 @@ TEST_CASE("SIGTERM drains: in-flight writes finish, the server exits 0, nothing 
   for (const auto& ids : acknowledged) {
     total += ids.size();
     for (const auto& id : ids) {
-      if (must(c.request("GET", "/api/v1/cis/" + id)).status != 200) FAIL("lost acknowledged write " << id);
+      if (must(c.request("GET", "/api/v1/cis/" + id)).status != 200)
+        FAIL("lost acknowledged write " << id);
     }
   }
   CHECK(total > 0);
