@@ -158,23 +158,37 @@ Result<Principal> TokenService::authenticate(std::string_view authorization) con
     return Status(Code::unauthorized, "the Authorization header must be 'Bearer <token>'");
   const std::string_view token = authorization.substr(kBearer.size());
   if (!well_formed(token)) return Status(Code::unauthorized, "the token is malformed");
-  const std::string key = sha256_hex(token);
+  const std::string hash = sha256_hex(token);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::shared_lock lock(cache_mu_);
+    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now)
+      return it->second.principal;
+  }
+  TG_ASSIGN_OR_RETURN(Principal p, load(hash));
+  std::unique_lock lock(cache_mu_);
+  if (cache_.size() >= kCacheMax) cache_.clear();
+  cache_[hash] = Cached{p, now + kCacheTtl};
+  return p;
+}
+
+Result<Principal> TokenService::load(const std::string& hash) const {
   Principal p;
   bool found = false;
   Status st = store_.read([&](storage::ReadTxn& txn) {
-    auto record = txn.get(Table::tokens, key);
+    auto record = txn.get(Table::tokens, hash);
     if (!record) return Status();
     boost::system::error_code ec;
     json::value v = json::parse(*record, ec);
     if (ec || !v.is_object()) return Status(Code::corrupt, "unreadable token record");
     const auto& o = v.as_object();
+    if (const auto* revoked = o.if_contains("revoked_at"); revoked && !revoked->is_null())
+      return Status();
     p.name = json::value_to<std::string>(o.at("name"));
     for (const auto& r : o.at("roles").as_array())
       if (auto role = parse_role(r.as_string())) p.roles.push_back(*role);
     for (const auto& e : o.at("environments").as_array())
       p.environments.emplace_back(e.as_string());
-    if (const auto* revoked = o.if_contains("revoked_at"); revoked && !revoked->is_null())
-      return Status();
     found = true;
     return Status();
   });

@@ -4,10 +4,13 @@
 // the token itself is shown once, when it is minted.
 #pragma once
 
+#include <chrono>
 #include <initializer_list>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -61,11 +64,24 @@ class TokenService {
   Result<std::optional<MintedToken>> bootstrap();
 
   // Resolves an "Authorization" header value. Errors: unauthorized for a missing, malformed or
-  // unknown token.
+  // unknown token. Resolved tokens are remembered (by hash) for kCacheTtl, so a change to a
+  // token's record takes effect within that time.
   Result<Principal> authenticate(std::string_view authorization) const;
 
+  static constexpr std::chrono::seconds kCacheTtl{10};
+  static constexpr std::size_t kCacheMax = 10000;
+
  private:
+  struct Cached {
+    Principal principal;
+    std::chrono::steady_clock::time_point expires;
+  };
+
   Status store_token(storage::WriteTxn& txn, const MintedToken& token, const std::string& by);
+  Result<Principal> load(const std::string& hash) const;
+
+  mutable std::shared_mutex cache_mu_;
+  mutable std::unordered_map<std::string, Cached> cache_;
 
   storage::KvStore& store_;
   const Clock& clock_;

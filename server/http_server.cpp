@@ -48,14 +48,12 @@ class SessionBase {
 
 // What listener and sessions share.
 struct Shared {
-  Shared(const Config& c, HttpServer::Handler h, Metrics& m, net::io_context& io,
-         net::thread_pool& pool)
-      : config(c), handler(std::move(h)), metrics(m), ioc(io), workers(pool) {}
+  Shared(const Config& c, HttpServer::Handler h, Metrics& m, net::thread_pool& pool)
+      : config(c), handler(std::move(h)), metrics(m), workers(pool) {}
 
   const Config& config;
   HttpServer::Handler handler;
   Metrics& metrics;
-  net::io_context& ioc;
   net::thread_pool& workers;
   std::atomic<bool> draining{false};
   std::atomic<unsigned> connections{0};
@@ -171,6 +169,7 @@ class Session : public SessionBase {
 
   void on_read_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_failed(ec);
+    if (parser_->is_done()) return on_read({}, 0);  // no body: nothing more to wait for
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
     // A client that asked to be told before it sends its body gets "100 Continue" now, unless
@@ -274,7 +273,7 @@ class Session : public SessionBase {
     // Mutating requests wait for the group commit: run them off the I/O threads.
     net::post(shared_.workers,
               [self = derived().shared_from_this(), exchange, request = std::move(request),
-               work = net::make_work_guard(shared_.ioc)]() mutable {
+               work = net::make_work_guard(derived().stream().get_executor())]() mutable {
                 Response response = self->shared_.handler(request);
                 auto executor = self->derived().stream().get_executor();
                 net::post(executor, [self = std::move(self), exchange = std::move(exchange),
@@ -439,27 +438,30 @@ class TlsSession final : public Session<TlsSession>,
 
 }  // namespace
 
+// One io_context per I/O thread: a connection lives on one context for its whole life, so its
+// handlers never run concurrently and need no strand; contexts share nothing on the hot path.
 struct HttpServer::Impl {
   Impl(const Config& c, Handler h, Metrics& m)
       : config(c),
-        ioc(static_cast<int>(io_threads(c))),
         workers(c.worker_threads),
         tls(ssl::context::tls_server),
-        acceptor(net::make_strand(ioc)),
-        signals(ioc, SIGINT, SIGTERM),
-        grace(ioc),
-        shared(config, std::move(h), m, ioc, workers) {
-    shared.on_drained = [this] { net::post(ioc, [this] { grace.cancel(); }); };
-  }
-
-  static unsigned io_threads(const Config& c) {
-    return c.threads ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+        shared(config, std::move(h), m, workers) {
+    const unsigned n = c.threads ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) {
+      contexts.push_back(std::make_unique<net::io_context>(1));
+      keep_running.push_back(net::make_work_guard(*contexts.back()));
+    }
+    acceptor.emplace(*contexts[0]);
+    signals.emplace(*contexts[0], SIGINT, SIGTERM);
+    grace.emplace(*contexts[0]);
+    shared.on_drained = [this] { net::post(*contexts[0], [this] { grace->cancel(); }); };
   }
 
   void accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    net::io_context& next = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(next, [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (acceptor.is_open()) accept();  // a failed accept (e.g. EMFILE) must not stop serving
+        if (acceptor->is_open()) accept();  // a failed accept (e.g. EMFILE) must not stop serving
         return;
       }
       if (shared.connections.load() >= config.max_connections) {
@@ -479,33 +481,40 @@ struct HttpServer::Impl {
     });
   }
 
+  void stop_all() {
+    for (auto& ctx : contexts) ctx->stop();
+  }
+
   void begin_drain() {
     if (shared.draining.exchange(true)) return;
     beast::error_code ec;
-    acceptor.close(ec);
-    signals.cancel(ec);
+    acceptor->close(ec);
+    signals->cancel(ec);
+    keep_running.clear();  // contexts now end when their last connection does
     std::vector<std::shared_ptr<SessionBase>> live;
     {
       std::lock_guard lock(shared.sessions_mu);
       for (auto& [raw, weak] : shared.sessions)
-        if (auto s = weak.lock()) live.push_back(std::move(s));
+        if (auto session = weak.lock()) live.push_back(std::move(session));
     }
-    for (auto& s : live) s->drain();
+    for (auto& session : live) session->drain();
     live.clear();
     if (shared.connections.load() == 0) return;
-    grace.expires_after(std::chrono::seconds(config.shutdown_grace_seconds));
-    grace.async_wait([this](beast::error_code wait_ec) {
-      if (!wait_ec) ioc.stop();  // grace over: close what is left
+    grace->expires_after(std::chrono::seconds(config.shutdown_grace_seconds));
+    grace->async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) stop_all();  // grace over: close what is left
     });
   }
 
   const Config& config;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  std::size_t next_context = 0;
   net::thread_pool workers;
   ssl::context tls;
-  tcp::acceptor acceptor;
-  net::signal_set signals;
-  net::steady_timer grace;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<net::signal_set> signals;
+  std::optional<net::steady_timer> grace;
   Shared shared;
 };
 
@@ -513,7 +522,7 @@ HttpServer::HttpServer(const Config& config, Handler handler, Metrics& metrics)
     : impl_(std::make_unique<Impl>(config, std::move(handler), metrics)) {}
 
 HttpServer::~HttpServer() {
-  impl_->ioc.stop();
+  impl_->stop_all();
   impl_->workers.join();
 }
 
@@ -539,32 +548,31 @@ Result<std::uint16_t> HttpServer::start(const std::string& cert_file, const std:
     return invalid(
         fmt::format("cannot listen on '{}': not an IP address", impl.config.listen_host));
   const tcp::endpoint endpoint(address, impl.config.listen_port);
-  impl.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl.acceptor.bind(endpoint, ec);
-  if (!ec) impl.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  impl.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor->bind(endpoint, ec);
+  if (!ec) impl.acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec)
     return io_error(fmt::format("cannot listen on {}: {}", impl.config.listen(), ec.message()));
-  return impl.acceptor.local_endpoint().port();
+  return impl.acceptor->local_endpoint().port();
 }
 
 void HttpServer::run() {
   auto& impl = *impl_;
-  impl.signals.async_wait([this](beast::error_code ec, int) {
+  impl.signals->async_wait([this](beast::error_code ec, int) {
     if (!ec) impl_->begin_drain();
   });
   impl.accept();
-  const unsigned n = Impl::io_threads(impl.config);
   std::vector<std::thread> threads;
-  threads.reserve(n - 1);
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
-  impl.ioc.run();
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i)
+    threads.emplace_back([ctx = impl.contexts[i].get()] { ctx->run(); });
+  impl.contexts[0]->run();
   for (auto& t : threads) t.join();
   impl.workers.join();
 }
 
 void HttpServer::stop() {
-  net::post(impl_->ioc, [this] { impl_->begin_drain(); });
+  net::post(*impl_->contexts[0], [this] { impl_->begin_drain(); });
 }
 
 }  // namespace tollgate::server

@@ -37,8 +37,9 @@ struct Response {
   std::string content_type = "application/json";
   HeaderList headers;  // extra headers
   std::string body;
-  // Filled by the router: the matched route pattern (for metrics) and the acting token's name.
-  std::string route;
+  // Filled by the router: the matched route pattern (static storage; for metrics and logs) and
+  // the acting token's name.
+  std::string_view route = "unmatched";
   std::string actor;
 
   Response& header(std::string name, std::string value) {

@@ -4,13 +4,22 @@
 
 namespace tollgate::server {
 
+namespace {
+// The method as a static string; anything unusual is counted as OTHER.
+std::string_view canonical_method(std::string_view method) {
+  static constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+  for (std::string_view m : kMethods)
+    if (m == method) return m;
+  return "OTHER";
+}
+}  // namespace
+
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
                       double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{std::string(route), std::string(method), status}];
-  auto it = latency_.find(route);
-  if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
-  Histogram& h = it->second;
+  ++requests_[{route, canonical_method(method), status}];
+  Histogram& h = latency_[route];
   for (std::size_t i = 0; i < kBuckets.size(); ++i)
     if (seconds <= kBuckets[i]) ++h.counts[i];
   ++h.count;

@@ -16,7 +16,8 @@ namespace tollgate::server {
 
 class Metrics {
  public:
-  // Counts one answered request under its route pattern (not its concrete path).
+  // Counts one answered request under its route pattern (not its concrete path). `route` must
+  // have static storage (a pattern of the route table, or "unmatched").
   void observe(std::string_view route, std::string_view method, unsigned status, double seconds);
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
@@ -34,8 +35,9 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
-  std::map<std::string, Histogram, std::less<>> latency_;
+  // Keys view static strings only, so counting allocates nothing after a key's first use.
+  std::map<std::tuple<std::string_view, std::string_view, unsigned>, std::uint64_t> requests_;
+  std::map<std::string_view, Histogram> latency_;
   std::atomic<std::int64_t> open_connections_{0};
 };
 

@@ -47,9 +47,18 @@ std::vector<std::string_view> split_pattern(std::string_view pattern) {
   return out;
 }
 
-bool match(std::string_view pattern, const std::vector<std::string>& segments,
+// Each route's pattern split into segments once.
+const std::vector<std::vector<std::string_view>>& route_segments() {
+  static const auto kSegments = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const Route& route : kRoutes) out.push_back(split_pattern(route.pattern));
+    return out;
+  }();
+  return kSegments;
+}
+
+bool match(const std::vector<std::string_view>& parts, const std::vector<std::string>& segments,
            std::vector<std::string>& params) {
-  const auto parts = split_pattern(pattern);
   if (parts.size() != segments.size()) return false;
   params.clear();
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -97,7 +106,7 @@ bool json_media_type(std::string_view content_type) {
          (type.starts_with("application/") && type.ends_with("+json"));
 }
 
-Response dispatch(const Request& request, App& app, std::string& route_out) {
+Response dispatch(const Request& request, App& app, std::string_view& route_out) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return problem(invalid("the request target is not a valid path"));
   std::vector<std::string> segments;
@@ -108,8 +117,9 @@ Response dispatch(const Request& request, App& app, std::string& route_out) {
 
   std::vector<std::string> params;
   std::vector<std::string> allow;
-  for (const Route& route : kRoutes) {
-    if (!match(route.pattern, segments, params)) continue;
+  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+    const Route& route = kRoutes[i];
+    if (!match(route_segments()[i], segments, params)) continue;
     if (method != route.method) {
       allow.emplace_back(route.method);
       continue;
@@ -157,14 +167,14 @@ bool is_mutating(std::string_view method) {
 }
 
 Response handle(const Request& request, App& app) {
-  std::string route = "unmatched";
+  std::string_view route = "unmatched";
   Response response;
   try {
     response = dispatch(request, app, route);
   } catch (const std::exception& e) {
     response = problem(internal_error(fmt::format("unexpected failure: {}", e.what())));
   }
-  response.route = std::move(route);
+  response.route = route;
   return response;
 }
 
