@@ -92,9 +92,9 @@ void record_change(json::object& changes, std::string_view field, const json::va
 }
 
 // A creation records every field, old values null.
-json::object creation(const Ci& ci) {
+json::object creation(const Ci& ci, const json::object& ci_json) {
   json::object changes;
-  for (const auto& kv : ci.to_json()) {
+  for (const auto& kv : ci_json) {
     if (kv.key() == "revision" || kv.key() == "created_at" || kv.key() == "updated_at" ||
         kv.key() == "attributes")
       continue;
@@ -126,7 +126,7 @@ json::object diff(const Ci& before, const Ci& after) {
   return changes;
 }
 
-std::string history_entry(const Ci& ci, const Principal& actor,
+std::string history_entry(const Ci& ci, json::object snapshot, const Principal& actor,
                           const std::optional<std::string>& rfc, std::string_view action,
                           json::object changes) {
   json::object entry;
@@ -136,7 +136,7 @@ std::string history_entry(const Ci& ci, const Principal& actor,
   entry["time"] = format_rfc3339(ci.updated_at);
   entry["rfc"] = rfc ? json::value(*rfc) : json::value(nullptr);
   entry["changes"] = std::move(changes);
-  entry["snapshot"] = ci.to_json();
+  entry["snapshot"] = std::move(snapshot);
   return json::serialize(entry);
 }
 }  // namespace
@@ -182,8 +182,11 @@ Result<Ci> CiService::create(const json::object& body, const Principal& actor) {
     return validate(txn, ci, &type_record, &refs);
   }));
   ci.created_at = ci.updated_at = clock_.now();
-  const std::string record = json::serialize(ci.to_json());
-  const std::string history = history_entry(ci, actor, std::nullopt, "create", creation(ci));
+  json::object ci_json = ci.to_json();
+  const std::string record = json::serialize(ci_json);
+  json::object changes = creation(ci, ci_json);
+  const std::string history =
+      history_entry(ci, std::move(ci_json), actor, std::nullopt, "create", std::move(changes));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     if (txn.get(Table::cis, ci.id)) return conflict(fmt::format("CI '{}' already exists", ci.id));
     if (txn.get(Table::ci_types, ci.type) != std::optional<std::string_view>(type_record)) {
@@ -310,7 +313,7 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
     after.updated_at = std::max(clock_.now(), before.updated_at);
     txn.put(Table::cis, id, json::serialize(after.to_json()));
     txn.put(Table::ci_history, history_key(id, after.revision),
-            history_entry(after, actor, rfc, "update", std::move(changes)));
+            history_entry(after, after.to_json(), actor, rfc, "update", std::move(changes)));
     return Status();
   }));
   return after;
