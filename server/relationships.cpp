@@ -153,11 +153,12 @@ Result<std::vector<Relationship>> RelationshipService::of(const std::string& id)
       txn.scan(table, prefix, [&](std::string_view key, std::string_view value) {
         if (!key.starts_with(prefix)) return false;
         auto rel = parse_stored(value);
-        if (!rel)
+        if (!rel) {
           failure = rel.status();
-        else
-          out.push_back(std::move(rel).value());
-        return rel.ok();
+          return false;
+        }
+        out.push_back(std::move(rel).value());
+        return true;
       });
     }
     return failure;

@@ -115,20 +115,6 @@ class Fd {
 
 }  // namespace
 
-TempDir::TempDir(const std::string& prefix) {
-  std::string pattern = "/tmp/" + prefix + "XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp " + pattern + ": " + std::strerror(errno));
-  }
-  path_ = std::move(pattern);
-}
-
-TempDir::~TempDir() {
-  if (std::getenv("TOLLGATE_E2E_KEEP") != nullptr) return;
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 ServerProcess::ServerProcess(std::vector<std::string> extra_args)
     : extra_args_(std::move(extra_args)) {
   for (const auto& arg : extra_args_) {

@@ -4,7 +4,7 @@
 // the server's combined stdout/stderr (`tollgated.log`; a file, never a pipe, so a chatty
 // server can never block on it). The server listens on 127.0.0.1 with an ephemeral port that
 // is read back from its "tollgated listening on ..." line. The destructor SIGKILLs a server
-// that is still running and removes the directory (set TOLLGATE_E2E_KEEP=1 to keep it).
+// that is still running and removes the directory (set TOLLGATE_TEST_KEEP=1 to keep it).
 //
 // Not thread-safe; one ServerProcess per test.
 #pragma once
@@ -18,26 +18,12 @@
 #include <vector>
 
 #include "client/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::e2e {
 
-// A directory made with mkdtemp under /tmp, removed recursively by the destructor unless the
-// environment variable TOLLGATE_E2E_KEEP is set. Throws std::runtime_error when mkdtemp fails.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "tollgate-e2e-");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path() + "/" + name.
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = testing::TempDir;
 
 class ServerProcess {
  public:
@@ -68,7 +54,7 @@ class ServerProcess {
   // The bootstrap admin token from the most recent run that printed one (it stays valid across
   // restarts); empty when none was printed.
   std::string bootstrap_token() const;
-  const std::string& temp_dir() const { return temp_.path(); }
+  std::string temp_dir() const { return temp_.str(); }
   std::string data_dir() const { return temp_.file("data"); }
   // The generated certificate a client trusts: DATA/tls/cert.pem.
   std::string ca_file() const { return data_dir() + "/tls/cert.pem"; }
@@ -88,7 +74,7 @@ class ServerProcess {
   std::optional<int> reap(bool block);
   int terminate(int signal_number);
 
-  TempDir temp_;
+  TempDir temp_{"tollgate-e2e-"};
   std::vector<std::string> extra_args_;
   bool tls_ = true;
   pid_t pid_ = -1;

@@ -1,4 +1,5 @@
 #include "server/tls_cert.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <openssl/bio.h>
@@ -49,25 +50,7 @@ using StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 using SslCtxPtr = OpenSslPtr<SSL_CTX, SSL_CTX_free>;
 using SslPtr = OpenSslPtr<SSL, SSL_free>;
 
-// A fresh directory under the system temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tollgate-tls-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using tollgate::testing::TempDir;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

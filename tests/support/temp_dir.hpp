@@ -1,4 +1,5 @@
-// A temporary directory removed with everything in it when the object goes.
+// A temporary directory removed with everything in it when the object goes (kept when the
+// environment variable TOLLGATE_TEST_KEEP is set, for looking at what a failed test left).
 #pragma once
 
 #include <cstdlib>
@@ -9,13 +10,13 @@ namespace tollgate::testing {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "tollgate-test-XXXXXX").string();
+  explicit TempDir(const std::string& prefix = "tollgate-test-") {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
     if (!mkdtemp(pattern.data())) std::abort();
     path_ = pattern;
   }
   ~TempDir() {
+    if (std::getenv("TOLLGATE_TEST_KEEP")) return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
@@ -24,6 +25,7 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
   std::string str() const { return path_.string(); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
 
  private:
   std::filesystem::path path_;
