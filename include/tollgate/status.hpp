@@ -161,7 +161,8 @@ class [[nodiscard]] Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  // The error; an ok Status when the result holds a value.
+  // The error; an ok Status when the result holds a value. Returns a copy: do not keep a
+  // reference into it (`const auto& m = r.status().message();` dangles).
   Status status() const { return ok() ? Status() : std::get<Status>(v_); }
   Status&& take_status() && { return std::get<Status>(std::move(v_)); }
 
