@@ -1,18 +1,26 @@
-// App: the domain services of one server, wired to one store and one clock.
+// App: the domain services of one server, wired to its metadata store, blob store, git vault,
+// clock and configuration (none owned; all outlive the App).
 #pragma once
 
 #include "server/auth.hpp"
+#include "server/config.hpp"
 #include "server/ci_types.hpp"
 #include "server/cis.hpp"
 #include "server/metrics.hpp"
 #include "server/relationships.hpp"
+#include "storage/blob_store.hpp"
+#include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 
 namespace tollgate::server {
 
 struct App {
-  App(storage::KvStore& kv, const Clock& c, Metrics& m)
+  App(storage::KvStore& kv, storage::BlobStore& b, storage::GitVault& v, const Clock& c,
+      Metrics& m, const Config& cfg)
       : store(kv),
+        blobs(b),
+        vault(v),
+        config(cfg),
         clock(c),
         metrics(m),
         tokens(kv, c),
@@ -21,6 +29,9 @@ struct App {
         relationships(kv, c) {}
 
   storage::KvStore& store;
+  storage::BlobStore& blobs;
+  storage::GitVault& vault;
+  const Config& config;
   const Clock& clock;
   Metrics& metrics;
   TokenService tokens;

@@ -90,6 +90,26 @@ Status apply_storage(const toml::table& t, Config& c) {
   return read_uint(t, s, "max_batch", 1, 100'000, c.max_batch);
 }
 
+Status apply_artifacts(const toml::table& t, Config& c) {
+  constexpr std::string_view s = "artifacts";
+  TG_RETURN_IF_ERROR(check_keys(t, s,
+                                {"max_artifact_size_mb", "resumable_threshold_mb",
+                                 "upload_expiry_hours", "upload_threads"}));
+  TG_RETURN_IF_ERROR(
+      read_uint(t, s, "max_artifact_size_mb", 1, 1ull << 30, c.max_artifact_size_mb));
+  TG_RETURN_IF_ERROR(
+      read_uint(t, s, "resumable_threshold_mb", 1, 1ull << 30, c.resumable_threshold_mb));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "upload_expiry_hours", 1, 24 * 365, c.upload_expiry_hours));
+  return read_uint(t, s, "upload_threads", 1, 4096, c.upload_threads);
+}
+
+Status apply_integrity(const toml::table& t, Config& c) {
+  constexpr std::string_view s = "integrity";
+  TG_RETURN_IF_ERROR(check_keys(t, s, {"scrub_rate_mb", "scrub_interval_hours"}));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "scrub_rate_mb", 0, 1ull << 20, c.scrub_rate_mb));
+  return read_uint(t, s, "scrub_interval_hours", 1, 24 * 365, c.scrub_interval_hours);
+}
+
 Status apply_log(const toml::table& t, Config& c) {
   TG_RETURN_IF_ERROR(check_keys(t, "log", {"access"}));
   return read_bool(t, "log", "access", c.access_log);
@@ -134,6 +154,10 @@ Status load_config_file(const std::string& path, Config& config) {
       st = apply_tls(*table, config);
     } else if (key == "storage") {
       st = apply_storage(*table, config);
+    } else if (key == "artifacts") {
+      st = apply_artifacts(*table, config);
+    } else if (key == "integrity") {
+      st = apply_integrity(*table, config);
     } else if (key == "log") {
       st = apply_log(*table, config);
     } else {

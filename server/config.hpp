@@ -35,6 +35,16 @@ struct Config {
   std::uint64_t max_map_size_mb = 64 * 1024;
   unsigned max_batch = 512;
 
+  // [artifacts]
+  std::uint64_t max_artifact_size_mb = 64 * 1024;  // one artifact, streamed (413 beyond)
+  std::uint64_t resumable_threshold_mb = 64;       // the CLI uploads larger files in sessions
+  unsigned upload_expiry_hours = 24;               // idle resumable uploads are removed after
+  unsigned upload_threads = 64;                    // threads that stream request bodies to disk
+
+  // [integrity]
+  std::uint64_t scrub_rate_mb = 32;     // MiB/s re-hashed by the background scrubber; 0 = off
+  unsigned scrub_interval_hours = 24;   // a full pass starts at most this often
+
   // [log]
   bool access_log = true;  // one JSON line per request on stdout
 

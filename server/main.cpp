@@ -11,6 +11,8 @@
 #include "server/http_server.hpp"
 #include "server/router.hpp"
 #include "server/tls_cert.hpp"
+#include "storage/fs_blob_store.hpp"
+#include "storage/git_vault.hpp"
 #include "storage/lmdb_store.hpp"
 
 namespace {
@@ -30,6 +32,19 @@ Result<std::unique_ptr<storage::LmdbStore>> open_store(const Config& config) {
   return storage::LmdbStore::open(options);
 }
 
+Result<std::unique_ptr<storage::FsBlobStore>> open_blobs(const Config& config) {
+  storage::FsBlobStoreOptions options;
+  options.root = (std::filesystem::path(config.data_dir) / "blobs").string();
+  return storage::FsBlobStore::open(options);
+}
+
+Result<std::unique_ptr<storage::GitVault>> open_vault(const Config& config, const Clock& clock) {
+  storage::GitVaultOptions options;
+  options.path = (std::filesystem::path(config.data_dir) / "vault.git").string();
+  options.clock = &clock;
+  return storage::GitVault::open(options);
+}
+
 int fail(const Status& st) {
   fmt::print(stderr, "tollgated: {}\n", st.message());
   return 1;
@@ -39,8 +54,12 @@ int serve(Config& config) {
   auto store = open_store(config);
   if (!store) return fail(store.status());
   SystemClock clock;
+  auto blobs = open_blobs(config);
+  if (!blobs) return fail(blobs.status());
+  auto vault = open_vault(config, clock);
+  if (!vault) return fail(vault.status());
   Metrics metrics;
-  App app(**store, clock, metrics);
+  App app(**store, **blobs, **vault, clock, metrics, config);
 
   auto bootstrap = app.tokens.bootstrap();
   if (!bootstrap) return fail(bootstrap.status());

@@ -26,6 +26,10 @@ enum class Table : std::uint8_t {
   rel_out,     // from \0 type \0 to -> relationship record
   rel_in,      // to \0 type \0 from -> relationship record
   audit_log,   // be64(sequence) -> audit entry
+  artifacts,       // ci \0 version \0 file -> artifact record (JSON)
+  artifact_blobs,  // digest hex \0 ci \0 version \0 file -> "" (who uses a blob)
+  uploads,         // upload session id -> session record (JSON)
+  documents,       // ci \0 name -> document record (JSON: newest commit, blob id, size)
   count_,
 };
 
@@ -47,6 +51,14 @@ constexpr const char* table_name(Table t) {
       return "rel_in";
     case Table::audit_log:
       return "audit_log";
+    case Table::artifacts:
+      return "artifacts";
+    case Table::artifact_blobs:
+      return "artifact_blobs";
+    case Table::uploads:
+      return "uploads";
+    case Table::documents:
+      return "documents";
     case Table::count_:
       break;
   }

@@ -9,6 +9,8 @@
 
 #include "server/app.hpp"
 #include "server/router.hpp"
+#include "storage/fs_blob_store.hpp"
+#include "storage/git_vault.hpp"
 #include "storage/lmdb_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -20,7 +22,10 @@ struct AppFixture {
   TempDir dir;
   ManualClock clock{kStart};
   server::Metrics metrics;
+  server::Config config;
   std::unique_ptr<storage::LmdbStore> store;
+  std::unique_ptr<storage::FsBlobStore> blobs;
+  std::unique_ptr<storage::GitVault> vault;
   std::unique_ptr<server::App> app;
   std::string admin;  // an admin token
   server::Principal admin_principal{"admin", {server::Role::admin}, {}};
@@ -31,7 +36,17 @@ struct AppFixture {
     auto opened = storage::LmdbStore::open(options);
     REQUIRE(opened.ok());
     store = std::move(opened).value();
-    app = std::make_unique<server::App>(*store, clock, metrics);
+    auto opened_blobs = storage::FsBlobStore::open({.root = dir.str() + "/blobs"});
+    REQUIRE(opened_blobs.ok());
+    blobs = std::move(opened_blobs).value();
+    storage::GitVaultOptions vault_options;
+    vault_options.path = dir.str() + "/vault.git";
+    vault_options.clock = &clock;
+    auto opened_vault = storage::GitVault::open(vault_options);
+    REQUIRE(opened_vault.ok());
+    vault = std::move(opened_vault).value();
+    config.data_dir = dir.str();
+    app = std::make_unique<server::App>(*store, *blobs, *vault, clock, metrics, config);
     auto token = app->tokens.mint("admin", {server::Role::admin}, {}, "test");
     REQUIRE(token.ok());
     admin = token->token;
