@@ -2,12 +2,15 @@
 // clock and configuration (none owned; all outlive the App).
 #pragma once
 
+#include "server/artifacts.hpp"
 #include "server/auth.hpp"
-#include "server/config.hpp"
 #include "server/ci_types.hpp"
 #include "server/cis.hpp"
+#include "server/config.hpp"
+#include "server/documents.hpp"
 #include "server/metrics.hpp"
 #include "server/relationships.hpp"
+#include "server/uploads.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
@@ -15,8 +18,8 @@
 namespace tollgate::server {
 
 struct App {
-  App(storage::KvStore& kv, storage::BlobStore& b, storage::GitVault& v, const Clock& c,
-      Metrics& m, const Config& cfg)
+  App(storage::KvStore& kv, storage::BlobStore& b, storage::GitVault& v, const Clock& c, Metrics& m,
+      const Config& cfg)
       : store(kv),
         blobs(b),
         vault(v),
@@ -26,7 +29,11 @@ struct App {
         tokens(kv, c),
         ci_types(kv, c),
         cis(kv, c),
-        relationships(kv, c) {}
+        relationships(kv, c),
+        documents(kv, v, c),
+        artifacts(kv, b, c),
+        uploads(kv, b, artifacts, c, static_cast<Micros>(cfg.upload_expiry_hours) * 3'600'000'000,
+                cfg.max_artifact_size_mb << 20) {}
 
   storage::KvStore& store;
   storage::BlobStore& blobs;
@@ -38,6 +45,9 @@ struct App {
   CiTypeService ci_types;
   CiService cis;
   RelationshipService relationships;
+  DocumentService documents;
+  ArtifactService artifacts;
+  UploadService uploads;
 };
 
 }  // namespace tollgate::server

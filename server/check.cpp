@@ -1,5 +1,6 @@
 #include "server/check.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -7,6 +8,7 @@
 #include <fmt/ostream.h>
 #include <boost/json.hpp>
 
+#include "server/artifacts.hpp"
 #include "server/cis.hpp"
 #include "server/cmdb_model.hpp"
 
@@ -117,6 +119,87 @@ std::size_t check_store(storage::KvStore& store, std::ostream& out) {
     ++faults;
   }
   fmt::print(out, "{}\n", faults == 0 ? "store: ok" : fmt::format("store: {} fault(s)", faults));
+  return faults;
+}
+
+std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
+                        const storage::GitVault& vault, std::ostream& out) {
+  std::size_t faults = 0;
+  auto fault = [&](const std::string& what) {
+    ++faults;
+    fmt::print(out, "FAULT {}\n", what);
+  };
+  std::map<std::string, bool> used;  // digests that records point at
+  std::size_t artifacts = 0, documents = 0, uploads = 0;
+  Status st = store.read([&](storage::ReadTxn& txn) {
+    txn.scan(Table::artifacts, "", [&](std::string_view key, std::string_view value) {
+      ++artifacts;
+      std::string shown(key);
+      std::replace(shown.begin(), shown.end(), '\0', '/');
+      auto artifact = Artifact::from_json(value);
+      if (!artifact)
+        return fault(fmt::format("artifact {}: {}", shown, artifact.status().message())), true;
+      if (artifact->coordinate.key() != key)
+        fault(fmt::format("artifact {}: the record names {}", shown, artifact->coordinate.path()));
+      used[artifact->sha256] = true;
+      auto size = blobs.size(artifact->sha256);
+      if (!size)
+        fault(fmt::format("artifact {}: blob sha256:{}: {}", shown, artifact->sha256,
+                          size.status().message()));
+      else if (*size != artifact->size)
+        fault(fmt::format("artifact {}: blob sha256:{} holds {} bytes, the record says {}", shown,
+                          artifact->sha256, *size, artifact->size));
+      if (!txn.get(Table::artifact_blobs, artifact->sha256 + '\0' + std::string(key)))
+        fault(fmt::format("artifact {}: not in the digest index", shown));
+      return true;
+    });
+    txn.scan(Table::artifact_blobs, "", [&](std::string_view key, std::string_view) {
+      const auto split = key.find('\0');
+      if (split == std::string_view::npos || !txn.get(Table::artifacts, key.substr(split + 1)))
+        fault(fmt::format("digest index entry sha256:{} names no artifact", key.substr(0, split)));
+      return true;
+    });
+    txn.scan(Table::uploads, "", [&](std::string_view key, std::string_view value) {
+      ++uploads;
+      boost::system::error_code ec;
+      json::value v = json::parse(value, ec);
+      if (ec || !v.is_object()) fault(fmt::format("upload session {}: unreadable record", key));
+      return true;
+    });
+    txn.scan(Table::documents, "", [&](std::string_view key, std::string_view value) {
+      ++documents;
+      const auto split = key.find('\0');
+      boost::system::error_code ec;
+      json::value v = json::parse(value, ec);
+      if (split == std::string_view::npos || ec || !v.is_object())
+        return fault(fmt::format("document {}: unreadable record", key)), true;
+      const std::string path =
+          fmt::format("cis/{}/{}", key.substr(0, split), key.substr(split + 1));
+      const json::value* blob = v.as_object().if_contains("blob");
+      auto in_git = vault.blob_id(path);
+      if (!in_git)
+        fault(
+            fmt::format("document {}: not in the git vault: {}", path, in_git.status().message()));
+      else if (!blob || !blob->is_string() || blob->as_string() != *in_git)
+        fmt::print(out,
+                   "note: document {}: the index is behind the git vault (it is rebuilt on "
+                   "the next read)\n",
+                   path);
+      return true;
+    });
+    return Status();
+  });
+  if (!st.ok()) fault(fmt::format("the store could not be read: {}", st.to_string()));
+  std::size_t unused = 0;
+  Status walked = blobs.for_each([&](const storage::BlobInfo& blob) {
+    if (!used.contains(blob.digest)) ++unused;
+    return true;
+  });
+  if (!walked.ok())
+    fault(fmt::format("the blob store could not be listed: {}", walked.to_string()));
+  fmt::print(out, "checked {} artifacts, {} documents, {} upload sessions; {} blobs unused\n",
+             artifacts, documents, uploads, unused);
+  fmt::print(out, "{}\n", faults == 0 ? "vault: ok" : fmt::format("vault: {} fault(s)", faults));
   return faults;
 }
 

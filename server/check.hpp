@@ -3,6 +3,8 @@
 
 #include <ostream>
 
+#include "storage/blob_store.hpp"
+#include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 
 namespace tollgate::server {
@@ -12,5 +14,14 @@ namespace tollgate::server {
 // existing CIs, every token record readable. Prints one line per fault and a summary to `out`.
 // Returns the number of faults found.
 std::size_t check_store(storage::KvStore& store, std::ostream& out);
+
+// Cross-checks the records of the vault against what they point at: every artifact record's
+// blob is stored (not quarantined) with the recorded size, and indexed by digest; every
+// digest index entry has its artifact; upload session records are readable; every document
+// record names a document the git vault holds at its head, with the recorded blob. Blobs that
+// no record uses are listed (an upload cut off between its blob and its record leaves one; it
+// is harmless and not a fault). Returns the number of faults.
+std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
+                        const storage::GitVault& vault, std::ostream& out);
 
 }  // namespace tollgate::server

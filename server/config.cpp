@@ -92,9 +92,9 @@ Status apply_storage(const toml::table& t, Config& c) {
 
 Status apply_artifacts(const toml::table& t, Config& c) {
   constexpr std::string_view s = "artifacts";
-  TG_RETURN_IF_ERROR(check_keys(t, s,
-                                {"max_artifact_size_mb", "resumable_threshold_mb",
-                                 "upload_expiry_hours", "upload_threads"}));
+  TG_RETURN_IF_ERROR(check_keys(
+      t, s,
+      {"max_artifact_size_mb", "resumable_threshold_mb", "upload_expiry_hours", "upload_threads"}));
   TG_RETURN_IF_ERROR(
       read_uint(t, s, "max_artifact_size_mb", 1, 1ull << 30, c.max_artifact_size_mb));
   TG_RETURN_IF_ERROR(

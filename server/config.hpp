@@ -42,8 +42,8 @@ struct Config {
   unsigned upload_threads = 64;                    // threads that stream request bodies to disk
 
   // [integrity]
-  std::uint64_t scrub_rate_mb = 32;     // MiB/s re-hashed by the background scrubber; 0 = off
-  unsigned scrub_interval_hours = 24;   // a full pass starts at most this often
+  std::uint64_t scrub_rate_mb = 32;    // MiB/s re-hashed by the background scrubber; 0 = off
+  unsigned scrub_interval_hours = 24;  // a full pass starts at most this often
 
   // [log]
   bool access_log = true;  // one JSON line per request on stdout

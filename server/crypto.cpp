@@ -1,6 +1,5 @@
 #include "server/crypto.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -9,6 +8,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
+
+#include "storage/sha256_hasher.hpp"
 
 namespace tollgate::server {
 
@@ -41,14 +43,14 @@ std::uint32_t byte_at(std::string_view bytes, std::size_t i) {
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  // EVP_Digest only fails on allocation failure or a broken provider; neither leaves anything
-  // sensible to return, and a wrong hash must never be mistaken for a right one.
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    die("SHA-256 failed in OpenSSL");
-  }
-  return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
+  // One SHA-256 in the code base: the streaming hasher that also names every blob.
+  storage::Sha256Hasher hasher;
+  hasher.update(data);
+  Result<std::string> hex = hasher.hex_digest();
+  // It fails only on allocation failure or a broken provider; neither leaves anything sensible
+  // to return, and a wrong hash must never be mistaken for a right one.
+  if (!hex.ok()) die("SHA-256 failed in OpenSSL");
+  return std::move(hex).value();
 }
 
 std::string random_bytes(std::size_t n) {

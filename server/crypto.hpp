@@ -8,7 +8,9 @@
 
 namespace tollgate::server {
 
-// Lower-case hex SHA-256 of data (64 characters).
+// Lower-case hex SHA-256 of data (64 characters), through storage::Sha256Hasher (one SHA-256
+// implementation for tokens and blobs alike). Aborts the process if OpenSSL fails, like
+// random_bytes: a wrong digest must never pass for a right one.
 std::string sha256_hex(std::string_view data);
 
 // n bytes from OpenSSL's CSPRNG (RAND_bytes). Aborts the process if the CSPRNG fails, since

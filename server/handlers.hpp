@@ -25,4 +25,16 @@ Response ci_relationships(Context& ctx);
 Response add_relationship(Context& ctx);
 Response remove_relationship(Context& ctx);
 
+// Artifact vault (handlers_artifacts.cpp)
+Response put_artifact(Context& ctx);
+Response get_artifact(Context& ctx);
+Response get_blob(Context& ctx);
+Response list_artifact_versions(Context& ctx);
+Response list_artifact_files(Context& ctx);
+Response start_upload(Context& ctx);
+Response get_upload(Context& ctx);
+Response patch_upload(Context& ctx);
+Response finish_upload(Context& ctx);
+Response cancel_upload(Context& ctx);
+
 }  // namespace tollgate::server::handlers

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -38,6 +39,51 @@ namespace {
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr std::size_t kMaxRequestIdLength = 64;
+constexpr std::size_t kFileChunk = 256 * 1024;  // bytes read from a blob per write
+constexpr auto kStopPoll = std::chrono::milliseconds(200);
+
+// A Beast body that serves a range of a stored blob, one large chunk at a time, so that memory
+// stays flat whatever the blob's size.
+struct BlobBody {
+  using value_type = FileBody;
+
+  static std::uint64_t size(const value_type& body) { return body.length; }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(beast::error_code& ec) {
+      ec = {};
+      position_ = body_.offset;
+      remaining_ = body_.length;
+      buffer_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, remaining_)));
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (remaining_ == 0) return boost::none;
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, remaining_));
+      auto got = body_.reader->read_at(position_, std::span<char>(buffer_.data(), want));
+      if (!got || *got == 0) {  // the blob shrank or failed: end the response short
+        ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
+        return boost::none;
+      }
+      position_ += *got;
+      remaining_ -= *got;
+      return std::make_pair(net::const_buffer(buffer_.data(), *got), remaining_ > 0);
+    }
+
+   private:
+    const value_type& body_;
+    std::uint64_t position_ = 0;
+    std::uint64_t remaining_ = 0;
+    std::vector<char> buffer_;
+  };
+};
 
 class SessionBase {
  public:
@@ -48,14 +94,18 @@ class SessionBase {
 
 // What listener and sessions share.
 struct Shared {
-  Shared(const Config& c, HttpServer::Handler h, Metrics& m, net::thread_pool& pool)
-      : config(c), handler(std::move(h)), metrics(m), workers(pool) {}
+  Shared(const Config& c, HttpServer::Handler h, Metrics& m, net::thread_pool& pool,
+         net::thread_pool& upload_pool)
+      : config(c), handler(std::move(h)), metrics(m), workers(pool), uploads(upload_pool) {}
 
   const Config& config;
   HttpServer::Handler handler;
   Metrics& metrics;
-  net::thread_pool& workers;
+  net::thread_pool& workers;  // mutating requests
+  net::thread_pool& uploads;  // requests whose bodies stream (one thread each while in flight)
+  std::uint64_t artifact_limit = config.max_artifact_size_mb << 20;
   std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};  // the I/O contexts are stopping: nothing more will run
   std::atomic<unsigned> connections{0};
   std::mutex sessions_mu;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
@@ -116,6 +166,33 @@ struct Exchange {
   bool ready = false;
   bool close_after = false;  // an error that ends the connection
   http::response<http::string_body> response;
+  // Instead of `response`, for a body served from a blob.
+  std::unique_ptr<http::response<BlobBody>> file_response;
+  std::unique_ptr<http::response_serializer<BlobBody>> file_serializer;
+};
+
+using ChunkPromise = std::promise<Result<std::size_t>>;
+
+// The BodyReader handed to a streaming handler: each read posts one read of the request body
+// to the connection's I/O thread and waits for it.
+template <class Session>
+class StreamReader final : public BodyReader {
+ public:
+  explicit StreamReader(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+
+  Result<std::size_t> read(std::span<char> buffer) override {
+    if (buffer.empty()) return std::size_t{0};
+    auto promise = std::make_shared<ChunkPromise>();
+    auto future = promise->get_future();
+    net::post(session_->stream().get_executor(),
+              [session = session_, buffer, promise] { session->read_chunk(buffer, promise); });
+    while (future.wait_for(kStopPoll) == std::future_status::timeout)
+      if (session_->stopped()) return Status(Code::unavailable, "the server is stopping");
+    return future.get();
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
 };
 
 template <class Derived>
@@ -137,7 +214,8 @@ class Session : public SessionBase {
   void drain() override {
     net::post(derived().stream().get_executor(), [self = derived().shared_from_this()] {
       self->closing_ = true;
-      const bool mid_request = self->reading_ && self->parser_ && self->parser_->is_header_done();
+      const bool mid_request =
+          self->streaming_ || (self->reading_ && self->parser_ && self->parser_->is_header_done());
       if (!mid_request && !self->writing_ && self->queue_.empty()) self->derived().do_close();
     });
   }
@@ -158,7 +236,9 @@ class Session : public SessionBase {
     }
     parser_.emplace();
     parser_->header_limit(shared_.config.header_limit);
-    parser_->body_limit(shared_.config.body_limit);
+    // The route, and so the body's limit, is known once the headers are in (on_read_header).
+    active_limit_ = std::max<std::uint64_t>(shared_.config.body_limit, shared_.artifact_limit);
+    parser_->body_limit(active_limit_);
     reading_ = true;
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.idle_timeout_seconds));
@@ -170,6 +250,14 @@ class Session : public SessionBase {
   void on_read_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_failed(ec);
     if (parser_->is_done()) return on_read({}, 0);  // no body: nothing more to wait for
+    const auto& header = parser_->get();
+    if (body_kind(header.method_string(), header.target()) == BodyKind::stream)
+      return start_stream();
+    // Every other body is read whole, up to the JSON body limit.
+    active_limit_ = shared_.config.body_limit;
+    if (auto length = parser_->content_length(); length && *length > active_limit_)
+      return on_read_failed(http::error::body_limit);
+    parser_->body_limit(active_limit_);
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
     // A client that asked to be told before it sends its body gets "100 Continue" now, unless
@@ -207,9 +295,9 @@ class Session : public SessionBase {
     closing_ = true;
     Status refusal;
     if (ec == http::error::body_limit) {
-      refusal = Status(
-          Code::too_large,
-          fmt::format("the request body is over the limit of {} bytes", shared_.config.body_limit));
+      refusal =
+          Status(Code::too_large,
+                 fmt::format("the request body is over the limit of {} bytes", active_limit_));
     } else if (ec == http::error::header_limit) {
       refusal =
           Status(Code::too_large, fmt::format("the request headers are over the limit of {} bytes",
@@ -240,7 +328,9 @@ class Session : public SessionBase {
     complete(*exchange, std::move(r));
   }
 
-  void handle(http::request<http::string_body>&& req) {
+  // Queues the exchange of a request whose headers are in and builds the handler's Request.
+  template <class Body>
+  std::shared_ptr<Exchange> begin_exchange(const http::request<Body>& req, Request& request) {
     auto exchange = std::make_shared<Exchange>();
     exchange->method = std::string(req.method_string());
     exchange->target = std::string(req.target());
@@ -250,7 +340,6 @@ class Session : public SessionBase {
     if (!exchange->keep_alive) closing_ = true;
     queue_.push_back(exchange);
 
-    Request request;
     request.method = exchange->method;
     request.target = exchange->target;
     request.remote = remote_;
@@ -264,6 +353,12 @@ class Session : public SessionBase {
     exchange->request_id =
         acceptable_request_id(given_id) ? std::string(given_id) : shared_.next_request_id();
     request.request_id = exchange->request_id;
+    return exchange;
+  }
+
+  void handle(http::request<http::string_body>&& req) {
+    Request request;
+    auto exchange = begin_exchange(req, request);
     request.body = std::move(req.body());
 
     if (!is_mutating(request.method)) {
@@ -283,19 +378,140 @@ class Session : public SessionBase {
               });
   }
 
-  void complete(Exchange& exchange, Response&& r) {
-    auto& res = exchange.response;
+  // A request whose body streams: the handler runs on the upload pool and pulls the body
+  // through a StreamReader while this connection reads nothing else.
+  void start_stream() {
+    Request request;
+    auto exchange = begin_exchange(parser_->get(), request);
+    stream_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    active_limit_ = shared_.artifact_limit;
+    stream_parser_->body_limit(active_limit_);
+    continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
+    streaming_ = true;
+    stream_failed_ = false;
+    auto reader = std::make_shared<StreamReader<Derived>>(derived().shared_from_this());
+    request.body_stream = reader.get();
+    net::post(shared_.uploads,
+              [self = derived().shared_from_this(), exchange, reader, request = std::move(request),
+               work = net::make_work_guard(derived().stream().get_executor())]() mutable {
+                Response response = self->shared_.handler(request);
+                auto executor = self->derived().stream().get_executor();
+                net::post(executor, [self = std::move(self), exchange = std::move(exchange),
+                                     response = std::move(response)]() mutable {
+                  self->finish_stream(*exchange, std::move(response));
+                });
+              });
+  }
+
+ public:
+  bool stopped() const { return shared_.stopped.load(); }
+
+  // One read of a streaming body into the handler's buffer; runs on the I/O thread.
+  void read_chunk(std::span<char> buffer, std::shared_ptr<ChunkPromise> promise) {
+    if (!stream_parser_ || stream_failed_ || closed_)
+      return promise->set_value(Status(Code::unavailable, "the connection is closed"));
+    if (stream_parser_->is_done()) return promise->set_value(std::size_t{0});
+    if (continue_pending_) {
+      // The client waits for "100 Continue" before it sends the body: the handler has looked
+      // at the headers and wants it. (Skipped when earlier responses are still being written;
+      // the client then sends after its own short wait.)
+      continue_pending_ = false;
+      if (!writing_ && queue_.size() == 1) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        writing_ = true;
+        net::async_write(
+            derived().stream(), net::buffer(kContinue.data(), kContinue.size()),
+            [self = derived().shared_from_this(), buffer, promise](beast::error_code ec,
+                                                                   std::size_t) mutable {
+              self->writing_ = false;
+              if (ec) {
+                self->stream_failed_ = true;
+                return promise->set_value(Status(Code::unavailable, "the connection failed"));
+              }
+              self->read_chunk(buffer, std::move(promise));
+            });
+        return;
+      }
+    }
+    auto& body = stream_parser_->get().body();
+    body.data = buffer.data();
+    body.size = buffer.size();
+    body.more = true;
+    beast::get_lowest_layer(derived().stream())
+        .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+    http::async_read_some(
+        derived().stream(), buffer_, *stream_parser_,
+        [self = derived().shared_from_this(), buffer, promise](beast::error_code ec,
+                                                               std::size_t) mutable {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            self->stream_failed_ = true;
+            if (ec == http::error::body_limit)
+              return promise->set_value(Status(
+                  Code::too_large, fmt::format("the request body is over the limit of {} bytes",
+                                               self->active_limit_)));
+            if (ec == beast::error::timeout)
+              return promise->set_value(
+                  Status(Code::unavailable, "timed out waiting for the request body"));
+            return promise->set_value(Status(
+                Code::unavailable, fmt::format("reading the request body: {}", ec.message())));
+          }
+          const std::size_t got = buffer.size() - self->stream_parser_->get().body().size;
+          if (got == 0 && !self->stream_parser_->is_done())
+            return self->read_chunk(buffer, std::move(promise));  // framing only: read on
+          promise->set_value(got);
+        });
+  }
+
+ protected:
+  void finish_stream(Exchange& exchange, Response&& r) {
+    const bool body_done = stream_parser_ && stream_parser_->is_done() && !stream_failed_;
+    streaming_ = false;
+    reading_ = false;
+    stream_parser_.reset();
+    if (!body_done) {
+      // The handler answered without taking the whole body (a refusal) or the body failed:
+      // the connection cannot carry another request.
+      exchange.close_after = true;
+      closing_ = true;
+    }
+    complete(exchange, std::move(r));
+  }
+
+  template <class Body>
+  void fill_header(http::response<Body>& res, Exchange& exchange, Response& r) {
     res.version(exchange.version);
     res.result(r.status);
     res.set(http::field::server, "tollgate");
     res.set("X-Request-Id", exchange.request_id);
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
     for (auto& [name, value] : r.headers) res.insert(name, value);
-    res.keep_alive(exchange.keep_alive && !exchange.close_after && !shared_.draining);
-    const std::size_t length = r.body.size();
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    if (exchange.head) res.body().clear();  // Content-Length stays that of the full body
+    exchange.keep_alive = exchange.keep_alive && !exchange.close_after && !shared_.draining;
+    res.keep_alive(exchange.keep_alive);
+  }
+
+  void complete(Exchange& exchange, Response&& r) {
+    std::uint64_t length = 0;
+    if (r.file && !exchange.head) {
+      exchange.file_response = std::make_unique<http::response<BlobBody>>();
+      auto& res = *exchange.file_response;
+      fill_header(res, exchange, r);
+      length = r.file->length;
+      res.body() = std::move(*r.file);
+      res.prepare_payload();
+      exchange.file_serializer = std::make_unique<http::response_serializer<BlobBody>>(res);
+    } else {
+      auto& res = exchange.response;
+      fill_header(res, exchange, r);
+      length = r.file ? r.file->length : r.body.size();
+      res.body() = std::move(r.body);
+      res.prepare_payload();
+      if (exchange.head) {
+        res.body().clear();
+        res.content_length(length);  // that of the full body
+      }
+    }
     exchange.ready = true;
 
     const double seconds = std::chrono::duration<double>(Clock::now() - exchange.start).count();
@@ -304,7 +520,7 @@ class Session : public SessionBase {
     maybe_write();
   }
 
-  void log(const Exchange& exchange, const Response& r, std::size_t length, double seconds) {
+  void log(const Exchange& exchange, const Response& r, std::uint64_t length, double seconds) {
     std::string line = "{\"time\":\"";
     line += format_rfc3339(SystemClock().now());
     line += "\",\"request_id\":\"";
@@ -332,9 +548,23 @@ class Session : public SessionBase {
     auto exchange = queue_.front();
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+    if (exchange->file_serializer) return write_file(std::move(exchange));
     http::async_write(derived().stream(), exchange->response,
                       [self = derived().shared_from_this(), exchange](
                           beast::error_code ec, std::size_t) { self->on_write(ec, *exchange); });
+  }
+
+  // Writes a blob response piece by piece, renewing the timeout for each so that a large
+  // download is limited by the client's progress, not by its total time.
+  void write_file(std::shared_ptr<Exchange> exchange) {
+    beast::get_lowest_layer(derived().stream())
+        .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+    http::async_write_some(
+        derived().stream(), *exchange->file_serializer,
+        [self = derived().shared_from_this(), exchange](beast::error_code ec, std::size_t) {
+          if (ec || exchange->file_serializer->is_done()) return self->on_write(ec, *exchange);
+          self->write_file(exchange);
+        });
   }
 
   void on_write(beast::error_code ec, const Exchange& exchange) {
@@ -342,7 +572,7 @@ class Session : public SessionBase {
     if (ec) return derived().do_close();
     queue_.pop_front();
     if (exchange.close_after) return linger();
-    if (!exchange.response.keep_alive()) {
+    if (!exchange.keep_alive) {
       closing_ = true;
       if (queue_.empty()) return derived().do_close();
     }
@@ -367,6 +597,11 @@ class Session : public SessionBase {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::uint64_t active_limit_ = 0;  // body bytes the current request may have
+  bool streaming_ = false;          // a handler is pulling this request's body
+  bool stream_failed_ = false;      // reading that body failed; the connection is done
+  bool continue_pending_ = false;   // the client expects "100 Continue" before the body
   std::deque<std::shared_ptr<Exchange>> queue_;
   std::array<char, 16384> discard_{};
   bool reading_ = false;
@@ -444,8 +679,9 @@ struct HttpServer::Impl {
   Impl(const Config& c, Handler h, Metrics& m)
       : config(c),
         workers(c.worker_threads),
+        uploads(c.upload_threads),
         tls(ssl::context::tls_server),
-        shared(config, std::move(h), m, workers) {
+        shared(config, std::move(h), m, workers, uploads) {
     const unsigned n = c.threads ? c.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
@@ -482,6 +718,7 @@ struct HttpServer::Impl {
   }
 
   void stop_all() {
+    shared.stopped = true;
     for (auto& ctx : contexts) ctx->stop();
   }
 
@@ -511,6 +748,7 @@ struct HttpServer::Impl {
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::size_t next_context = 0;
   net::thread_pool workers;
+  net::thread_pool uploads;
   ssl::context tls;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::signal_set> signals;
@@ -524,6 +762,7 @@ HttpServer::HttpServer(const Config& config, Handler handler, Metrics& metrics)
 HttpServer::~HttpServer() {
   impl_->stop_all();
   impl_->workers.join();
+  impl_->uploads.join();
 }
 
 Result<std::uint16_t> HttpServer::start(const std::string& cert_file, const std::string& key_file) {
@@ -568,7 +807,9 @@ void HttpServer::run() {
     threads.emplace_back([ctx = impl.contexts[i].get()] { ctx->run(); });
   impl.contexts[0]->run();
   for (auto& t : threads) t.join();
+  impl.shared.stopped = true;  // handlers still pulling a body give up
   impl.workers.join();
+  impl.uploads.join();
 }
 
 void HttpServer::stop() {

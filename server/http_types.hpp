@@ -1,21 +1,58 @@
 // Request and Response as the router and handlers see them: plain values, no sockets, no Beast.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "storage/blob_store.hpp"
+#include "tollgate/status.hpp"
+
 namespace tollgate::server {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// A request body that is streamed rather than held in memory (routes with BodyKind::stream).
+// The handler pulls it in chunks; it is used from one thread at a time.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Copies the next bytes of the body into buffer and returns how many; 0 once the body is
+  // over. Errors: too_large past the configured limit; unavailable when the connection failed,
+  // timed out or the server is stopping.
+  virtual Result<std::size_t> read(std::span<char> buffer) = 0;
+};
+
+// A BodyReader over bytes already in memory (for bodies the server read whole, and for tests).
+class StringBodyReader final : public BodyReader {
+ public:
+  explicit StringBodyReader(std::string_view bytes) : rest_(bytes) {}
+  Result<std::size_t> read(std::span<char> buffer) override {
+    const std::size_t n = std::min(buffer.size(), rest_.size());
+    rest_.copy(buffer.data(), n);
+    rest_.remove_prefix(n);
+    return n;
+  }
+
+ private:
+  std::string_view rest_;
+};
 
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // raw request target, e.g. "/api/v1/cis?limit=10"
   HeaderList headers;  // names in lower case
-  std::string body;
+  std::string body;    // the whole body, unless it streams
+  // For streaming routes: the body, to be pulled by the handler; null when the whole body is
+  // in `body` (an empty one, or a test's).
+  BodyReader* body_stream = nullptr;
   std::string remote;      // peer address, for the access log
   std::string request_id;  // unique per request, echoed as X-Request-Id
 
@@ -32,11 +69,20 @@ struct Request {
   }
 };
 
+// A response body served from a stored blob in chunks, never copied whole into memory.
+struct FileBody {
+  std::shared_ptr<storage::BlobReader> reader;
+  std::uint64_t offset = 0;  // first byte sent
+  std::uint64_t length = 0;  // bytes sent (Content-Length)
+};
+
 struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   HeaderList headers;  // extra headers
   std::string body;
+  // When set, the body is these bytes of a blob instead of `body`.
+  std::optional<FileBody> file;
   // Filled by the router: the matched route pattern (static storage; for metrics and logs) and
   // the acting token's name.
   std::string_view route = "unmatched";

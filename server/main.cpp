@@ -7,9 +7,12 @@
 
 #include "server/app.hpp"
 #include "server/check.hpp"
+#include "server/check_blobs.hpp"
 #include "server/config.hpp"
 #include "server/http_server.hpp"
+#include "server/periodic.hpp"
 #include "server/router.hpp"
+#include "server/scrubber.hpp"
 #include "server/tls_cert.hpp"
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
@@ -32,9 +35,11 @@ Result<std::unique_ptr<storage::LmdbStore>> open_store(const Config& config) {
   return storage::LmdbStore::open(options);
 }
 
-Result<std::unique_ptr<storage::FsBlobStore>> open_blobs(const Config& config) {
+Result<std::unique_ptr<storage::FsBlobStore>> open_blobs(const Config& config,
+                                                         bool read_only = false) {
   storage::FsBlobStoreOptions options;
   options.root = (std::filesystem::path(config.data_dir) / "blobs").string();
+  options.remove_temporaries = !read_only;  // an inspection changes nothing
   return storage::FsBlobStore::open(options);
 }
 
@@ -73,6 +78,16 @@ int serve(Config& config) {
     cert = paths->cert;
     key = paths->key;
   }
+  Scrubber scrubber(**blobs, metrics, scrubber_options(config));
+  if (Status st = scrubber.start(); !st.ok()) return fail(st);
+  // Abandoned resumable uploads go, with their bytes, once idle past the configured expiry.
+  Periodic expiry(std::chrono::minutes(5), [&app] {
+    auto removed = app.uploads.expire();
+    if (!removed)
+      fmt::print(stderr, "tollgated: removing expired uploads: {}\n", removed.status().message());
+    else if (*removed > 0)
+      fmt::print("tollgated: removed {} expired upload session(s)\n", *removed);
+  });
   HttpServer server(
       config, [&app](const Request& r) { return handle(r, app); }, metrics);
   auto port = server.start(cert, key);
@@ -84,6 +99,8 @@ int serve(Config& config) {
   if (config.tls) fmt::print("clients trust {} as the CA\n", cert);
   std::fflush(stdout);
   server.run();
+  expiry.stop();
+  scrubber.stop();
   (*store)->close();
   fmt::print("tollgated stopped\n");
   return 0;
@@ -107,7 +124,16 @@ int check(Config& config) {
   }
   auto store = open_store(config);
   if (!store) return fail(store.status());
-  return check_store(**store, std::cout) == 0 ? 0 : 1;
+  std::size_t faults = check_store(**store, std::cout);
+  auto blobs = open_blobs(config, true);
+  if (!blobs) return fail(blobs.status());
+  SystemClock clock;
+  auto vault = open_vault(config, clock);
+  if (!vault) return fail(vault.status());
+  faults += check_vault(**store, **blobs, **vault, std::cout);
+  faults += check_blobs(**blobs, std::cout).faults();
+  fmt::print("{}\n", faults == 0 ? "check: ok" : fmt::format("check: {} fault(s)", faults));
+  return faults == 0 ? 0 : 1;
 }
 
 }  // namespace

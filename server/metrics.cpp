@@ -13,6 +13,14 @@ std::string_view canonical_method(std::string_view method) {
     if (m == method) return m;
   return "OTHER";
 }
+
+// One metric without labels: its HELP and TYPE lines and its sample.
+template <typename Value>
+void write_metric(fmt::memory_buffer& out, std::string_view name, std::string_view type,
+                  std::string_view help, Value value) {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name,
+                 type, name, value);
+}
 }  // namespace
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
@@ -24,6 +32,29 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
     if (seconds <= kBuckets[i]) ++h.counts[i];
   ++h.count;
   h.sum += seconds;
+}
+
+void Metrics::render_integrity(fmt::memory_buffer& out) const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  write_metric(out, "tollgate_scrub_blobs_verified_total", "counter",
+               "Blobs re-hashed in full by the background scrubber.",
+               scrub_blobs_verified_.load(kRelaxed));
+  write_metric(out, "tollgate_scrub_bytes_verified_total", "counter",
+               "Bytes re-hashed by the background scrubber.", scrub_bytes_verified_.load(kRelaxed));
+  write_metric(out, "tollgate_scrub_corrupt_found_total", "counter",
+               "Blobs the scrubber found not to match their digest (and quarantined).",
+               scrub_corrupt_found_.load(kRelaxed));
+  write_metric(out, "tollgate_scrub_read_errors_total", "counter",
+               "Blobs the scrubber could not read; they are tried again next pass.",
+               scrub_read_errors_.load(kRelaxed));
+  write_metric(out, "tollgate_blobs_quarantined", "gauge",
+               "Blobs in quarantine: failed verification, never served.",
+               blobs_quarantined_.load(kRelaxed));
+  // Seconds with microseconds, as Prometheus timestamps are; 0 until a pass completes.
+  const Micros last = scrub_last_pass_completed_.load(kRelaxed);
+  write_metric(out, "tollgate_scrub_last_pass_completed_timestamp_seconds", "gauge",
+               "Unix time at which the scrubber last completed a full pass; 0 for never.",
+               fmt::format("{}.{:06}", last / kMicrosPerSecond, last % kMicrosPerSecond));
 }
 
 std::string Metrics::render(const storage::StoreStats& store) const {
@@ -74,6 +105,7 @@ std::string Metrics::render(const storage::StoreStats& store) const {
   fmt::format_to(it, "# HELP tollgate_lmdb_writes_total Write operations committed.\n");
   fmt::format_to(it, "# TYPE tollgate_lmdb_writes_total counter\n");
   fmt::format_to(it, "tollgate_lmdb_writes_total {}\n", store.writes);
+  render_integrity(out);
   return fmt::to_string(out);
 }
 

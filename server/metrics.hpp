@@ -1,4 +1,6 @@
-// Prometheus metrics of the HTTP front and the store.
+// Prometheus metrics of the HTTP front, the store and the background scrubber.
+//
+// Thread-safe: every call may come from any thread at any time.
 #pragma once
 
 #include <array>
@@ -10,7 +12,10 @@
 #include <string_view>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "storage/kv_store.hpp"
+#include "tollgate/time.hpp"
 
 namespace tollgate::server {
 
@@ -22,6 +27,24 @@ class Metrics {
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
 
+  // The background scrubber (server/scrubber.hpp): one blob re-hashed in full, corrupt or not.
+  void scrub_blob_verified(std::uint64_t bytes) {
+    scrub_blobs_verified_.fetch_add(1, std::memory_order_relaxed);
+    scrub_bytes_verified_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  // A blob whose bytes no longer match its digest, found (and quarantined) by the scrubber.
+  void scrub_corrupt_found() { scrub_corrupt_found_.fetch_add(1, std::memory_order_relaxed); }
+  // A blob the scrubber could not read (an I/O error); it is tried again next pass.
+  void scrub_read_failed() { scrub_read_errors_.fetch_add(1, std::memory_order_relaxed); }
+  // How many blobs are in quarantine now, whoever put them there.
+  void set_blobs_quarantined(std::uint64_t count) {
+    blobs_quarantined_.store(count, std::memory_order_relaxed);
+  }
+  // A full scrub pass ended at wall-clock time `at`.
+  void scrub_pass_completed(Micros at) {
+    scrub_last_pass_completed_.store(at, std::memory_order_relaxed);
+  }
+
   // The text exposition format (version 0.0.4).
   std::string render(const storage::StoreStats& store) const;
 
@@ -29,6 +52,8 @@ class Metrics {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
  private:
+  void render_integrity(fmt::memory_buffer& out) const;
+
   struct Histogram {
     std::array<std::uint64_t, kBuckets.size()> counts{};
     std::uint64_t count = 0;
@@ -39,6 +64,12 @@ class Metrics {
   std::map<std::tuple<std::string_view, std::string_view, unsigned>, std::uint64_t> requests_;
   std::map<std::string_view, Histogram> latency_;
   std::atomic<std::int64_t> open_connections_{0};
+  std::atomic<std::uint64_t> scrub_blobs_verified_{0};
+  std::atomic<std::uint64_t> scrub_bytes_verified_{0};
+  std::atomic<std::uint64_t> scrub_corrupt_found_{0};
+  std::atomic<std::uint64_t> scrub_read_errors_{0};
+  std::atomic<std::uint64_t> blobs_quarantined_{0};
+  std::atomic<Micros> scrub_last_pass_completed_{0};  // 0: no pass completed yet
 };
 
 }  // namespace tollgate::server

@@ -86,7 +86,9 @@ const char* title(Code code) {
 }
 }  // namespace
 
-Response problem(const Status& status) {
+namespace {
+
+boost::json::object problem_body(const Status& status) {
   std::string slug = status.reason();
   if (slug.empty()) {
     slug = code_name(status.code());
@@ -97,11 +99,10 @@ Response problem(const Status& status) {
   body["title"] = title(status.code());
   body["status"] = http_status(status.code());
   body["detail"] = status.message();
-  if (!status.items().empty()) {
-    boost::json::array items;
-    for (const auto& item : status.items()) items.emplace_back(item);
-    body["errors"] = std::move(items);
-  }
+  return body;
+}
+
+Response problem_response(const Status& status, const boost::json::object& body) {
   Response r;
   r.status = http_status(status.code());
   r.content_type = "application/problem+json";
@@ -109,6 +110,25 @@ Response problem(const Status& status) {
   if (status.code() == Code::unauthorized)
     r.header("WWW-Authenticate", "Bearer realm=\"tollgate\"");
   return r;
+}
+
+}  // namespace
+
+Response problem(const Status& status) {
+  boost::json::object body = problem_body(status);
+  if (!status.items().empty()) {
+    boost::json::array items;
+    for (const auto& item : status.items()) items.emplace_back(item);
+    body["errors"] = std::move(items);
+  }
+  return problem_response(status, body);
+}
+
+Response problem(const Status& status,
+                 const std::vector<std::pair<std::string, std::string>>& members) {
+  boost::json::object body = problem_body(status);
+  for (const auto& [name, value] : members) body[name] = value;
+  return problem_response(status, body);
 }
 
 }  // namespace tollgate::server

@@ -8,6 +8,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "server/handlers.hpp"
+#include "server/handlers_documents.hpp"
 #include "server/problem.hpp"
 
 namespace tollgate::server {
@@ -31,9 +32,34 @@ const std::vector<Route> kRoutes = {
     {"GET", "/api/v1/cis/{id}/impact", Access::read, ci_impact, "Impact analysis"},
     {"GET", "/api/v1/cis/{id}/relationships", Access::read, ci_relationships,
      "A CI's relationships"},
+    {"GET", "/api/v1/cis/{id}/documents", Access::read, list_documents, "A CI's documents"},
+    {"GET", "/api/v1/cis/{id}/documents/{name}", Access::read, get_document,
+     "A document's content, now or at ?commit="},
+    {"PUT", "/api/v1/cis/{id}/documents/{name}", Access::cmdb_write, put_document,
+     "Write a document version (raw body, or JSON {content})", BodyKind::raw},
+    {"GET", "/api/v1/cis/{id}/documents/{name}/history", Access::read, document_history,
+     "A document's versions, newest first"},
     {"POST", "/api/v1/relationships", Access::cmdb_write, add_relationship, "Relate two CIs"},
     {"DELETE", "/api/v1/relationships", Access::cmdb_write, remove_relationship,
      "Remove a relationship"},
+    {"GET", "/api/v1/artifacts/{ci}", Access::read, list_artifact_versions,
+     "Versions of a CI that have artifacts"},
+    {"GET", "/api/v1/artifacts/{ci}/{version}", Access::read, list_artifact_files,
+     "Artifacts of a CI version"},
+    {"GET", "/api/v1/artifacts/{ci}/{version}/{file}", Access::read, get_artifact,
+     "Download an artifact (Range, If-None-Match)"},
+    {"PUT", "/api/v1/artifacts/{ci}/{version}/{file}", Access::artifact_write, put_artifact,
+     "Upload an artifact (X-Checksum-Sha256; X-Checksum-Deploy)", BodyKind::stream},
+    {"GET", "/api/v1/blobs/{digest}", Access::read, get_blob, "Download a blob by sha256:<hex>"},
+    {"POST", "/api/v1/uploads", Access::artifact_write, start_upload, "Start a resumable upload"},
+    {"GET", "/api/v1/uploads/{id}", Access::artifact_write, get_upload,
+     "How far a resumable upload got"},
+    {"PATCH", "/api/v1/uploads/{id}", Access::artifact_write, patch_upload,
+     "Append to a resumable upload (Content-Range)", BodyKind::stream},
+    {"PUT", "/api/v1/uploads/{id}", Access::artifact_write, finish_upload,
+     "Finish a resumable upload (?digest=&coordinate=)", BodyKind::stream},
+    {"DELETE", "/api/v1/uploads/{id}", Access::artifact_write, cancel_upload,
+     "Cancel a resumable upload"},
 };
 
 std::vector<std::string_view> split_pattern(std::string_view pattern) {
@@ -79,6 +105,8 @@ bool allowed(Access access, const Principal& p) {
       return true;
     case Access::cmdb_write:
       return p.has_any({Role::admin, Role::change_manager, Role::release_manager});
+    case Access::artifact_write:
+      return p.has_any({Role::admin, Role::release_manager, Role::build_agent});
     case Access::admin:
       return p.has(Role::admin);
   }
@@ -89,6 +117,8 @@ const char* access_text(Access access) {
   switch (access) {
     case Access::cmdb_write:
       return "admin, change_manager or release_manager";
+    case Access::artifact_write:
+      return "admin, release_manager or build_agent";
     case Access::admin:
       return "admin";
     default:
@@ -136,7 +166,8 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
                                              route.method, route.pattern, access_text(route.access),
                                              ctx.principal.name)));
     }
-    if (!request.body.empty() && !json_media_type(request.header("content-type")))
+    if (route.body == BodyKind::json && !request.body.empty() &&
+        !json_media_type(request.header("content-type")))
       return problem(Status(Code::unsupported_media, "the request body must be application/json"));
     Response response = route.handler(ctx);
     response.actor = ctx.principal.name;
@@ -153,6 +184,25 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
 }
 
 }  // namespace
+
+BodyKind body_kind(std::string_view method, std::string_view target) {
+  // Only a few routes take non-JSON bodies; a cheap path split avoids a URL parse per request.
+  const auto query = target.find('?');
+  std::string_view path = target.substr(0, query);
+  std::vector<std::string> segments;
+  while (!path.empty()) {
+    path.remove_prefix(1);
+    const auto slash = path.find('/');
+    segments.emplace_back(path.substr(0, slash));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+  }
+  std::vector<std::string> params;
+  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+    if (kRoutes[i].body == BodyKind::json || method != kRoutes[i].method) continue;
+    if (match(route_segments()[i], segments, params)) return kRoutes[i].body;
+  }
+  return BodyKind::json;
+}
 
 std::optional<std::string_view> Context::query_value(std::string_view key) const {
   for (const auto& [k, v] : query)

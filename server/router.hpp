@@ -15,10 +15,19 @@
 namespace tollgate::server {
 
 enum class Access {
-  open,        // no token needed (health, metrics)
-  read,        // any valid token
-  cmdb_write,  // admin, change_manager, release_manager
-  admin,       // admin
+  open,            // no token needed (health, metrics)
+  read,            // any valid token
+  cmdb_write,      // admin, change_manager, release_manager
+  artifact_write,  // admin, release_manager, build_agent
+  admin,           // admin
+};
+
+// What a route's request body is.
+enum class BodyKind {
+  json,    // JSON, read whole (up to [server] body_limit); other media types get 415
+  raw,     // any media type, read whole (up to [server] body_limit)
+  stream,  // any media type, streamed to the handler (Request::body_stream) up to the artifact
+           // limit
 };
 
 struct Context {
@@ -39,6 +48,7 @@ struct Route {
   Access access;
   Handler handler;
   const char* summary;
+  BodyKind body = BodyKind::json;
 };
 
 // Every route, in match order.
@@ -46,6 +56,10 @@ const std::vector<Route>& routes();
 
 // Answers one request. Never throws: a failure inside a handler becomes a 500 problem.
 Response handle(const Request& request, App& app);
+
+// The body kind of the route a request goes to (json when no route matches), so that the
+// server knows before reading a body whether to stream it.
+BodyKind body_kind(std::string_view method, std::string_view target);
 
 // Whether a method changes state (its handler may wait for a commit).
 bool is_mutating(std::string_view method);

@@ -74,6 +74,9 @@ Status errno_error(std::string_view what, const std::string& path) {
   return io_error(fmt::format("{} {}: {}", what, path, std::generic_category().message(errno)));
 }
 
+// Not storage::UniqueFd: that lives in storage/file_system.hpp, which is private to storage/
+// (file descriptors do not cross the layer), and it ignores close() errors, which here are
+// checked because a failing close can report a lost write of the key or certificate.
 class UniqueFd {
  public:
   explicit UniqueFd(int fd) : fd_(fd) {}

@@ -25,7 +25,8 @@ bool is_upload_session_id(std::string_view id) {
 Status digest_mismatch_error(std::string_view declared, std::string_view actual) {
   return invalid(fmt::format("digest mismatch: declared sha256:{}, received sha256:{}", declared,
                              actual))
-      .with_reason(kDigestMismatchReason);
+      .with_reason(kDigestMismatchReason)
+      .with_items({std::string(declared), std::string(actual)});
 }
 
 Status corrupt_blob_error(std::string_view digest, std::string_view detail) {

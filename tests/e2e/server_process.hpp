@@ -49,6 +49,7 @@ class ServerProcess {
   Status restart();
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   bool tls() const { return tls_; }
   std::uint16_t port() const { return port_; }
   // The bootstrap admin token from the most recent run that printed one (it stays valid across

@@ -1,0 +1,55 @@
+// Names on the artifact routes: the {ci}/{version}/{file} segments of
+// /api/v1/artifacts/{ci}/{version}/{file} and the SHA-256 digests of X-Checksum-Sha256,
+// ?digest= and /api/v1/blobs/sha256:{hex}.
+//
+// The names travel further than the URL: into LMDB keys, the git vault's paths, signed
+// environment manifests, and onto build agents' and deployed hosts' disks when `tollgate fetch`
+// writes them. So a name is refused unless it is safe as one path component on every one of
+// those, rather than escaped differently at each.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "tollgate/status.hpp"
+
+namespace tollgate::server {
+
+// Status reasons (with Code::invalid) that the HTTP layer turns into problem types.
+inline constexpr const char* kInvalidArtifactNameReason = "invalid-artifact-name";
+inline constexpr const char* kInvalidDigestReason = "invalid-digest";
+
+inline constexpr std::size_t kMaxArtifactNameBytes = 255;
+
+// Which segment of an artifact coordinate a name is; used in error messages.
+enum class ArtifactPart { ci, version, file };
+
+// "ci", "version" or "file".
+const char* artifact_part_name(ArtifactPart part);
+
+// Checks one percent-decoded segment. A valid name
+//   - is 1..255 bytes long and valid UTF-8 (no overlong forms, surrogates or code points past
+//     U+10FFFF);
+//   - has no control character: none of U+0000..U+001F, U+007F, U+0080..U+009F;
+//   - has no '/' and no '\\' (path separators on POSIX and Windows);
+//   - is not "." and contains no ".." anywhere (so ".." itself is refused). Stricter than
+//     needed while '/' is refused, but it keeps every later join of names into a path free of
+//     parent steps, and relaxing it later breaks nobody;
+//   - does not start with '-', so that a name written to disk or passed to a tool by a script
+//     cannot be read as a command-line option.
+// Otherwise answers invalid (reason invalid-artifact-name) naming the part and the rule; the
+// name itself is quoted with non-printable bytes escaped as \xNN and long names shortened.
+// Whether a CI of that id exists is not this function's business.
+Status validate_artifact_name(ArtifactPart part, std::string_view name);
+
+// The three segments in order; the first invalid one decides the error.
+Status validate_artifact_coordinate(std::string_view ci, std::string_view version,
+                                    std::string_view file);
+
+// Parses a digest as accepted on the wire: "sha256:<64 hex>" or "<64 hex>". The prefix is
+// lower-case only; hex digits may be either case (Windows tools print upper case) and come
+// back lower-case, the form the blob store and every record use. Nothing else is tolerated,
+// surrounding whitespace included. Errors: invalid (reason invalid-digest).
+Result<std::string> parse_sha256_digest(std::string_view text);
+
+}  // namespace tollgate::server

@@ -1,0 +1,55 @@
+// Helpers shared by the end-to-end tests: unwrapping client results, reading JSON and problem
+// bodies, running the binaries as commands.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "client/http_client.hpp"
+
+namespace tollgate::e2e {
+
+inline client::HttpResponse must(Result<client::HttpResponse> r) {
+  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+  return std::move(r).value();
+}
+
+inline boost::json::object body_of(const client::HttpResponse& r) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  REQUIRE_MESSAGE(!ec, r.body);
+  REQUIRE(v.is_object());
+  return v.as_object();
+}
+
+// A problem+json answer with the expected status and type.
+inline void check_problem(const client::HttpResponse& r, unsigned status, const std::string& slug) {
+  CHECK_MESSAGE(r.status == status, r.body);
+  CHECK(r.header("content-type") == "application/problem+json");
+  auto body = body_of(r);
+  CHECK(body.at("type").as_string() == "urn:tollgate:problem:" + slug);
+  CHECK(body.at("status").as_int64() == status);
+  CHECK_FALSE(body.at("title").as_string().empty());
+  CHECK_FALSE(body.at("detail").as_string().empty());
+}
+
+// Runs a shell command; returns its standard output followed by "\nexit=N".
+inline std::string run_command(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = pclose(pipe);
+  out += fmt::format("\nexit={}", WEXITSTATUS(status));
+  return out;
+}
+
+}  // namespace tollgate::e2e
