@@ -1,0 +1,137 @@
+#include "cli/api.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/parse.hpp>
+
+namespace tollgate::cli {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kProblemPrefix = "urn:tollgate:problem:";
+constexpr std::size_t kBodyExcerpt = 200;
+
+Code code_for_http_status(unsigned status) {
+  switch (status) {
+    case 400:
+      return Code::invalid;
+    case 401:
+      return Code::unauthorized;
+    case 403:
+      return Code::forbidden;
+    case 404:
+    case 410:
+      return Code::not_found;
+    case 405:
+      return Code::method_not_allowed;
+    case 406:
+      return Code::not_acceptable;
+    case 409:
+      return Code::conflict;
+    case 412:
+      return Code::precondition_failed;
+    case 413:
+      return Code::too_large;
+    case 415:
+      return Code::unsupported_media;
+    case 428:
+      return Code::precondition_required;
+    case 503:
+      return Code::unavailable;
+    case 507:
+      return Code::storage_full;
+    default:
+      return status >= 400 && status < 500 ? Code::invalid : Code::internal;
+  }
+}
+
+bool is_problem(const client::HttpResponse& response) {
+  return response.header("content-type").starts_with("application/problem+json");
+}
+
+std::string string_field(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+}  // namespace
+
+Result<Coordinate> parse_coordinate(std::string_view text) {
+  Coordinate coordinate;
+  std::string* parts[] = {&coordinate.ci, &coordinate.version, &coordinate.file};
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::size_t end = i < 2 ? text.find('/', start) : text.size();
+    if (end == std::string_view::npos) break;
+    *parts[i] = std::string(text.substr(start, end - start));
+    start = end + 1;
+  }
+  for (const std::string* part : parts) {
+    if (part->empty() || *part == "." || *part == ".." || part->find('/') != std::string::npos) {
+      return invalid(fmt::format("'{}' is not CI/VERSION/FILE", text));
+    }
+  }
+  return coordinate;
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+                            (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' ||
+                            byte == '_' || byte == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", byte);
+    }
+  }
+  return out;
+}
+
+std::string artifact_path(const Coordinate& coordinate) {
+  return fmt::format("/api/v1/artifacts/{}/{}/{}", percent_encode(coordinate.ci),
+                     percent_encode(coordinate.version), percent_encode(coordinate.file));
+}
+
+std::string problem_slug(const client::HttpResponse& response) {
+  if (!is_problem(response)) return {};
+  auto body = json_object(response);
+  if (!body.ok()) return {};
+  const std::string type = string_field(*body, "type");
+  return type.starts_with(kProblemPrefix) ? type.substr(kProblemPrefix.size()) : type;
+}
+
+Status problem_status(const client::HttpResponse& response) {
+  Code code = code_for_http_status(response.status);
+  if (is_problem(response)) {
+    if (auto body = json_object(response); body.ok()) {
+      const std::string slug = problem_slug(response);
+      if (slug == "corrupt-blob") code = Code::corrupt;
+      std::string title = string_field(*body, "title");
+      const std::string detail = string_field(*body, "detail");
+      if (title.empty()) title = fmt::format("HTTP {}", response.status);
+      return Status(code, detail.empty() ? title : title + ": " + detail).with_reason(slug);
+    }
+  }
+  std::string excerpt = response.body.substr(0, kBodyExcerpt);
+  while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == '\r')) {
+    excerpt.pop_back();
+  }
+  return Status(code, excerpt.empty() ? fmt::format("HTTP {}", response.status)
+                                      : fmt::format("HTTP {}: {}", response.status, excerpt));
+}
+
+Result<json::object> json_object(const client::HttpResponse& response) {
+  boost::system::error_code ec;
+  json::value value = json::parse(response.body, ec);
+  if (ec || !value.is_object()) {
+    return invalid(
+        fmt::format("the server's answer (HTTP {}) is not a JSON object", response.status));
+  }
+  return std::move(value.as_object());
+}
+
+}  // namespace tollgate::cli

@@ -1,0 +1,10 @@
+#include "cli/commands.hpp"
+
+namespace tollgate::cli {
+
+int exit_code(const Status& status) {
+  if (status.ok()) return kExitOk;
+  return status.code() == Code::corrupt ? kExitVerification : kExitFailure;
+}
+
+}  // namespace tollgate::cli

@@ -1,0 +1,111 @@
+// `tollgate ls`: CIs, a CI's artifact versions, or a version's files.
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "cli/api.hpp"
+#include "cli/commands.hpp"
+#include "cli/table.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kMaxPages = 100'000;  // a server handing out cursors forever is a bug
+
+// Every page of a list: the first page's object with the items of all pages and no cursor.
+Result<json::object> fetch_all(client::HttpClient& http, const std::string& path) {
+  json::object merged;
+  json::array items;
+  std::string cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    const std::string target =
+        path + "?limit=1000" + (cursor.empty() ? "" : "&cursor=" + percent_encode(cursor));
+    TG_ASSIGN_OR_RETURN(const client::HttpResponse answer, http.request("GET", target));
+    if (answer.status != 200) return problem_status(answer);
+    TG_ASSIGN_OR_RETURN(json::object body, json_object(answer));
+    const json::value* page_items = body.if_contains("items");
+    if (page_items == nullptr || !page_items->is_array()) {
+      return invalid("the server's list at " + path + " has no items");
+    }
+    for (const auto& item : page_items->get_array()) items.push_back(item);
+    const json::value* next = body.if_contains("next_cursor");
+    const bool more = next != nullptr && next->is_string() && !next->get_string().empty();
+    if (more) cursor = std::string(next->get_string());
+    if (page == 0) merged = std::move(body);
+    if (!more) {
+      merged["items"] = std::move(items);
+      merged["next_cursor"] = nullptr;
+      return merged;
+    }
+  }
+  return internal_error("the server's list at " + path + " does not end");
+}
+
+// A field of a list item as text: strings as they are, numbers in decimal, "-" when missing.
+std::string text(const json::value& item, std::string_view key) {
+  const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
+  if (value == nullptr || value->is_null()) return "-";
+  if (value->is_string()) return std::string(value->get_string());
+  return json::serialize(*value);
+}
+
+std::string size_text(const json::value& item) {
+  const json::value* value = item.is_object() ? item.get_object().if_contains("size") : nullptr;
+  if (value == nullptr) return "-";
+  if (value->is_uint64()) return format_bytes(value->get_uint64());
+  if (value->is_int64() && value->get_int64() >= 0) {
+    return format_bytes(static_cast<std::uint64_t>(value->get_int64()));
+  }
+  return text(item, "size");
+}
+
+std::string render(const json::array& items, std::string_view level) {
+  std::vector<TableRow> rows;
+  for (const auto& item : items) {
+    if (level == "cis") {
+      rows.push_back(
+          {text(item, "id"), text(item, "type"), text(item, "status"), text(item, "name")});
+    } else if (level == "versions") {
+      rows.push_back(
+          {text(item, "version"), text(item, "files"), size_text(item), text(item, "created_at")});
+    } else {
+      rows.push_back({text(item, "file"), size_text(item), text(item, "media_type"),
+                      text(item, "created_at"), text(item, "sha256")});
+    }
+  }
+  if (level == "cis") return render_table({"ID", "TYPE", "STATUS", "NAME"}, rows);
+  if (level == "versions") return render_table({"VERSION", "FILES", "SIZE", "CREATED"}, rows);
+  return render_table({"FILE", "SIZE", "MEDIA TYPE", "CREATED", "SHA256"}, rows);
+}
+
+}  // namespace
+
+Status ls(CommandContext& context, const LsOptions& options) {
+  std::string path = "/api/v1/cis";
+  std::string_view level = "cis";
+  if (!options.what.empty()) {
+    const std::size_t slash = options.what.find('/');
+    const std::string ci = options.what.substr(0, slash);
+    const std::string version = slash == std::string::npos ? "" : options.what.substr(slash + 1);
+    if (ci.empty() || (slash != std::string::npos && version.empty()) ||
+        version.find('/') != std::string::npos) {
+      return invalid("ls: '" + options.what + "' is not CI or CI/VERSION");
+    }
+    path = "/api/v1/artifacts/" + percent_encode(ci);
+    level = "versions";
+    if (!version.empty()) {
+      path += "/" + percent_encode(version);
+      level = "files";
+    }
+  }
+  TG_ASSIGN_OR_RETURN(const json::object list, fetch_all(context.http, path));
+  if (context.json) {
+    fmt::print(context.out, "{}\n", json::serialize(list));
+  } else {
+    fmt::print(context.out, "{}", render(list.at("items").get_array(), level));
+  }
+  return {};
+}
+
+}  // namespace tollgate::cli
