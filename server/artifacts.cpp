@@ -164,8 +164,10 @@ Result<PutResult> ArtifactService::put(const Coordinate& at, std::string_view de
                                        BodyReader& body, const ArtifactMeta& meta,
                                        const Principal& actor) {
   TG_ASSIGN_OR_RETURN(Existing existing, precheck(at, declared));
-  if (existing == Existing::same) {
+  TG_ASSIGN_OR_RETURN(bool stored, blobs_.contains(declared));
+  if (existing == Existing::same && stored) {
     // Idempotent re-upload: the bytes must still be the declared ones, but need not be kept.
+    // (When the stored blob was quarantined, the upload below brings good bytes back.)
     TG_ASSIGN_OR_RETURN(std::string actual, hash_body(body));
     if (actual != declared) return storage::digest_mismatch_error(declared, actual);
     TG_ASSIGN_OR_RETURN(Artifact artifact, get(at));

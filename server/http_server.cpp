@@ -39,7 +39,8 @@ namespace {
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr std::size_t kMaxRequestIdLength = 64;
-constexpr std::size_t kFileChunk = 256 * 1024;  // bytes read from a blob per write
+constexpr std::size_t kFileChunk = 256 * 1024;         // bytes read from a blob per write
+constexpr std::size_t kStreamReadBuffer = 256 * 1024;  // socket reads of a streaming body
 constexpr auto kStopPoll = std::chrono::milliseconds(200);
 
 // A Beast body that serves a range of a stored blob, one large chunk at a time, so that memory
@@ -390,6 +391,7 @@ class Session : public SessionBase {
     continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
     streaming_ = true;
     stream_failed_ = false;
+    buffer_.reserve(kStreamReadBuffer);  // read the socket in large pieces, not 512 bytes
     auto reader = std::make_shared<StreamReader<Derived>>(derived().shared_from_this());
     request.body_stream = reader.get();
     net::post(shared_.uploads,
@@ -407,11 +409,13 @@ class Session : public SessionBase {
  public:
   bool stopped() const { return shared_.stopped.load(); }
 
-  // One read of a streaming body into the handler's buffer; runs on the I/O thread.
-  void read_chunk(std::span<char> buffer, std::shared_ptr<ChunkPromise> promise) {
+  // Fills the handler's buffer from a streaming body (or takes what is left of the body), then
+  // hands it over; runs on the I/O thread. `filled` bytes of the buffer are in already.
+  void read_chunk(std::span<char> buffer, std::shared_ptr<ChunkPromise> promise,
+                  std::size_t filled = 0) {
     if (!stream_parser_ || stream_failed_ || closed_)
       return promise->set_value(Status(Code::unavailable, "the connection is closed"));
-    if (stream_parser_->is_done()) return promise->set_value(std::size_t{0});
+    if (stream_parser_->is_done()) return promise->set_value(filled);
     if (continue_pending_) {
       // The client waits for "100 Continue" before it sends the body: the handler has looked
       // at the headers and wants it. (Skipped when earlier responses are still being written;
@@ -435,15 +439,15 @@ class Session : public SessionBase {
       }
     }
     auto& body = stream_parser_->get().body();
-    body.data = buffer.data();
-    body.size = buffer.size();
+    body.data = buffer.data() + filled;
+    body.size = buffer.size() - filled;
     body.more = true;
     beast::get_lowest_layer(derived().stream())
         .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
     http::async_read_some(
         derived().stream(), buffer_, *stream_parser_,
-        [self = derived().shared_from_this(), buffer, promise](beast::error_code ec,
-                                                               std::size_t) mutable {
+        [self = derived().shared_from_this(), buffer, promise, filled](beast::error_code ec,
+                                                                       std::size_t) mutable {
           if (ec == http::error::need_buffer) ec = {};
           if (ec) {
             self->stream_failed_ = true;
@@ -457,10 +461,12 @@ class Session : public SessionBase {
             return promise->set_value(Status(
                 Code::unavailable, fmt::format("reading the request body: {}", ec.message())));
           }
-          const std::size_t got = buffer.size() - self->stream_parser_->get().body().size;
-          if (got == 0 && !self->stream_parser_->is_done())
-            return self->read_chunk(buffer, std::move(promise));  // framing only: read on
-          promise->set_value(got);
+          const std::size_t now_filled = buffer.size() - self->stream_parser_->get().body().size;
+          // One hand-over per full buffer: a thread switch per TLS record would cost more
+          // than the bytes.
+          if (now_filled < buffer.size() && !self->stream_parser_->is_done())
+            return self->read_chunk(buffer, std::move(promise), now_filled);
+          promise->set_value(now_filled);
         });
   }
 
@@ -470,6 +476,7 @@ class Session : public SessionBase {
     streaming_ = false;
     reading_ = false;
     stream_parser_.reset();
+    buffer_.shrink_to_fit();  // an idle connection keeps no large buffer
     if (!body_done) {
       // The handler answered without taking the whole body (a refusal) or the body failed:
       // the connection cannot carry another request.

@@ -499,3 +499,54 @@ TEST_CASE("kill -9 during 50 concurrent uploads: every acknowledged upload survi
 }
 
 }  // namespace tollgate::e2e
+
+namespace tollgate::e2e {
+
+TEST_CASE("a blob corrupted on disk is quarantined by the scrubber and never served again") {
+  Fixture f;
+  HttpClient agent = f.server.client(f.token("ci-bot", "build_agent"));
+  const std::string bytes = random_bytes_of(300'000, 8);
+  const std::string digest = sha(bytes);
+  const std::string path = "/api/v1/artifacts/web/4.0/site.zip";
+  REQUIRE(must(agent.request("PUT", path, bytes, upload_headers(digest))).status == 201);
+  REQUIRE(f.server.stop() == 0);
+
+  // Bit rot: one byte changes behind the server's back; the size stays the same.
+  const fs::path file = fs::path(f.server.data_dir()) / "blobs" / "sha256" / digest.substr(0, 2) /
+                        digest.substr(2, 2) / digest;
+  REQUIRE(fs::exists(file));
+  fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
+  {
+    std::fstream rot(file, std::ios::in | std::ios::out | std::ios::binary);
+    rot.seekp(1234);
+    rot.put(static_cast<char>(bytes[1234] ^ 0x40));
+  }
+  const std::string offline =
+      run_command(fmt::format("{} check --data-dir {} 2>&1", TOLLGATED_PATH, f.server.data_dir()));
+  CHECK(offline.find("exit=1") != std::string::npos);
+  CHECK_MESSAGE(offline.find("FAULT blob sha256:" + digest) != std::string::npos, offline);
+
+  // The server's scrubber makes a pass at start and finds it.
+  REQUIRE(f.server.start().ok());
+  agent = f.server.client(agent.options().token);
+  bool found = false;
+  for (int i = 0; i < 200 && !found; ++i) {
+    const std::string metrics = must(agent.request("GET", "/metrics")).body;
+    found = metrics.find("tollgate_scrub_corrupt_found_total 1") != std::string::npos;
+    if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(found);
+  CHECK(must(agent.request("GET", "/metrics")).body.find("tollgate_blobs_quarantined 1") !=
+        std::string::npos);
+  CHECK(f.server.log().find("\"event\":\"blob-corrupt\"") != std::string::npos);
+  check_problem(must(agent.request("GET", path)), 500, "corrupt-blob");
+  check_problem(must(agent.request("GET", "/api/v1/blobs/sha256:" + digest)), 500, "corrupt-blob");
+
+  // Uploading the good bytes again brings the blob back.
+  CHECK(must(agent.request("PUT", path, bytes, upload_headers(digest))).status == 200);
+  auto restored = must(agent.request("GET", path));
+  CHECK(restored.status == 200);
+  CHECK(restored.body == bytes);
+}
+
+}  // namespace tollgate::e2e
