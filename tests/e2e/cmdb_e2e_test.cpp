@@ -9,55 +9,25 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"
 
 using namespace tollgate;
 using tollgate::client::HttpClient;
 using tollgate::client::HttpResponse;
+using tollgate::e2e::body_of;
+using tollgate::e2e::check_problem;
+using tollgate::e2e::must;
+using tollgate::e2e::run_command;
 using tollgate::e2e::ServerProcess;
 namespace json = boost::json;
 
 namespace {
 
-HttpResponse must(Result<HttpResponse> r) {
-  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
-  return std::move(r).value();
-}
-
-json::object body_of(const HttpResponse& r) {
-  boost::system::error_code ec;
-  json::value v = json::parse(r.body, ec);
-  REQUIRE_MESSAGE(!ec, r.body);
-  REQUIRE(v.is_object());
-  return v.as_object();
-}
-
-// A problem+json answer with the expected status and type.
-void check_problem(const HttpResponse& r, unsigned status, const std::string& slug) {
-  CHECK_MESSAGE(r.status == status, r.body);
-  CHECK(r.header("content-type") == "application/problem+json");
-  auto body = body_of(r);
-  CHECK(body.at("type").as_string() == "urn:tollgate:problem:" + slug);
-  CHECK(body.at("status").as_int64() == status);
-  CHECK_FALSE(body.at("title").as_string().empty());
-  CHECK_FALSE(body.at("detail").as_string().empty());
-}
-
 const char* kServiceType = R"({"name":"service","attributes":[
   {"name":"port","type":"int","required":true},
   {"name":"tier","type":"enum","values":["gold","silver"]},
   {"name":"host","type":"ref"}]})";
-
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  out += fmt::format("\nexit={}", WEXITSTATUS(status));
-  return out;
-}
 
 struct Fixture {
   ServerProcess server;

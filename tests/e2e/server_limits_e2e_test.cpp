@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"
 
 namespace tollgate::e2e {
@@ -23,11 +24,6 @@ namespace {
 using client::HttpClient;
 using client::HttpResponse;
 namespace json = boost::json;
-
-HttpResponse must(Result<HttpResponse> r) {
-  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
-  return std::move(r).value();
-}
 
 // Sends bytes over plain TCP and reads until the server closes.
 std::string exchange_plain(std::uint16_t port, const std::string& bytes) {
