@@ -8,15 +8,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "client/sha256.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"
 
 #ifndef TOLLGATE_CLI_PATH
@@ -25,17 +28,12 @@
 
 using namespace tollgate;
 using tollgate::client::HttpClient;
-using tollgate::client::HttpResponse;
+using tollgate::e2e::must;
 using tollgate::e2e::ServerProcess;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-HttpResponse must(Result<HttpResponse> r) {
-  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
-  return std::move(r).value();
-}
 
 json::value parse_json(const std::string& text) {
   boost::system::error_code ec;
@@ -71,6 +69,39 @@ std::string sha256_of(const std::string& bytes) {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Requests in the server's access log (one JSON object per line) with `method` and a target
+// starting with `target`, and when `status` is not 0, that status.
+int count_requests(const ServerProcess& server, std::string_view method, std::string_view target,
+                   unsigned status = 0) {
+  std::istringstream lines(server.log());
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("{\"time\"")) continue;
+    boost::system::error_code ec;
+    const json::value entry = json::parse(line, ec);
+    if (ec || !entry.is_object()) continue;
+    const auto& object = entry.get_object();
+    if (object.at("method").as_string() != method) continue;
+    if (!std::string_view(object.at("target").as_string()).starts_with(target)) continue;
+    if (status != 0 && object.at("status").to_number<unsigned>() != status) continue;
+    ++count;
+  }
+  return count;
+}
+
+// count_requests once it reaches `expected`, or after 5 s: the server may write its access log
+// line just after the client has its answer.
+int requests_logged(const ServerProcess& server, int expected, std::string_view method,
+                    std::string_view target, unsigned status = 0) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int count = count_requests(server, method, target, status);
+  while (count != expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    count = count_requests(server, method, target, status);
+  }
+  return count;
 }
 
 struct CliRun {
@@ -214,7 +245,8 @@ TEST_CASE("tollgate push then fetch: the bytes come back verified") {
   // The server recorded what was pushed.
   const auto record = must(f.admin.request("GET", "/api/v1/artifacts/payments-api/1.0.0"));
   REQUIRE(record.status == 200);
-  const auto& item = parse_json(record.body).at("items").at(0);
+  const json::value list = parse_json(record.body);
+  const json::value& item = list.at("items").at(0);
   CHECK(item.at("sha256").as_string() == hex);
   CHECK(item.at("media_type").as_string() == "application/x-test");
   CHECK(item.at("build").at("source_commit").as_string() == "abc123");
@@ -261,9 +293,11 @@ TEST_CASE("tollgate push twice: already there; the same bytes elsewhere: deploye
   REQUIRE(elsewhere.exit_code == 0);
   CHECK(elsewhere.out ==
         fmt::format("ledger/7/lib.so: deployed by checksum (4.0 KiB, sha256:{})\n", hex));
-  // No bytes were sent the second and third time: only the first PUT carried a body.
-  const std::string log = f.server.log();
-  CHECK(contains(log, "/api/v1/artifacts/ledger/7/lib.so"));
+  // Bytes went once: the first push's checksum deploy (404) and PUT (201), then one checksum
+  // deploy for each later push.
+  CHECK(requests_logged(f.server, 3, "PUT", "/api/v1/artifacts/payments-api/2.0/lib.so") == 3);
+  CHECK(requests_logged(f.server, 1, "PUT", "/api/v1/artifacts/payments-api/2.0/lib.so", 404) == 1);
+  CHECK(requests_logged(f.server, 1, "PUT", "/api/v1/artifacts/ledger/7/lib.so") == 1);
 }
 
 TEST_CASE("tollgate push above the threshold goes through an upload session") {
@@ -278,10 +312,12 @@ TEST_CASE("tollgate push above the threshold goes through an upload session") {
   CHECK(contains(pushed.out,
                  "payments-api/3.1/image.iso: created (3.0 MiB, sha256:" + sha256_of(bytes) + ")"));
 
-  // The server's access log shows the session: POST, four PATCHes, the completing PUT.
-  const std::string log = f.server.log();
-  CHECK(contains(log, "/api/v1/uploads"));
-  CHECK(contains(log, "PATCH"));
+  // The server's access log shows the session: POST, four PATCHes, the completing PUT, after
+  // a checksum deploy that found no blob; no plain PUT of the bytes.
+  CHECK(requests_logged(f.server, 1, "POST", "/api/v1/uploads", 202) == 1);
+  CHECK(requests_logged(f.server, 4, "PATCH", "/api/v1/uploads/", 202) == 4);
+  CHECK(requests_logged(f.server, 1, "PUT", "/api/v1/uploads/", 201) == 1);
+  CHECK(requests_logged(f.server, 1, "PUT", "/api/v1/artifacts/payments-api/3.1/image.iso") == 1);
 
   const auto head = must(f.admin.request("HEAD", "/api/v1/artifacts/payments-api/3.1/image.iso"));
   CHECK(head.status == 200);

@@ -32,7 +32,7 @@ TEST_CASE("format_progress: bar, percentage, sizes, rate and ETA") {
   const std::string line = format_progress("app.tar.gz", 5 * mib, 10 * mib, 2.0, 80);
   CHECK(line.size() <= 79);
   CHECK(line.starts_with("app.tar.gz ["));
-  CHECK(line.find(" 50% 5.0 MiB/10.0 MiB 2.5 MiB/s ETA 0:02") != std::string::npos);
+  CHECK(line.ends_with("]  50%   5.0 MiB/10.0 MiB   2.5 MiB/s ETA 0:02"));
   const std::size_t open = line.find('['), close = line.find(']');
   REQUIRE(close != std::string::npos);
   const std::string bar = line.substr(open + 1, close - open - 1);
@@ -48,7 +48,14 @@ TEST_CASE("format_progress: bar, percentage, sizes, rate and ETA") {
 
 TEST_CASE("format_progress: unknown total and no time yet") {
   const std::string line = format_progress("blob", 2048, 0, 0.0, 80);
-  CHECK(line == "blob 2.0 KiB");
+  CHECK(line == "blob   2.0 KiB");
+}
+
+TEST_CASE("format_progress: the bar keeps its length as the numbers change") {
+  const std::uint64_t mib = 1024 * 1024;
+  const std::string early = format_progress("f", 100 * mib, 900 * mib, 1.0, 100);
+  const std::string late = format_progress("f", 899 * mib, 900 * mib, 3.0, 100);
+  CHECK(early.find(']') == late.find(']'));
 }
 
 TEST_CASE("format_progress: narrow terminals lose the bar, then the label's front") {
@@ -57,10 +64,10 @@ TEST_CASE("format_progress: narrow terminals lose the bar, then the label's fron
       format_progress("a-rather-long-artifact-name.tar.gz", mib, 4 * mib, 1.0, 60);
   CHECK(narrow.size() <= 59);
   CHECK(narrow.find('[') == std::string::npos);
-  CHECK(narrow.find("25% 1.0 MiB/4.0 MiB") != std::string::npos);
+  CHECK(narrow.find("25%   1.0 MiB/4.0 MiB") != std::string::npos);
   const std::string tiny =
-      format_progress("a-rather-long-artifact-name.tar.gz", mib, 4 * mib, 1.0, 50);
-  CHECK(tiny.size() <= 49);
+      format_progress("a-rather-long-artifact-name.tar.gz", mib, 4 * mib, 1.0, 53);
+  CHECK(tiny.size() <= 52);
   CHECK(tiny.find("25%") != std::string::npos);
   CHECK(tiny.find(".tar.gz") != std::string::npos);  // the end of the name stays
   CHECK(format_progress("x", 1, 2, 1.0, 0).empty());

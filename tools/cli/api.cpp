@@ -120,8 +120,8 @@ Status problem_status(const client::HttpResponse& response) {
   while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == '\r')) {
     excerpt.pop_back();
   }
-  return Status(code, excerpt.empty() ? fmt::format("HTTP {}", response.status)
-                                      : fmt::format("HTTP {}: {}", response.status, excerpt));
+  return {code, excerpt.empty() ? fmt::format("HTTP {}", response.status)
+                                : fmt::format("HTTP {}: {}", response.status, excerpt)};
 }
 
 Result<json::object> json_object(const client::HttpResponse& response) {

@@ -89,7 +89,8 @@ void pick(std::string& out, const std::optional<std::string>& flag,
 
 Environment process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
+    // Nothing in the CLI sets environment variables, so reading them is safe.
+    const char* value = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
     if (value == nullptr || *value == '\0') return std::nullopt;
     return std::string(value);
   };

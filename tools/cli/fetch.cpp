@@ -54,9 +54,9 @@ Result<Received> download(CommandContext& context, const Coordinate& coordinate,
 
 Status verify(const Coordinate& coordinate, const Received& received) {
   if (received.declared.empty()) {
-    return Status(Code::corrupt, fmt::format("cannot verify {}: the server sent no valid "
-                                             "X-Checksum-Sha256; nothing was written",
-                                             coordinate.to_string()));
+    return {Code::corrupt, fmt::format("cannot verify {}: the server sent no valid "
+                                       "X-Checksum-Sha256; nothing was written",
+                                       coordinate.to_string())};
   }
   if (received.declared != received.actual) {
     return Status(Code::corrupt,

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace tollgate::cli {
@@ -19,7 +19,7 @@ Status errno_status(const std::string& what) {
   const Code code = error == ENOSPC || error == EDQUOT ? Code::storage_full
                     : error == ENOENT                  ? Code::not_found
                                                        : Code::io;
-  return {code, what + ": " + std::strerror(error)};
+  return {code, what + ": " + std::error_code(error, std::generic_category()).message()};
 }
 
 void close_fd(int& fd) {
@@ -29,8 +29,9 @@ void close_fd(int& fd) {
 
 // The permissions a newly created file gets: 0666 less the process's umask.
 mode_t default_file_mode() {
-  const mode_t mask = umask(0);
-  umask(mask);
+  // umask can only be read by setting it: set it back at once. The CLI is single-threaded.
+  const mode_t mask = umask(0);  // NOLINT(concurrency-mt-unsafe)
+  umask(mask);                   // NOLINT(concurrency-mt-unsafe)
   return 0666 & ~mask;
 }
 

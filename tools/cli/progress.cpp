@@ -14,6 +14,8 @@ namespace {
 constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
 constexpr std::size_t kMinBarWidth = 10;
 constexpr std::size_t kDefaultWidth = 80;
+// Sizes and rates are padded to this width ("123.4 MiB") so that the bar keeps its length.
+constexpr std::size_t kNumberWidth = 9;
 
 std::size_t terminal_width(int fd) {
   winsize size{};
@@ -26,12 +28,13 @@ std::string stats_text(std::uint64_t done, std::uint64_t total, double seconds) 
   std::string text;
   if (total > 0) {
     const std::uint64_t percent = std::min<std::uint64_t>(100, done * 100 / total);
-    text = fmt::format("{:>3}% {}/{}", percent, format_bytes(done), format_bytes(total));
+    text = fmt::format("{:>3}% {:>{}}/{}", percent, format_bytes(done), kNumberWidth,
+                       format_bytes(total));
   } else {
-    text = format_bytes(done);
+    text = fmt::format("{:>{}}", format_bytes(done), kNumberWidth);
   }
   if (rate >= 1) {
-    text += fmt::format(" {}/s", format_bytes(static_cast<std::uint64_t>(rate)));
+    text += fmt::format(" {:>{}}/s", format_bytes(static_cast<std::uint64_t>(rate)), kNumberWidth);
     if (total > done) {
       const auto eta = static_cast<std::uint64_t>(static_cast<double>(total - done) / rate);
       text += " ETA " + format_duration(eta);

@@ -18,7 +18,8 @@ std::string format_bytes(std::uint64_t bytes);
 std::string format_duration(std::uint64_t seconds);
 
 // One progress line of at most `width` - 1 columns (so that it never wraps), e.g.
-//   "app.tar.gz [########........]  45% 1.2 MiB/2.7 MiB 3.4 MiB/s ETA 0:03"
+//   "app.tar.gz [########........]  45%    1.2 MiB/2.7 MiB    3.4 MiB/s ETA 0:03"
+// (the bytes done and the rate are right-aligned in fixed fields, so the bar keeps its length)
 // `total` 0 means unknown: no bar, percentage or ETA then. `seconds` is the time since the
 // start (the rate is left out while it is 0). The bar shrinks, then goes, then the label is cut
 // when the width is small.

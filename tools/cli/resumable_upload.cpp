@@ -127,9 +127,8 @@ Status Session::send_all() {
       return failure_of(sent);
     }
     if (!another_attempt(failures)) {
-      return Status(Code::unavailable,
-                    fmt::format("upload gave up after {} attempts at byte {}: {}", failures,
-                                offset_, failure_of(sent).message()));
+      return {Code::unavailable, fmt::format("upload gave up after {} attempts at byte {}: {}",
+                                             failures, offset_, failure_of(sent).message())};
     }
     auto reached = query_offset();
     if (!reached.ok() && reached.status().code() != Code::unavailable) return reached.status();

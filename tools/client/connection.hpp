@@ -197,20 +197,21 @@ struct Exchange {
   Result<HttpResponse> result = Status(Code::internal, "no exchange");  // when no error
 };
 
-// Runs `attempt(connection)` on the client's connection, opened first when it is not. The
+// Runs `attempt(connection)` on a client's connection, opened first when it is not (with TLS
+// when `tls_context` is given; `tls_setup` tells why TLS could not be prepared). The
 // server may close an idle keep-alive connection at any moment: when a reused connection
 // failed that way before any of the response arrived, the attempt is made once more on a fresh
 // one. Other connection failures close the connection and become unavailable, naming `what`.
 // Exceptions from Asio or Beast end as unavailable or internal, never leaving this function.
 template <typename Attempt>
-Result<HttpResponse> run_exchange(HttpClient::Impl& impl, const ClientOptions& options,
+Result<HttpResponse> run_exchange(Connection& connection, const Status& tls_setup,
+                                  ssl::context* tls_context, const ClientOptions& options,
                                   std::string_view what, Attempt attempt) {
-  TG_RETURN_IF_ERROR(impl.tls_setup);
-  Connection& connection = impl.connection;
+  TG_RETURN_IF_ERROR(tls_setup);
   try {
     for (int number = 0;; ++number) {
       const bool reused = connection.is_open();
-      if (!reused) TG_RETURN_IF_ERROR(connection.open(options, impl.tls()));
+      if (!reused) TG_RETURN_IF_ERROR(connection.open(options, tls_context));
       Exchange exchange = attempt(connection);
       if (!exchange.error) return std::move(exchange.result);
       connection.close();

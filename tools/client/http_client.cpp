@@ -56,7 +56,7 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
   if (!impl_) return Status(Code::internal, "HttpClient used after move");
   std::optional<http::request<http::string_body>> message;
   const std::string what = std::string(method) + " " + std::string(target);
-  return detail::run_exchange(*impl_, options_, what, [&](Connection& connection) {
+  const auto attempt = [&](Connection& connection) {
     if (!message) message = build_request(options_, method, target, body, headers);
     connection.set_deadline(std::chrono::seconds(options_.timeout_seconds));
     ResponseParser parser;
@@ -75,7 +75,9 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
     }
     exchange.result = detail::to_response(std::move(response));
     return exchange;
-  });
+  };
+  return detail::run_exchange(impl_->connection, impl_->tls_setup, impl_->tls(), options_, what,
+                              attempt);
 }
 
 Result<HttpResponse> HttpClient::raw(std::string_view bytes) {

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <optional>
 #include <span>
+#include <system_error>
 #include <vector>
 
 #include <boost/asio/write.hpp>
@@ -22,8 +22,9 @@ using detail::ResponseParser;
 namespace asio = detail::asio;
 namespace http = detail::http;
 
-constexpr std::size_t kChunkSize = 256 * 1024;
-constexpr std::size_t kErrorBodyLimit = 1024 * 1024;  // of a non-2xx body during download()
+constexpr std::size_t kChunkSize = std::size_t{256} * 1024;
+constexpr std::size_t kErrorBodyLimit =
+    std::size_t{1024} * 1024;  // of a non-2xx body during download()
 
 // Reads exactly buffer.size() bytes at `offset`. Errors: io, also when the file ends first.
 Status read_exactly(int fd, std::uint64_t offset, std::span<char> buffer) {
@@ -32,7 +33,10 @@ Status read_exactly(int fd, std::uint64_t offset, std::span<char> buffer) {
     const ssize_t n =
         pread(fd, buffer.data() + got, buffer.size() - got, static_cast<off_t>(offset + got));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error(std::string("cannot read the upload file: ") + std::strerror(errno));
+    if (n < 0) {
+      return io_error("cannot read the upload file: " +
+                      std::error_code(errno, std::generic_category()).message());
+    }
     if (n == 0) return io_error("the upload file is shorter than the size being sent");
     got += static_cast<std::size_t>(n);
   }
@@ -128,13 +132,15 @@ Result<HttpResponse> HttpClient::upload(std::string_view method, std::string_vie
   std::optional<http::request<http::empty_body>> head;
   std::vector<char> buffer;
   const std::string what = std::string(method) + " " + std::string(target);
-  return detail::run_exchange(*impl_, options_, what, [&](Connection& connection) {
+  const auto attempt = [&](Connection& connection) {
     if (!head) {
       head = upload_head(options_, method, target, headers, body.length);
       buffer.resize(kChunkSize);
     }
     return upload_once(connection, timeout, *head, body, buffer, progress);
-  });
+  };
+  return detail::run_exchange(impl_->connection, impl_->tls_setup, impl_->tls(), options_, what,
+                              attempt);
 }
 
 namespace {
@@ -214,7 +220,7 @@ Result<HttpResponse> HttpClient::download(std::string_view target, const BodySin
   std::optional<http::request<http::empty_body>> message;
   std::vector<char> buffer;
   const std::string what = "GET " + std::string(target);
-  return detail::run_exchange(*impl_, options_, what, [&](Connection& connection) {
+  const auto attempt = [&](Connection& connection) {
     if (!message) {
       message.emplace();
       message->version(11);
@@ -224,7 +230,9 @@ Result<HttpResponse> HttpClient::download(std::string_view target, const BodySin
       buffer.resize(kChunkSize);
     }
     return download_once(connection, timeout, *message, buffer, sink, progress, what);
-  });
+  };
+  return detail::run_exchange(impl_->connection, impl_->tls_setup, impl_->tls(), options_, what,
+                              attempt);
 }
 
 }  // namespace tollgate::client

@@ -19,7 +19,7 @@ Result<ClientOptions> parse_server_url(std::string_view url, ClientOptions optio
       url.find("://") == std::string_view::npos ? "https://" + std::string(url) : std::string(url);
   const auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return bad_url(url, "not a URL (" + parsed.error().message() + ")");
-  const boost::urls::url_view view = *parsed;
+  const boost::urls::url_view& view = *parsed;
   if (view.scheme() != "https" && view.scheme() != "http") {
     return bad_url(url, "the scheme must be https or http");
   }

@@ -6,17 +6,17 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <vector>
 
 namespace tollgate::client {
 namespace {
 
-constexpr std::size_t kReadSize = 1024 * 1024;
+constexpr std::size_t kReadSize = std::size_t{1024} * 1024;
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 constexpr std::string_view kPrefix = "sha256:";
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() { return std::error_code(errno, std::generic_category()).message(); }
 
 // Closes a file descriptor on scope exit.
 class ScopedFd {
@@ -61,7 +61,7 @@ Result<std::string> Sha256::finish() {
   context_.reset();
   if (done != 1) return internal_error("SHA-256 final failed");
   std::string hex;
-  hex.reserve(2 * length);
+  hex.reserve(std::size_t{2} * length);
   for (unsigned int i = 0; i < length; ++i) {
     hex += kHexDigits[digest[i] >> 4];
     hex += kHexDigits[digest[i] & 0x0f];
