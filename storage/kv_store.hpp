@@ -18,14 +18,14 @@ namespace tollgate::storage {
 
 // Every table the server keeps. Adding one is a schema change (see lmdb_store.cpp).
 enum class Table : std::uint8_t {
-  meta,        // schema version and other singletons
-  tokens,      // sha256(token) hex -> token record
-  ci_types,    // type name -> type record
-  cis,         // CI id -> current CI record
-  ci_history,  // CI id \0 be64(revision) -> history entry
-  rel_out,     // from \0 type \0 to -> relationship record
-  rel_in,      // to \0 type \0 from -> relationship record
-  audit_log,   // be64(sequence) -> audit entry
+  meta,            // schema version and other singletons
+  tokens,          // sha256(token) hex -> token record
+  ci_types,        // type name -> type record
+  cis,             // CI id -> current CI record
+  ci_history,      // CI id \0 be64(revision) -> history entry
+  rel_out,         // from \0 type \0 to -> relationship record
+  rel_in,          // to \0 type \0 from -> relationship record
+  audit_log,       // be64(sequence) -> audit entry
   artifacts,       // ci \0 version \0 file -> artifact record (JSON)
   artifact_blobs,  // digest hex \0 ci \0 version \0 file -> "" (who uses a blob)
   uploads,         // upload session id -> session record (JSON)
