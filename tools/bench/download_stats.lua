@@ -3,7 +3,7 @@
 -- Usage: wrk ... -s download_stats.lua URL
 --
 -- It deliberately defines no response() function: when one exists wrk hands every response body
--- to Lua, i.e. copies it into a Lua string, which for a 64 MiB file would measure wrk's copying
+-- to Lua, i.e. copies it into a Lua string, which for a 1 GiB file would measure wrk's copying
 -- rather than the server. Without it wrk only parses and discards the bytes. Status errors
 -- (non-2xx/3xx) are still counted by wrk itself in summary.errors.status.
 --
