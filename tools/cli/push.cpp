@@ -141,7 +141,8 @@ void print_line(CommandContext& context, const Coordinate& coordinate, const Has
 
 Status push(CommandContext& context, const PushOptions& options) {
   if (options.files.empty()) return invalid("push: no files given");
-  if (options.ci.empty() || options.version.empty()) return invalid("push: --ci and --version");
+  if (options.ci.empty() || options.version.empty())
+    return invalid("push: --ci and --version are required");
   TG_ASSIGN_OR_RETURN(const std::vector<HashedFile> files, hash_all(context, options.files));
   json::array records;
   Status failure;
