@@ -428,7 +428,13 @@ TEST_CASE("large artifacts stream: the server's memory does not grow with the fi
   CHECK(sha(got.body) == digest);
   const std::size_t after = peak_rss_kib(f.server.pid());
   MESSAGE("server peak RSS before ", before, " KiB, after 192 MiB up and down ", after, " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default) and never returns it,
+  // so resident memory says nothing here; the normal build holds the bound.
+  MESSAGE("RSS bound not checked under AddressSanitizer");
+#else
   CHECK(after - before < 48 * 1024);  // far less than the file: it was never held whole
+#endif
 }
 
 TEST_CASE("kill -9 during 50 concurrent uploads: every acknowledged upload survives, check clean") {
