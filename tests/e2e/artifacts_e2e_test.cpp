@@ -91,10 +91,7 @@ struct Fixture {
                   .status == 201);
   }
   std::string token(const std::string& name, const std::string& role) {
-    auto r = must(admin.request("POST", "/api/v1/tokens",
-                                fmt::format(R"({{"name":"{}","roles":["{}"]}})", name, role)));
-    REQUIRE(r.status == 201);
-    return std::string(body_of(r).at("token").as_string());
+    return mint_token(admin, name, role);
   }
 };
 

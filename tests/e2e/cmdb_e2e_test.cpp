@@ -17,6 +17,7 @@ using tollgate::client::HttpClient;
 using tollgate::client::HttpResponse;
 using tollgate::e2e::body_of;
 using tollgate::e2e::check_problem;
+using tollgate::e2e::mint_token;
 using tollgate::e2e::must;
 using tollgate::e2e::run_command;
 using tollgate::e2e::ServerProcess;
@@ -44,10 +45,7 @@ struct Fixture {
   }
   std::string ci_body() { return must(admin.request("GET", "/api/v1/cis/payments-api")).body; }
   std::string token(const std::string& name, const std::string& role) {
-    auto r = must(admin.request("POST", "/api/v1/tokens",
-                                fmt::format(R"({{"name":"{}","roles":["{}"]}})", name, role)));
-    REQUIRE(r.status == 201);
-    return std::string(body_of(r).at("token").as_string());
+    return mint_token(admin, name, role);
   }
 };
 

@@ -40,6 +40,15 @@ inline void check_problem(const client::HttpResponse& r, unsigned status, const 
   CHECK_FALSE(body.at("detail").as_string().empty());
 }
 
+// Mints a token with one role through `admin` and returns its secret.
+inline std::string mint_token(client::HttpClient& admin, const std::string& name,
+                              const std::string& role) {
+  auto r = must(admin.request("POST", "/api/v1/tokens",
+                              fmt::format(R"({{"name":"{}","roles":["{}"]}})", name, role)));
+  REQUIRE(r.status == 201);
+  return std::string(body_of(r).at("token").as_string());
+}
+
 // Runs a shell command; returns its standard output followed by "\nexit=N".
 inline std::string run_command(const std::string& command) {
   std::string out;

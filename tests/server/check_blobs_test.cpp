@@ -17,6 +17,9 @@
 namespace tollgate::server {
 namespace {
 
+using testing::has_line;
+using testing::stored;
+
 namespace fs = std::filesystem;
 using testing::FaultyFileSystem;
 using testing::pattern;
@@ -34,16 +37,6 @@ std::string rewrite_blob_file(const std::string& root, const std::string& digest
   fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   return sha256_of(bytes);
-}
-
-std::string stored(storage::BlobStore& store, const std::string& data) {
-  auto info = testing::put_blob(store, data);
-  REQUIRE_MESSAGE(info.ok(), info.status().to_string());
-  return info->digest;
-}
-
-bool has_line(const std::string& text, const std::string& line) {
-  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
 }
 
 std::size_t count_lines_starting(const std::string& text, const std::string& prefix) {

@@ -20,6 +20,9 @@
 namespace tollgate::server {
 namespace {
 
+using testing::has_line;
+using testing::stored;
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::FaultyFileSystem;
@@ -40,16 +43,6 @@ void corrupt_blob_file(const std::string& root, const std::string& digest, std::
   file.seekp(static_cast<std::streamoff>(at));
   file.put(static_cast<char>(old ^ 0x01));
   REQUIRE(file.good());
-}
-
-std::string stored(storage::BlobStore& store, const std::string& data) {
-  auto info = testing::put_blob(store, data);
-  REQUIRE_MESSAGE(info.ok(), info.status().to_string());
-  return info->digest;
-}
-
-bool has_line(const std::string& text, const std::string& line) {
-  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
 }
 
 std::vector<boost::json::object> json_lines(const std::string& text) {

@@ -69,4 +69,16 @@ inline std::string pattern(std::size_t size, unsigned seed = 1) {
   return out;
 }
 
+// Stores `data` (which must succeed) and returns its digest.
+inline std::string stored(storage::BlobStore& store, const std::string& data) {
+  auto info = put_blob(store, data);
+  REQUIRE_MESSAGE(info.ok(), info.status().to_string());
+  return info->digest;
+}
+
+// Whether `text` has `line` as one whole line.
+inline bool has_line(const std::string& text, const std::string& line) {
+  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
 }  // namespace tollgate::testing
