@@ -30,6 +30,9 @@ enum class Table : std::uint8_t {
   artifact_blobs,  // digest hex \0 ci \0 version \0 file -> "" (who uses a blob)
   uploads,         // upload session id -> session record (JSON)
   documents,       // ci \0 name -> document record (JSON: newest commit, blob id, size)
+  rfcs,            // RFC id -> RFC record (JSON)
+  releases,        // release id -> release record (JSON: items, documents, gates, events)
+  manifests,       // environment \0 be64(version) -> signed environment manifest (JSON)
   count_,
 };
 
@@ -59,6 +62,12 @@ constexpr const char* table_name(Table t) {
       return "uploads";
     case Table::documents:
       return "documents";
+    case Table::rfcs:
+      return "rfcs";
+    case Table::releases:
+      return "releases";
+    case Table::manifests:
+      return "manifests";
     case Table::count_:
       break;
   }

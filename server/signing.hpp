@@ -1,0 +1,68 @@
+// Ed25519 signing of the documents auditors verify offline: environment manifests and baselines.
+//
+// A signed document is a JSON object with a member "signature":
+//   {"key_id": "ed25519:<first 16 hex of sha256(raw public key)>", "algorithm": "ed25519",
+//    "value": "<base64url of the 64-byte signature>"}
+// over canonical_json() of the object *without* its "signature" member. Keys live in
+// DATA/keys/ (one PEM per key, mode 0600, generated on first start); one key is active and
+// signs, the others are kept (listed, verify) until retired.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "tollgate/status.hpp"
+#include "tollgate/time.hpp"
+
+namespace tollgate::server {
+
+// The canonical form that is signed: members sorted by key (byte order) at every level, no
+// insignificant whitespace, strings escaped minimally as boost::json serializes them, numbers as
+// boost::json serializes them. Same input value -> same bytes, whatever the member order.
+std::string canonical_json(const boost::json::value& value);
+
+struct PublicKeyInfo {
+  std::string key_id;      // ed25519:<16 hex>
+  std::string public_key;  // base64url of the 32-byte raw public key
+  bool active = false;     // the key that signs now
+  Micros created_at = 0;
+  std::optional<Micros> retired_at;
+};
+
+class Signer {
+ public:
+  // Opens DATA/keys (creating it and a first key when create is true and there is none).
+  // Errors: io, corrupt (an unreadable key file), not_found (no key and !create).
+  static Result<Signer> open(const std::filesystem::path& keys_dir, bool create);
+
+  // Returns `document` with a "signature" member added (replacing one already there), made
+  // with the active key. Thread-safe.
+  boost::json::object sign(boost::json::object document) const;
+
+  // Checks a signed document against the keys of this signer (active or not yet retired).
+  // Errors: invalid (no or malformed signature member), not_found (unknown key id),
+  // unauthorized-like `invalid` with reason "bad-signature" when it does not verify.
+  Status verify(const boost::json::object& signed_document) const;
+
+  std::vector<PublicKeyInfo> keys() const;
+
+  // ... (rotation: add a new active key, retire an old one) — see signing.cpp.
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Offline verification for clients (`tollgate verify`, `tollgate fetch --env`): checks a signed
+// document against a public key given as base64url raw 32 bytes. Errors: invalid with reason
+// "bad-signature" or "malformed-signature".
+Status verify_signed_document(const boost::json::object& signed_document,
+                              std::string_view public_key_base64url);
+
+}  // namespace tollgate::server
