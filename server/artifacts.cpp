@@ -33,9 +33,9 @@ std::string blob_key(std::string_view digest, const Coordinate& at) {
 // coordinate already holds, which must still be the declared bytes.
 Result<std::string> hash_body(BodyReader& body) {
   storage::Sha256Hasher hasher;
-  std::vector<char> buffer(kCopyChunk);
+  BodyBuffer buffer(body, kCopyChunk);
   for (;;) {
-    TG_ASSIGN_OR_RETURN(std::size_t n, body.read(buffer));
+    TG_ASSIGN_OR_RETURN(std::size_t n, body.read(buffer.span()));
     if (n == 0) break;
     hasher.update(std::string_view(buffer.data(), n));
   }
@@ -120,9 +120,9 @@ json::object VersionSummary::to_json() const {
 }
 
 Status copy_body(BodyReader& body, storage::BlobUpload& upload) {
-  std::vector<char> buffer(kCopyChunk);
+  BodyBuffer buffer(body, kCopyChunk);
   for (;;) {
-    TG_ASSIGN_OR_RETURN(std::size_t n, body.read(buffer));
+    TG_ASSIGN_OR_RETURN(std::size_t n, body.read(buffer.span()));
     if (n == 0) return {};
     TG_RETURN_IF_ERROR(upload.write(std::string_view(buffer.data(), n)));
   }

@@ -121,6 +121,9 @@ bool none_match(std::string_view header, std::string_view etag) {
   return false;
 }
 
+// Bodies up to this size are read into the response; larger ones stream from the file.
+constexpr std::uint64_t kInlineBody = 64 * 1024;
+
 // Serves the bytes of a blob: conditional, ranged, streamed from the file.
 Response serve_blob(Context& ctx, std::string_view digest, std::string_view media_type,
                     std::optional<Micros> modified) {
@@ -166,6 +169,15 @@ Response serve_blob(Context& ctx, std::string_view digest, std::string_view medi
     body.offset = range.range.first;
     body.length = range.range.length();
     r.header("Content-Range", content_range(range.range, size));
+  }
+  if (body.length <= kInlineBody && ctx.request.method != "HEAD") {
+    // A small body goes out with the headers in one write, like any other response.
+    r.body.resize(static_cast<std::size_t>(body.length));
+    auto got = body.reader->read_at(body.offset, r.body);
+    if (!got) return artifact_problem(got.status());
+    if (*got != body.length)
+      return problem(storage::corrupt_blob_error(digest, "the blob is shorter than recorded"));
+    return r;
   }
   r.file = std::move(body);
   return r;
@@ -231,15 +243,19 @@ Response put_artifact(Context& ctx) {
   return put_response(*put);
 }
 
+Response serve_artifact(Context& ctx, const Artifact& artifact) {
+  Response r = serve_blob(ctx, artifact.sha256, artifact.media_type, artifact.created_at);
+  if (r.status == 404)  // the record names a blob that is gone: an integrity fault
+    return problem(storage::corrupt_blob_error(artifact.sha256, "the blob is missing"));
+  return r;
+}
+
 Response get_artifact(Context& ctx) {
   auto at = coordinate_of(ctx);
   if (!at) return problem(at.status());
   auto artifact = ctx.app.artifacts.get(*at);
   if (!artifact) return problem(artifact.status());
-  Response r = serve_blob(ctx, artifact->sha256, artifact->media_type, artifact->created_at);
-  if (r.status == 404)  // the record names a blob that is gone: an integrity fault
-    return problem(storage::corrupt_blob_error(artifact->sha256, "the blob is missing"));
-  return r;
+  return serve_artifact(ctx, *artifact);
 }
 
 Response get_blob(Context& ctx) {

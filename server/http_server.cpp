@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -172,28 +173,103 @@ struct Exchange {
   std::unique_ptr<http::response_serializer<BlobBody>> file_serializer;
 };
 
-using ChunkPromise = std::promise<Result<std::size_t>>;
+// One fill of a buffer by the connection's I/O thread. `keep` holds the buffer while the fill
+// runs when the reader owns it (a read-ahead may outlive the handler's interest in it).
+struct ChunkPromise {
+  std::promise<Result<std::size_t>> promise;
+  std::shared_ptr<char[]> keep;
+  void set_value(Result<std::size_t> result) { promise.set_value(std::move(result)); }
+};
 
-// The BodyReader handed to a streaming handler: each read posts one read of the request body
-// to the connection's I/O thread and waits for it.
+constexpr std::size_t kReadAheadBuffer = 1024 * 1024;
+// Bodies at least this large (or of unknown length) are read ahead: the I/O thread fills the
+// next buffer while the handler hashes and writes the last one.
+constexpr std::uint64_t kReadAheadFrom = 2 * kReadAheadBuffer;
+
+// The BodyReader handed to a streaming handler. A small body is read straight into the
+// handler's buffer, one hand-over to the I/O thread per read. A large one is read ahead into
+// two buffers of the reader's, so that receiving (and TLS decryption) overlaps with the
+// handler's work; the handler's read then copies from the buffer filled last.
 template <class Session>
 class StreamReader final : public BodyReader {
  public:
-  explicit StreamReader(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+  StreamReader(std::shared_ptr<Session> session, std::optional<std::uint64_t> length)
+      : session_(std::move(session)),
+        length_(length),
+        read_ahead_(!length || *length >= kReadAheadFrom) {}
+
+  ~StreamReader() override { settle(); }
 
   Result<std::size_t> read(std::span<char> buffer) override {
     if (buffer.empty()) return std::size_t{0};
-    auto promise = std::make_shared<ChunkPromise>();
-    auto future = promise->get_future();
+    if (!read_ahead_) {
+      if (session_->stream_body_done()) return std::size_t{0};
+      auto fill = start(buffer, nullptr);
+      TG_ASSIGN_OR_RETURN(const std::size_t n, wait(fill));
+      delivered_ += n;
+      return n;
+    }
+    if (ready_.empty()) {
+      if (!in_flight_) {
+        if (session_->stream_body_done()) return std::size_t{0};
+        begin_read_ahead(nullptr);
+      }
+      TG_ASSIGN_OR_RETURN(const std::size_t n, wait(std::exchange(in_flight_, nullptr)));
+      // The buffer just filled becomes current; the one before it is free for the next fill.
+      std::shared_ptr<char[]> free = std::exchange(current_, std::exchange(filling_, nullptr));
+      if (n == 0) return std::size_t{0};
+      ready_ = std::span<const char>(current_.get(), n);
+      // The next buffer fills while the handler works on this one.
+      if (!session_->stream_body_done()) begin_read_ahead(std::move(free));
+    }
+    const std::size_t n = std::min(buffer.size(), ready_.size());
+    std::copy_n(ready_.data(), n, buffer.data());
+    ready_ = ready_.subspan(n);
+    delivered_ += n;
+    return n;
+  }
+
+  std::optional<std::uint64_t> remaining() const override {
+    if (!length_) return std::nullopt;
+    return *length_ - std::min(*length_, delivered_);
+  }
+
+  // Waits for a read-ahead still in flight, so that the connection can go on once the handler
+  // has answered (the fill ends with the bytes the client sends or with the read timeout).
+  void settle() {
+    if (in_flight_) (void)wait(std::exchange(in_flight_, nullptr));
+  }
+
+ private:
+  std::shared_ptr<ChunkPromise> start(std::span<char> buffer, std::shared_ptr<char[]> keep) {
+    auto fill = std::make_shared<ChunkPromise>();
+    fill->keep = std::move(keep);
     net::post(session_->stream().get_executor(),
-              [session = session_, buffer, promise] { session->read_chunk(buffer, promise); });
+              [session = session_, buffer, fill] { session->read_chunk(buffer, fill); });
+    return fill;
+  }
+
+  void begin_read_ahead(std::shared_ptr<char[]> buffer) {
+    if (!buffer) buffer = std::shared_ptr<char[]>(new char[kReadAheadBuffer]);
+    filling_ = buffer;
+    in_flight_ = start(std::span<char>(buffer.get(), kReadAheadBuffer), buffer);
+  }
+
+  Result<std::size_t> wait(const std::shared_ptr<ChunkPromise>& fill) {
+    auto future = fill->promise.get_future();
     while (future.wait_for(kStopPoll) == std::future_status::timeout)
       if (session_->stopped()) return Status(Code::unavailable, "the server is stopping");
     return future.get();
   }
 
- private:
   std::shared_ptr<Session> session_;
+  std::optional<std::uint64_t> length_;
+  bool read_ahead_;
+  std::uint64_t delivered_ = 0;
+  std::shared_ptr<ChunkPromise> in_flight_;  // the read-ahead being filled
+  std::shared_ptr<char[]> filling_;          // its buffer
+  std::shared_ptr<char[]> current_;          // the buffer `ready_` points into
+  std::span<const char> ready_;              // filled bytes the handler has not taken yet
 };
 
 template <class Derived>
@@ -391,13 +467,25 @@ class Session : public SessionBase {
     continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
     streaming_ = true;
     stream_failed_ = false;
-    buffer_.reserve(kStreamReadBuffer);  // read the socket in large pieces, not 512 bytes
-    auto reader = std::make_shared<StreamReader<Derived>>(derived().shared_from_this());
+    stream_body_done_.store(false, std::memory_order_relaxed);
+    // The declared length, from the header itself (chunked bodies have none).
+    std::optional<std::uint64_t> length;
+    if (const auto field = stream_parser_->get()[http::field::content_length]; !field.empty()) {
+      std::uint64_t value = 0;
+      const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+      if (ec == std::errc() && end == field.data() + field.size()) length = value;
+    }
+    // Read the socket in large pieces, not 512 bytes; a small body needs only a little more
+    // room than itself (TLS records and what a pipelining client sends next).
+    buffer_.reserve(length && *length < kStreamReadBuffer ? *length + 16 * 1024
+                                                          : kStreamReadBuffer);
+    auto reader = std::make_shared<StreamReader<Derived>>(derived().shared_from_this(), length);
     request.body_stream = reader.get();
     net::post(shared_.uploads,
               [self = derived().shared_from_this(), exchange, reader, request = std::move(request),
                work = net::make_work_guard(derived().stream().get_executor())]() mutable {
                 Response response = self->shared_.handler(request);
+                reader->settle();  // no read of the body may still be running
                 auto executor = self->derived().stream().get_executor();
                 net::post(executor, [self = std::move(self), exchange = std::move(exchange),
                                      response = std::move(response)]() mutable {
@@ -408,6 +496,7 @@ class Session : public SessionBase {
 
  public:
   bool stopped() const { return shared_.stopped.load(); }
+  bool stream_body_done() const { return stream_body_done_.load(std::memory_order_acquire); }
 
   // Fills the handler's buffer from a streaming body (or takes what is left of the body), then
   // hands it over; runs on the I/O thread. `filled` bytes of the buffer are in already.
@@ -415,7 +504,10 @@ class Session : public SessionBase {
                   std::size_t filled = 0) {
     if (!stream_parser_ || stream_failed_ || closed_)
       return promise->set_value(Status(Code::unavailable, "the connection is closed"));
-    if (stream_parser_->is_done()) return promise->set_value(filled);
+    if (stream_parser_->is_done()) {
+      stream_body_done_.store(true, std::memory_order_release);
+      return promise->set_value(filled);
+    }
     if (continue_pending_) {
       // The client waits for "100 Continue" before it sends the body: the handler has looked
       // at the headers and wants it. (Skipped when earlier responses are still being written;
@@ -466,6 +558,8 @@ class Session : public SessionBase {
           // than the bytes.
           if (now_filled < buffer.size() && !self->stream_parser_->is_done())
             return self->read_chunk(buffer, std::move(promise), now_filled);
+          if (self->stream_parser_->is_done())
+            self->stream_body_done_.store(true, std::memory_order_release);
           promise->set_value(now_filled);
         });
   }
@@ -609,6 +703,9 @@ class Session : public SessionBase {
   bool streaming_ = false;          // a handler is pulling this request's body
   bool stream_failed_ = false;      // reading that body failed; the connection is done
   bool continue_pending_ = false;   // the client expects "100 Continue" before the body
+  // The streaming body is all in: set on the I/O thread before the fill that took its last
+  // bytes is handed over, so the handler needs no further hand-over to learn that it ended.
+  std::atomic<bool> stream_body_done_{false};
   std::deque<std::shared_ptr<Exchange>> queue_;
   std::array<char, 16384> discard_{};
   bool reading_ = false;

@@ -215,10 +215,10 @@ Result<UploadState> UploadService::append(std::string_view id, std::optional<std
         .with_reason(kRangeMismatchReason)
         .with_items({fmt::format("offset={}", state.offset)});
   }
-  std::vector<char> buffer(kChunk);
+  BodyBuffer buffer(body, kChunk);
   Status body_error;
   for (;;) {
-    auto n = body.read(buffer);
+    auto n = body.read(buffer.span());
     if (!n) {
       body_error = n.status();
       break;

@@ -77,6 +77,12 @@ class PosixFileSystem final : public FileSystem {
   int fsync(int fd) override {
     return retry([&] { return ::fsync(fd); });
   }
+  int start_writeback(int fd, std::uint64_t offset, std::uint64_t length) override {
+    return retry([&] {
+      return ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                               SYNC_FILE_RANGE_WRITE);
+    });
+  }
   int fchmod(int fd, unsigned mode) override {
     return retry([&] { return ::fchmod(fd, static_cast<mode_t>(mode)); });
   }

@@ -77,6 +77,12 @@ class FileSystem {
   virtual int pread(int fd, char* data, std::size_t size, std::uint64_t offset,
                     std::size_t* got) = 0;
   virtual int fsync(int fd) = 0;
+  // Starts writing back the dirty pages of [offset, offset + length) without waiting
+  // (sync_file_range SYNC_FILE_RANGE_WRITE): a later fsync then has less left to wait for.
+  // Only a hint; durability still needs fsync. Fakes may ignore it.
+  virtual int start_writeback(int /*fd*/, std::uint64_t /*offset*/, std::uint64_t /*length*/) {
+    return 0;
+  }
   virtual int fchmod(int fd, unsigned mode) = 0;
   virtual int fstat(int fd, FileInfo* out) = 0;
   virtual int stat(const std::string& path, FileInfo* out) = 0;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -15,6 +19,7 @@ namespace tollgate::storage {
 namespace {
 
 constexpr std::size_t kVerifyChunk = 1 << 20;
+constexpr std::size_t kOpenBlobCacheSize = 256;
 
 Status check_digest(std::string_view digest) {
   if (is_sha256_hex(digest)) return {};
@@ -54,7 +59,59 @@ Result<std::unique_ptr<FsBlobStore>> FsBlobStore::open(const FsBlobStoreOptions&
   return store;
 }
 
-FsBlobStore::FsBlobStore(std::unique_ptr<FsBlobCore> core) : core_(std::move(core)) {}
+struct FsBlobStore::OpenFile {
+  std::shared_ptr<const UniqueFd> fd;
+  std::uint64_t size = 0;
+};
+
+// The descriptors of the blobs opened last, least recently used first out. `generation` counts
+// evictions by quarantine, so that an open() that raced with one does not put the descriptor
+// of a quarantined blob back.
+class FsBlobStore::OpenCache {
+ public:
+  std::optional<OpenFile> find(const std::string& digest) {
+    std::lock_guard lock(mu_);
+    auto it = index_.find(digest);
+    if (it == index_.end()) return std::nullopt;
+    order_.splice(order_.begin(), order_, it->second);
+    return it->second->second;
+  }
+
+  std::uint64_t generation() {
+    std::lock_guard lock(mu_);
+    return generation_;
+  }
+
+  void insert(const std::string& digest, const OpenFile& file, std::uint64_t seen_generation) {
+    std::lock_guard lock(mu_);
+    if (seen_generation != generation_ || index_.contains(digest)) return;
+    order_.emplace_front(digest, file);
+    index_.emplace(digest, order_.begin());
+    if (order_.size() > kOpenBlobCacheSize) {
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
+
+  void evict(const std::string& digest) {
+    std::lock_guard lock(mu_);
+    ++generation_;
+    if (auto it = index_.find(digest); it != index_.end()) {
+      order_.erase(it->second);
+      index_.erase(it);
+    }
+  }
+
+ private:
+  using Entry = std::pair<std::string, OpenFile>;
+  std::mutex mu_;
+  std::list<Entry> order_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::uint64_t generation_ = 0;
+};
+
+FsBlobStore::FsBlobStore(std::unique_ptr<FsBlobCore> core)
+    : core_(std::move(core)), open_cache_(std::make_unique<OpenCache>()) {}
 FsBlobStore::~FsBlobStore() = default;
 
 // Best effort: a temporary that cannot be removed is only wasted space.
@@ -145,8 +202,11 @@ Result<std::uint64_t> FsBlobStore::size(std::string_view digest) {
   return info.size;
 }
 
-Result<std::unique_ptr<BlobReader>> FsBlobStore::open(std::string_view digest) {
+Result<FsBlobStore::OpenFile> FsBlobStore::open_file(std::string_view digest, bool cache) {
   TG_RETURN_IF_ERROR(check_digest(digest));
+  const std::string key(digest);
+  if (auto cached = cache ? open_cache_->find(key) : std::nullopt) return *std::move(cached);
+  const std::uint64_t generation = open_cache_->generation();
   const std::string path = core_->blob_path(digest);
   UniqueFd fd;
   int err = core_->fs().open(path, OpenMode::read, &fd);
@@ -154,16 +214,26 @@ Result<std::unique_ptr<BlobReader>> FsBlobStore::open(std::string_view digest) {
   if (err != 0) return os_error(err, "open", path);
   FileInfo info;
   if (err = core_->fs().fstat(fd.get(), &info); err != 0) return os_error(err, "fstat", path);
+  OpenFile file{std::make_shared<const UniqueFd>(std::move(fd)), info.size};
+  if (cache) open_cache_->insert(key, file, generation);
+  return file;
+}
+
+Result<std::unique_ptr<BlobReader>> FsBlobStore::open(std::string_view digest) {
+  TG_ASSIGN_OR_RETURN(OpenFile file, open_file(digest));
   return std::unique_ptr<BlobReader>(std::make_unique<FsBlobReader>(
-      core_->fs(), std::move(fd), std::string(digest), path, info.size));
+      core_->fs(), std::move(file.fd), std::string(digest), core_->blob_path(digest), file.size));
 }
 
 Status FsBlobStore::verify(std::string_view digest) {
-  TG_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, open(digest));
+  // Not through the cache: a scrub of every blob must not push out the ones being served.
+  TG_ASSIGN_OR_RETURN(OpenFile file, open_file(digest, /*cache=*/false));
+  FsBlobReader reader(core_->fs(), std::move(file.fd), std::string(digest),
+                      core_->blob_path(digest), file.size);
   Sha256Hasher hasher;
   std::vector<char> buffer(kVerifyChunk);
   for (std::uint64_t offset = 0;;) {
-    TG_ASSIGN_OR_RETURN(const std::size_t got, reader->read_at(offset, buffer));
+    TG_ASSIGN_OR_RETURN(const std::size_t got, reader.read_at(offset, buffer));
     if (got == 0) break;
     hasher.update(std::string_view(buffer.data(), got));
     offset += got;
@@ -174,6 +244,7 @@ Status FsBlobStore::verify(std::string_view digest) {
 }
 
 Status FsBlobStore::quarantine(std::string_view digest, std::string_view actual) {
+  open_cache_->evict(std::string(digest));
   const std::string from = core_->blob_path(digest);
   const std::string to = core_->quarantine_path(digest);
   const int err = core_->fs().rename(from, to);

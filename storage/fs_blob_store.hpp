@@ -11,6 +11,10 @@
 // one caller at a time (see BlobUpload). Every OS call goes through a FileSystem
 // (storage/file_system.hpp), which tests replace with one that fails on demand.
 //
+// Readers share open descriptors: the newest kOpenBlobCacheSize blobs opened keep theirs (blobs
+// never change in place), so that serving a small file costs no open/fstat/close. A blob put in
+// quarantine leaves the cache at once.
+//
 // One store per root: open() assumes no other process writes to ROOT (it removes temporaries
 // it does not own). Named upload sessions are exclusive within this process only.
 #pragma once
@@ -64,10 +68,14 @@ class FsBlobStore final : public BlobStore {
   Status remove_stale_temporaries();
   // not_found, or corrupt when the digest is in quarantine.
   Status missing(std::string_view digest);
+  struct OpenFile;
+  Result<OpenFile> open_file(std::string_view digest, bool cache = true);
   Status quarantine(std::string_view digest, std::string_view actual);
 
   std::unique_ptr<FsBlobCore> core_;
   std::size_t removed_temporaries_ = 0;
+  class OpenCache;
+  std::unique_ptr<OpenCache> open_cache_;
 };
 
 }  // namespace tollgate::storage

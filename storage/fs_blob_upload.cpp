@@ -10,6 +10,9 @@ namespace {
 
 constexpr std::size_t kRehashChunk = 1 << 20;
 constexpr unsigned kBlobMode = 0444;
+// Every this many bytes written, their writeback starts, so that the disk works while the body
+// is still arriving and the final fsync waits only for the tail.
+constexpr std::uint64_t kWritebackStep = 8 << 20;
 
 }  // namespace
 
@@ -71,6 +74,7 @@ Status FsBlobUpload::rehash_existing() {
     hasher_.update(std::string_view(buffer.data(), got));
     size_ += got;
   }
+  written_back_ = size_;  // synced by the request that wrote it
   return {};
 }
 
@@ -85,6 +89,10 @@ Status FsBlobUpload::write(std::string_view chunk) {
   }
   hasher_.update(chunk);
   size_ += chunk.size();
+  if (size_ - written_back_ >= kWritebackStep) {
+    (void)core_.fs().start_writeback(fd_.get(), written_back_, size_ - written_back_);
+    written_back_ = size_;
+  }
   return {};
 }
 

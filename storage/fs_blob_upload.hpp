@@ -51,9 +51,10 @@ class FsBlobUpload final : public BlobUpload {
   UniqueFd fd_;
   Sha256Hasher hasher_;
   std::uint64_t size_ = 0;
-  bool open_ = true;      // false once finished, aborted or failed
-  bool claimed_ = false;  // holds the session's claim in core_
-  Status ended_;          // what calls after the end answer
+  std::uint64_t written_back_ = 0;  // bytes whose writeback has been started
+  bool open_ = true;                // false once finished, aborted or failed
+  bool claimed_ = false;            // holds the session's claim in core_
+  Status ended_;                    // what calls after the end answer
 };
 
 }  // namespace tollgate::storage

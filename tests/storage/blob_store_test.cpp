@@ -221,6 +221,45 @@ TEST_CASE("readers serve ranges, sequential reads and a native handle") {
   CHECK(byte == data[999]);
 }
 
+TEST_CASE("readers of one blob share its descriptor but each keeps its own position") {
+  TempDir dir;
+  auto store = open_blob_store(dir.str());
+  const std::string data = pattern(3000, 9);
+  const std::string digest = put_blob(*store, data).value().digest;
+  auto first = std::move(store->open(digest)).value();
+  auto second = std::move(store->open(digest)).value();
+  CHECK(first->native_handle() == second->native_handle());  // opened once, then cached
+  std::string a(1000, '\0'), b(1000, '\0');
+  CHECK(*first->read(a) == 1000);
+  CHECK(*first->read(a) == 1000);
+  CHECK(a == data.substr(1000, 1000));
+  CHECK(*second->read(b) == 1000);
+  CHECK(b == data.substr(0, 1000));
+  first.reset();  // the descriptor outlives the reader that opened it
+  CHECK(*second->read_at(2500, b) == 500);
+  CHECK(b.substr(0, 500) == data.substr(2500));
+}
+
+TEST_CASE("a quarantined blob leaves the open cache: it is never served from a kept descriptor") {
+  TempDir dir;
+  auto store = open_blob_store(dir.str());
+  const std::string data = pattern(5000, 4);
+  const std::string digest = put_blob(*store, data).value().digest;
+  REQUIRE(store->open(digest).ok());  // now cached
+  const fs::path file = blob_file(dir, digest);
+  fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.put(static_cast<char>(data[10] ^ 0x01));
+  }
+  CHECK(store->verify(digest).code() == Code::corrupt);
+  CHECK(store->open(digest).status().code() == Code::corrupt);
+  auto again = put_blob(*store, data);  // the good bytes come back under a new descriptor
+  REQUIRE(again.ok());
+  CHECK(read_blob(*store, digest) == data);
+}
+
 TEST_CASE("a named upload is appended to across a reopen of the store") {
   TempDir dir;
   const std::string part1 = pattern(3 << 20, 11), part2 = pattern(12345, 12);

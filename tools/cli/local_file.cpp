@@ -81,8 +81,10 @@ Result<PendingFile> PendingFile::create(const std::string& final_path) {
   const std::filesystem::path target(final_path);
   const std::filesystem::path directory =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string pattern =
-      (directory / ("." + target.filename().string() + ".tollgate-XXXXXX")).string();
+  std::string name = ".";  // built by appends: g++ 12 at -O3 misreads "." + string as overlap
+  name += target.filename().string();
+  name += ".tollgate-XXXXXX";
+  std::string pattern = (directory / name).string();
   const int fd = mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) return errno_status("cannot create a temporary file in " + directory.string());
   return PendingFile(fd, std::move(pattern), final_path);
