@@ -8,8 +8,13 @@
 #include "server/cis.hpp"
 #include "server/config.hpp"
 #include "server/documents.hpp"
+#include "server/environments.hpp"
 #include "server/metrics.hpp"
+#include "server/promotion.hpp"
 #include "server/relationships.hpp"
+#include "server/releases.hpp"
+#include "server/rfcs.hpp"
+#include "server/signing.hpp"
 #include "server/uploads.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/git_vault.hpp"
@@ -19,35 +24,45 @@ namespace tollgate::server {
 
 struct App {
   App(storage::KvStore& kv, storage::BlobStore& b, storage::GitVault& v, const Clock& c, Metrics& m,
-      const Config& cfg)
+      const Config& cfg, const Signer& s)
       : store(kv),
         blobs(b),
         vault(v),
         config(cfg),
+        signer(s),
         clock(c),
         metrics(m),
         tokens(kv, c),
         ci_types(kv, c),
         cis(kv, c),
         relationships(kv, c),
+        rfcs(kv, relationships, c),
         documents(kv, v, c),
         artifacts(kv, b, c),
         uploads(kv, b, artifacts, c, static_cast<Micros>(cfg.upload_expiry_hours) * 3'600'000'000,
-                cfg.max_artifact_size_mb << 20) {}
+                cfg.max_artifact_size_mb << 20),
+        releases(kv, v, c, cfg),
+        environments(kv, s, cfg, c),
+        promotion(kv, b, v, environments, m, cfg, c) {}
 
   storage::KvStore& store;
   storage::BlobStore& blobs;
   storage::GitVault& vault;
   const Config& config;
+  const Signer& signer;  // signs manifests and baselines
   const Clock& clock;
   Metrics& metrics;
   TokenService tokens;
   CiTypeService ci_types;
   CiService cis;
   RelationshipService relationships;
+  RfcService rfcs;
   DocumentService documents;
   ArtifactService artifacts;
   UploadService uploads;
+  ReleaseService releases;
+  EnvironmentService environments;
+  PromotionService promotion;
 };
 
 }  // namespace tollgate::server

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "server/json_body.hpp"
+#include "server/rfcs.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {
@@ -124,6 +125,38 @@ json::object diff(const Ci& before, const Ci& after) {
       record_change(changes, fmt::format("attributes.{}", std::string_view(kv.key())), nullptr,
                     kv.value());
   return changes;
+}
+
+// Configuration control: a change of a controlled CI needs an RFC that is approved (or went
+// further) and names the CI, read in the caller's (the change's) transaction.
+Status check_change_control(storage::ReadTxn& txn, const std::string& ci,
+                            const std::optional<std::string>& rfc_id) {
+  if (!rfc_id)
+    return Status(Code::conflict,
+                  fmt::format("CI '{}' is controlled: a change needs \"rfc\" naming an approved "
+                              "RFC that lists it, and none was given",
+                              ci))
+        .with_reason("rfc-required");
+  auto rfc = load_rfc(txn, *rfc_id);
+  if (!rfc)
+    return Status(Code::conflict,
+                  fmt::format("RFC '{}' does not exist: CI '{}' is controlled and changes only "
+                              "with an approved RFC that lists it",
+                              *rfc_id, ci))
+        .with_reason("rfc-unknown");
+  if (!rfc->approved_or_later())
+    return Status(Code::conflict,
+                  fmt::format("RFC '{}' is {}, not approved: CI '{}' is controlled and changes "
+                              "only with an approved RFC that lists it",
+                              *rfc_id, rfc_state_name(rfc->state), ci))
+        .with_reason("rfc-not-approved");
+  if (!rfc->names_ci(ci))
+    return Status(Code::conflict,
+                  fmt::format("RFC '{}' does not name CI '{}': CI '{}' is controlled and changes "
+                              "only with an approved RFC that lists it",
+                              *rfc_id, ci, ci))
+        .with_reason("rfc-does-not-name-ci");
+  return Status();
 }
 
 std::string history_entry(const Ci& ci, json::object snapshot, const Principal& actor,
@@ -309,6 +342,7 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
     TG_RETURN_IF_ERROR(validate(txn, after));
     json::object changes = diff(before, after);
     if (changes.empty()) return Status();
+    if (before.controlled) TG_RETURN_IF_ERROR(check_change_control(txn, id, rfc));
     after.revision = before.revision + 1;
     after.updated_at = std::max(clock_.now(), before.updated_at);
     txn.put(Table::cis, id, json::serialize(after.to_json()));

@@ -45,7 +45,9 @@ class CiService {
   // PATCH /api/v1/cis/{id}: any of name, owner, status, controlled, attributes (merged; null
   // removes one), rfc. A patch that changes nothing returns the CI unchanged. Errors: invalid,
   // not_found, precondition_failed (stale revision), conflict (illegal status transition, or
-  // the CI is disposed).
+  // the CI is disposed; or configuration control: the CI was controlled before the change and
+  // "rfc" does not name an approved RFC that lists it, with reason rfc-required, rfc-unknown,
+  // rfc-not-approved or rfc-does-not-name-ci; checked in the change's own transaction).
   Result<Ci> patch(const std::string& id, const boost::json::object& body,
                    const ExpectedRevision& expected, const Principal& actor);
 

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "server/json_body.hpp"
+#include "server/record_fields.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {
@@ -14,6 +15,8 @@ namespace tollgate::server {
 namespace json = boost::json;
 
 namespace {
+
+using namespace record_fields;
 constexpr std::size_t kMaxAttributes = 256;
 constexpr std::size_t kMaxEnumValues = 1024;
 constexpr std::size_t kMaxText = 4096;
@@ -22,11 +25,6 @@ constexpr CiStatus kStatuses[] = {CiStatus::ordered, CiStatus::received,     CiS
                                   CiStatus::live,    CiStatus::under_repair, CiStatus::withdrawn,
                                   CiStatus::disposed};
 
-std::string str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 Result<json::value> parse_stored(std::string_view stored) {
   boost::system::error_code ec;
   json::value v = json::parse(stored, ec);
@@ -34,9 +32,6 @@ Result<json::value> parse_stored(std::string_view stored) {
   return v;
 }
 
-Micros time_field(const json::object& o, std::string_view key) {
-  return parse_rfc3339(str(o, key)).value_or(0);
-}
 }  // namespace
 
 const char* attr_kind_name(AttrKind kind) {

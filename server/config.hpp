@@ -4,11 +4,57 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "tollgate/status.hpp"
 
 namespace tollgate::server {
+
+// Gate requirements of an environment, by name: a release gate (trr, tests:<env>, uat, rrr,
+// implementation_approval, emergency_approval, pir) that must have passed for the release's
+// current digest, "document:<kind>" (a release document of that kind), or "rfc" (at least one
+// linked RFC, every one approved or later). `rrr` also requires today to lie between the RRR's
+// implementation date and production_window_days after it; `emergency_approval` needs two
+// distinct approvers.
+using GateRequirements = std::map<std::string, std::vector<std::string>>;  // env -> gates
+
+struct PromotionPolicy {
+  GateRequirements gates = {
+      {"CINTE",
+       {"trr", "document:build_instructions", "document:test_plan", "document:backout_procedure"}},
+      {"SIT", {"tests:CINTE"}},
+      {"SAT", {"tests:SIT"}},
+      {"production", {"tests:SAT", "uat", "rrr", "rfc", "implementation_approval"}},
+  };
+  unsigned production_window_days = 7;     // days after the RRR date production may start
+  unsigned manifest_validity_hours = 168;  // expires_at of a signed manifest after signing
+};
+
+struct EmergencyPolicy {
+  std::vector<std::string> path = {"CINTE", "production"};
+  GateRequirements gates = {
+      {"CINTE",
+       {"trr", "document:build_instructions", "document:test_plan", "document:backout_procedure"}},
+      {"production", {"tests:CINTE", "emergency_approval", "rfc", "implementation_approval"}},
+  };
+  unsigned pir_due_days = 5;  // a pir is due this many days after reaching production
+};
+
+// The master schedule (GET /api/v1/schedule).
+struct SchedulePolicy {
+  // Two releases touching related CIs conflict when their production dates are at most this
+  // many days apart (0: the same day).
+  unsigned conflict_window_days = 0;
+};
+
+// Days from..to inclusive, YYYY-MM-DD (UTC).
+struct FreezeWindow {
+  std::string from;
+  std::string to;
+  std::string reason;
+};
 
 struct Config {
   // [server]
@@ -47,6 +93,28 @@ struct Config {
 
   // [log]
   bool access_log = true;  // one JSON line per request on stdout
+
+  // [environments]: the promotion order; the last one is production.
+  std::vector<std::string> environments = {"CINTE", "SIT", "SAT", "production"};
+  // [promotion]: what each environment needs before a release enters it (see PromotionPolicy).
+  PromotionPolicy promotion;
+  // [emergency]: the shorter path of emergency releases and its gates.
+  EmergencyPolicy emergency;
+  // [freeze]: promotion to production inside a window is refused unless it is an emergency.
+  std::vector<FreezeWindow> freeze_windows;
+  // [schedule]: conflict detection of the master schedule.
+  SchedulePolicy schedule;
+  // [gates]: which roles may record which release gate ("tests" covers every tests:<env>).
+  // Anyone else gets 403; admin records only what is listed for it.
+  std::map<std::string, std::vector<std::string>> gate_roles = {
+      {"trr", {"change_manager"}},
+      {"tests", {"tester"}},
+      {"uat", {"tester"}},
+      {"rrr", {"change_manager"}},
+      {"implementation_approval", {"admin"}},
+      {"emergency_approval", {"change_manager"}},
+      {"pir", {"change_manager"}},
+  };
 
   std::string listen() const { return listen_host + ":" + std::to_string(listen_port); }
 };

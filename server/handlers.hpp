@@ -11,6 +11,9 @@ Response metrics(Context& ctx);
 Response openapi(Context& ctx);
 Response create_token(Context& ctx);
 
+// Signing keys (handlers_keys.cpp)
+Response list_keys(Context& ctx);
+
 // CMDB (handlers_cmdb.cpp)
 Response list_ci_types(Context& ctx);
 Response create_ci_type(Context& ctx);
@@ -36,5 +39,42 @@ Response get_upload(Context& ctx);
 Response patch_upload(Context& ctx);
 Response finish_upload(Context& ctx);
 Response cancel_upload(Context& ctx);
+// Streams an artifact's blob like GET /api/v1/artifacts/{ci}/{version}/{file} (Range, ETag,
+// X-Checksum-Sha256), for every route that serves artifact bytes.
+Response serve_artifact(Context& ctx, const Artifact& artifact);
+
+// Change control: RFCs (handlers_rfcs.cpp)
+Response list_rfcs(Context& ctx);
+Response create_rfc(Context& ctx);
+Response get_rfc(Context& ctx);
+Response submit_rfc(Context& ctx);
+Response approve_rfc(Context& ctx);
+Response reject_rfc(Context& ctx);
+Response implement_rfc(Context& ctx);
+Response review_rfc(Context& ctx);
+Response close_rfc(Context& ctx);
+
+// Environments, promotion and back-out (handlers_environments.cpp)
+Response list_environments(Context& ctx);
+Response get_manifest(Context& ctx);
+Response get_environment_artifact(Context& ctx);
+Response promote_release(Context& ctx);
+Response backout_release(Context& ctx);
+Response overdue_pirs(Context& ctx);
+
+// Releases: items, documents, known errors, gates (handlers_releases.cpp)
+Response list_releases(Context& ctx);
+Response create_release(Context& ctx);
+Response get_release(Context& ctx);
+Response add_release_item(Context& ctx);
+Response add_release_document(Context& ctx);
+Response get_release_document(Context& ctx);
+Response add_known_error(Context& ctx);
+Response record_gate(Context& ctx);
+
+// Reports: VDD, master schedule, KPIs (handlers_reports.cpp)
+Response get_vdd(Context& ctx);
+Response get_schedule(Context& ctx);
+Response get_kpis(Context& ctx);
 
 }  // namespace tollgate::server::handlers

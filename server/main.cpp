@@ -13,6 +13,7 @@
 #include "server/periodic.hpp"
 #include "server/router.hpp"
 #include "server/scrubber.hpp"
+#include "server/signing.hpp"
 #include "server/tls_cert.hpp"
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
@@ -64,7 +65,9 @@ int serve(Config& config) {
   auto vault = open_vault(config, clock);
   if (!vault) return fail(vault.status());
   Metrics metrics;
-  App app(**store, **blobs, **vault, clock, metrics, config);
+  auto signer = Signer::open(std::filesystem::path(config.data_dir) / "keys", true);
+  if (!signer) return fail(signer.status());
+  App app(**store, **blobs, **vault, clock, metrics, config, *signer);
 
   auto bootstrap = app.tokens.bootstrap();
   if (!bootstrap) return fail(bootstrap.status());
@@ -117,6 +120,41 @@ int admin_token(Config& config, const std::string& name) {
   return 0;
 }
 
+std::filesystem::path keys_dir(const Config& config) {
+  return std::filesystem::path(config.data_dir) / "keys";
+}
+
+void print_key(const PublicKeyInfo& key) {
+  const char* state = key.active ? "active" : key.retired_at ? "retired" : "verifying";
+  fmt::print("{}  {:<9}  created {}{}  public key {}\n", key.key_id, state,
+             format_rfc3339(key.created_at),
+             key.retired_at ? "  retired " + format_rfc3339(*key.retired_at) : "", key.public_key);
+}
+
+// Offline key management: the running server reads DATA/keys at start, so restart it after a
+// rotation for the new key to sign.
+int keys(const Config& config, const std::string& action, const std::string& key_id) {
+  const Micros now = SystemClock().now();
+  if (action == "rotate") {
+    auto added = Signer::rotate(keys_dir(config), now);
+    if (!added) return fail(added.status());
+    fmt::print("new active key (restart tollgated to sign with it):\n");
+    print_key(*added);
+    return 0;
+  }
+  if (action == "retire") {
+    auto retired = Signer::retire(keys_dir(config), key_id, now);
+    if (!retired) return fail(retired.status());
+    fmt::print("retired (restart tollgated; it no longer verifies):\n");
+    print_key(*retired);
+    return 0;
+  }
+  auto signer = Signer::open(keys_dir(config), false);
+  if (!signer) return fail(signer.status());
+  for (const auto& key : signer->keys()) print_key(key);
+  return 0;
+}
+
 int check(Config& config) {
   if (!std::filesystem::exists(std::filesystem::path(config.data_dir) / "db" / "data.mdb")) {
     fmt::print(stderr, "tollgated: {} holds no Tollgate store\n", config.data_dir);
@@ -155,6 +193,15 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--name", token_name, "name of the token (default admin)");
   auto* check_cmd = cli.add_subcommand("check", "verify the data directory offline");
   check_cmd->add_option("--data-dir", data_dir, "data directory")->required();
+  auto* keys_cmd = cli.add_subcommand("keys", "list, rotate or retire the signing keys offline");
+  keys_cmd->require_subcommand(1);
+  std::string retire_id;
+  for (auto* sub : {keys_cmd->add_subcommand("list", "list the signing keys"),
+                    keys_cmd->add_subcommand("rotate", "add a new active key; older ones verify"),
+                    keys_cmd->add_subcommand("retire", "retire a key: it no longer verifies")}) {
+    sub->add_option("--data-dir", data_dir, "data directory")->required();
+    if (sub->get_name() == "retire") sub->add_option("KEY_ID", retire_id, "key id")->required();
+  }
   CLI11_PARSE(cli, argc, argv);
 
   Config config;
@@ -170,5 +217,7 @@ int main(int argc, char** argv) {
 
   if (token_cmd->parsed()) return admin_token(config, token_name);
   if (check_cmd->parsed()) return check(config);
+  if (keys_cmd->parsed())
+    return keys(config, keys_cmd->get_subcommands().front()->get_name(), retire_id);
   return serve(config);
 }

@@ -47,6 +47,9 @@ void Metrics::render_integrity(fmt::memory_buffer& out) const {
   write_metric(out, "tollgate_scrub_read_errors_total", "counter",
                "Blobs the scrubber could not read; they are tried again next pass.",
                scrub_read_errors_.load(kRelaxed));
+  write_metric(out, "tollgate_pir_overdue", "gauge",
+               "Emergency releases in production whose pir is overdue.",
+               pirs_overdue_.load(kRelaxed));
   write_metric(out, "tollgate_blobs_quarantined", "gauge",
                "Blobs in quarantine: failed verification, never served.",
                blobs_quarantined_.load(kRelaxed));

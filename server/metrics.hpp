@@ -45,6 +45,11 @@ class Metrics {
     scrub_last_pass_completed_.store(at, std::memory_order_relaxed);
   }
 
+  // Emergency releases whose post-implementation review is overdue (set at each scrape).
+  void set_pirs_overdue(std::uint64_t count) {
+    pirs_overdue_.store(count, std::memory_order_relaxed);
+  }
+
   // The text exposition format (version 0.0.4).
   std::string render(const storage::StoreStats& store) const;
 
@@ -70,6 +75,7 @@ class Metrics {
   std::atomic<std::uint64_t> scrub_read_errors_{0};
   std::atomic<std::uint64_t> blobs_quarantined_{0};
   std::atomic<Micros> scrub_last_pass_completed_{0};  // 0: no pass completed yet
+  std::atomic<std::uint64_t> pirs_overdue_{0};
 };
 
 }  // namespace tollgate::server

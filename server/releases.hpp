@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +22,10 @@
 
 #include <boost/json/object.hpp>
 
+#include "server/auth.hpp"
+#include "server/config.hpp"
+#include "server/pagination.hpp"
+#include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
@@ -58,6 +64,7 @@ struct ReleaseDocument {
   std::string blob;    // git blob id of the content (what the digest covers)
   std::string added_by;
   Micros added_at = 0;
+  std::string media_type;  // what GET .../documents/{name} answers with
 };
 
 struct KnownError {
@@ -108,6 +115,14 @@ struct Release {
   Micros created_at = 0;
   Micros updated_at = 0;
 
+  // Where the release stands, for lists and ?state=: "planned" (never promoted), "in_progress"
+  // (in an environment before the last), "deployed" (in the last environment, `production`),
+  // "backed_out" (its latest environment event is a back-out).
+  std::string state(const std::vector<std::string>& environment_order) const;
+  // The item of a CI, if the release carries one.
+  const ReleaseItem* item(std::string_view ci) const;
+  const ReleaseDocument* document(std::string_view document_name) const;
+
   // Canonical SHA-256 (hex) over items (ci, version, each artifact's file, sha256, size,
   // install_path), document (kind, name, blob) and packaged release ids; independent of the
   // order things were added in.
@@ -133,5 +148,100 @@ struct Release {
 // Reads a release inside a caller's transaction; nullopt when there is none.
 std::optional<Release> load_release(storage::ReadTxn& txn, std::string_view id);
 void store_release(storage::WriteTxn& txn, const Release& release);
+
+// Whether `name` is an environment of the configured promotion order (Config::environments).
+bool known_environment(const Config& config, std::string_view name);
+
+// Filters of GET /api/v1/releases.
+struct ReleaseFilter {
+  std::optional<std::string> state;  // planned | in_progress | deployed | backed_out
+  std::optional<ReleaseCategory> category;
+};
+
+// A release document's content, as committed to the vault.
+struct ReleaseDocumentContent {
+  ReleaseDocument document;
+  std::string content;
+};
+
+// The release workflow up to the gates: creation, items, documents, known errors and gate
+// records. Promotion and back-out live in server/promotion.hpp.
+//
+// Every mutation is one KvStore::write that reads the release, checks it and stores it again.
+// Roles are checked here, not by the router, because they are policy: creating and changing
+// contents needs release_manager or admin; known errors also change_manager or tester; who
+// records a gate is Config::gate_roles (403 reason "gate-role"), and the release's creator never
+// records its uat, rrr, implementation_approval or emergency_approval (403 reason
+// "separation-of-duties"). Contents (items, documents) cannot change while the release is in
+// the last environment (409 reason "release-deployed"); any change of them changes the digest,
+// so gates recorded before show as `stale`.
+//
+// Documents are committed to the git vault (releases/<id>/<name>, author = the acting token)
+// first, then recorded in LMDB; a failed commit writes nothing. Thread-safe.
+class ReleaseService {
+ public:
+  // None owned; all must outlive the service.
+  ReleaseService(storage::KvStore& store, storage::GitVault& vault, const Clock& clock,
+                 const Config& config)
+      : store_(store), vault_(vault), clock_(clock), config_(config) {}
+
+  // POST /api/v1/releases {name, version, type, category, rfcs?, planned?, packages?}. A
+  // package bundles delta releases; their items join it. Errors: forbidden, invalid (body,
+  // unknown RFCs, environments, packages), conflict (reason "package-conflict": two packaged
+  // releases carry different versions of one CI).
+  Result<Release> create(const boost::json::object& body, const Principal& actor);
+
+  // Errors: not_found.
+  Result<Release> get(const std::string& id) const;
+
+  // Releases in id order (byte order); the cursor is the last id of the previous page.
+  Result<Page<Release>> list(const ReleaseFilter& filter, const PageRequest& page) const;
+
+  // POST .../items {ci, version, install_paths?: {file: path}}: every artifact of that CI
+  // version joins; the same CI again replaces its item. Errors: forbidden, invalid, not_found
+  // (release, CI), conflict (reasons "no-artifacts", "release-deployed").
+  Result<Release> add_item(const std::string& id, const boost::json::object& body,
+                           const Principal& actor);
+
+  // POST .../documents {kind, name, content, media_type?}: committed to the vault, then
+  // recorded; the same name again makes a new version. Errors: forbidden, invalid, not_found,
+  // conflict ("release-deployed", and the vault's), io.
+  Result<Release> add_document(const std::string& id, const boost::json::object& body,
+                               const Principal& actor);
+
+  // The document as the release records it. Errors: not_found.
+  Result<ReleaseDocumentContent> document(const std::string& id, const std::string& name) const;
+
+  // POST .../known-errors {summary, workaround?}. Errors: forbidden, invalid, not_found.
+  Result<Release> add_known_error(const std::string& id, const boost::json::object& body,
+                                  const Principal& actor);
+
+  // POST .../gates/{gate} {verdict, notes?, evidence?, date?}: a record bound to the current
+  // digest. Errors: not_found (release; gate, reason "unknown-gate"), invalid (body; evidence not
+  // a document of the release, reason "unknown-evidence"; date other than for rrr), forbidden
+  // ("gate-role", "separation-of-duties"), conflict ("duplicate-approval": the same actor again
+  // for emergency_approval and the same digest; "not-emergency").
+  Result<Release> record_gate(const std::string& id, const std::string& gate,
+                              const boost::json::object& body, const Principal& actor);
+
+  // The API's view: the record's fields plus digest, state, environment and "gates": for each
+  // gate name {status: passed | failed | stale | missing, latest, history}.
+  boost::json::object to_json(const Release& release) const;
+
+  // Every gate name that applies under the configuration, in workflow order.
+  std::vector<std::string> gate_names() const;
+
+ private:
+  using Change = std::function<Status(storage::WriteTxn&, Release&)>;
+  // One write: loads release `id`, applies `change`, stamps updated_at and stores it.
+  Result<Release> update(const std::string& id, const Change& change);
+  Status check_contents_open(const Release& release) const;
+
+  storage::KvStore& store_;
+  storage::GitVault& vault_;
+  const Clock& clock_;
+  const Config& config_;
+  std::mutex document_mutex_;  // one document commit-and-record at a time
+};
 
 }  // namespace tollgate::server

@@ -19,6 +19,7 @@
 
 #include "server/auth.hpp"
 #include "server/pagination.hpp"
+#include "server/relationships.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
@@ -43,9 +44,9 @@ struct Rfc {
   std::string id;  // rfc-N, a slug
   std::string title;
   std::string description;
-  std::string category;             // e.g. standard | normal | emergency (see rfcs.cpp)
-  std::vector<std::string> cis;     // the CIs it affects (ids that existed at creation)
-  boost::json::object impact;       // resources, cycle_time, risk, ... as given
+  std::string category;          // e.g. standard | normal | emergency (see rfcs.cpp)
+  std::vector<std::string> cis;  // the CIs it affects (ids that existed at creation)
+  boost::json::object impact;    // resources, cycle_time, risk, ... as given
   RfcState state = RfcState::draft;
   std::string created_by;
   Micros created_at = 0;
@@ -67,5 +68,57 @@ struct Rfc {
 // unreadable, which the store's check reports). For services that must decide on an RFC in the
 // same transaction as their own write (configuration control, release gates).
 std::optional<Rfc> load_rfc(storage::ReadTxn& txn, std::string_view id);
+
+// The steps of an RFC after its creation, one route each: POST /api/v1/rfcs/{id}/{action}.
+enum class RfcAction { submit, approve, reject, implement, review, close };
+
+const char* rfc_action_name(RfcAction action);
+std::optional<RfcAction> parse_rfc_action(std::string_view name);
+
+struct RfcFilter {
+  std::optional<RfcState> state;
+  std::optional<std::string> ci;  // RFCs that name this CI
+};
+
+// Depth of the impact analysis an RFC's rendering carries for each CI it names.
+constexpr unsigned kRfcImpactDepth = 5;
+
+class RfcService {
+ public:
+  RfcService(storage::KvStore& store, RelationshipService& relationships, const Clock& clock)
+      : store_(store), relationships_(relationships), clock_(clock) {}
+
+  // POST /api/v1/rfcs {"title", "description"?, "cis": [ids], "category"?, "impact": {"risk",
+  // "resources"?, "cycle_time"?}}. The id (rfc-N) is allocated in the same transaction that
+  // stores the RFC. Errors: invalid (body, unknown field; reason unknown-ci for a CI that
+  // does not exist), forbidden (reason forbidden-role).
+  Result<Rfc> create(const boost::json::object& body, const Principal& actor);
+
+  // Errors: not_found.
+  Result<Rfc> get(const std::string& id);
+
+  // In id order, filtered. Errors: corrupt (an unreadable record).
+  Result<Page<Rfc>> list(const RfcFilter& filter, const PageRequest& page);
+
+  // One step of the RFC's life, with an optional {"note"}. Errors: invalid (body), not_found,
+  // forbidden (reason forbidden-role: the actor's roles may not take this step; reason
+  // self-approval: the submitter approving or rejecting), conflict (reason illegal-transition,
+  // naming the current state).
+  Result<Rfc> transition(const std::string& id, RfcAction action, const boost::json::object& body,
+                         const Principal& actor);
+
+  // The RFC as the API shows it: its record plus "impact_analysis", for each CI it names the
+  // CIs that depend on it (relationships walked upward to kRfcImpactDepth). Errors: those of
+  // the relationship walk other than not_found (a CI that is gone shows an empty list).
+  Result<boost::json::object> render(const Rfc& rfc);
+
+ private:
+  storage::KvStore& store_;
+  RelationshipService& relationships_;
+  const Clock& clock_;
+};
+
+// Whether the principal may take the step (creation when action is nullopt).
+bool rfc_role_allows(const Principal& actor, std::optional<RfcAction> action);
 
 }  // namespace tollgate::server

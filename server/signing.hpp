@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "tollgate/signed_document.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -25,7 +27,8 @@ namespace tollgate::server {
 // The canonical form that is signed: members sorted by key (byte order) at every level, no
 // insignificant whitespace, strings escaped minimally as boost::json serializes them, numbers as
 // boost::json serializes them. Same input value -> same bytes, whatever the member order.
-std::string canonical_json(const boost::json::value& value);
+// Defined in tollgate/signed_document.hpp, which the client links too.
+using tollgate::canonical_json;
 
 struct PublicKeyInfo {
   std::string key_id;      // ed25519:<16 hex>
@@ -46,13 +49,30 @@ class Signer {
   boost::json::object sign(boost::json::object document) const;
 
   // Checks a signed document against the keys of this signer (active or not yet retired).
-  // Errors: invalid (no or malformed signature member), not_found (unknown key id),
-  // unauthorized-like `invalid` with reason "bad-signature" when it does not verify.
+  // Errors: invalid (no or malformed signature member, reason "malformed-signature"), not_found
+  // (unknown key id, reason "unknown-key"; a retired key, reason "retired-key"), invalid with
+  // reason "bad-signature" when it does not verify.
   Status verify(const boost::json::object& signed_document) const;
 
+  // Every key of the directory, active or not, retired ones included (with retired_at), oldest
+  // first.
   std::vector<PublicKeyInfo> keys() const;
 
-  // ... (rotation: add a new active key, retire an old one) — see signing.cpp.
+  // The key that signs now.
+  const PublicKeyInfo& active_key() const;
+
+  // As open(), with `now` as the creation time of a first key.
+  static Result<Signer> open(const std::filesystem::path& keys_dir, bool create, Micros now);
+
+  // Rotation, offline (`tollgated keys rotate|retire`); a running server sees the change when
+  // restarted. rotate() adds a new key and makes it the active one; the previous keys stay
+  // listed and verifying. retire() marks a key retired at `now`: it stays listed (with
+  // retired_at) but no longer verifies. Errors: those of open(); for retire() not_found
+  // (unknown key id), conflict (the active key, reason "active-key"; already retired, reason
+  // "already-retired").
+  static Result<PublicKeyInfo> rotate(const std::filesystem::path& keys_dir, Micros now);
+  static Result<PublicKeyInfo> retire(const std::filesystem::path& keys_dir,
+                                      std::string_view key_id, Micros now);
 
  private:
   struct Impl;
@@ -62,7 +82,7 @@ class Signer {
 // Offline verification for clients (`tollgate verify`, `tollgate fetch --env`): checks a signed
 // document against a public key given as base64url raw 32 bytes. Errors: invalid with reason
 // "bad-signature" or "malformed-signature".
-Status verify_signed_document(const boost::json::object& signed_document,
-                              std::string_view public_key_base64url);
+// Defined in tollgate/signed_document.hpp (see there; also "malformed-key").
+using tollgate::verify_signed_document;
 
 }  // namespace tollgate::server

@@ -40,15 +40,6 @@ std::string random_bytes_of(std::size_t n, unsigned seed) {
   return out;
 }
 
-std::string sha(std::string_view bytes) {
-  auto hasher = client::Sha256::create();
-  REQUIRE(hasher.ok());
-  REQUIRE(hasher->update(bytes).ok());
-  auto digest = hasher->finish();
-  REQUIRE(digest.ok());
-  return *digest;
-}
-
 Headers upload_headers(const std::string& digest) {
   return {{"X-Checksum-Sha256", digest}, {"Content-Type", "application/octet-stream"}};
 }
@@ -101,7 +92,7 @@ TEST_CASE("artifacts: upload, download, ranges, conditional requests, listings")
   Fixture f;
   HttpClient agent = f.server.client(f.token("ci-bot", "build_agent"));
   const std::string bytes = random_bytes_of(3 * 1024 * 1024 + 17, 1);
-  const std::string digest = sha(bytes);
+  const std::string digest = sha256_of(bytes);
   const std::string path = "/api/v1/artifacts/payments-api/1.4.2/payments-api.tar.gz";
 
   Headers headers = upload_headers(digest);
@@ -167,10 +158,10 @@ TEST_CASE("artifacts: upload, download, ranges, conditional requests, listings")
   // A second file and a second version, then the listings.
   const std::string small = "checksums\n";
   REQUIRE(must(agent.request("PUT", "/api/v1/artifacts/payments-api/1.4.2/SHA256SUMS", small,
-                             upload_headers(sha(small))))
+                             upload_headers(sha256_of(small))))
               .status == 201);
   REQUIRE(must(agent.request("PUT", "/api/v1/artifacts/payments-api/1.5.0/payments-api.tar.gz",
-                             small, upload_headers(sha(small))))
+                             small, upload_headers(sha256_of(small))))
               .status == 201);
   auto versions = body_of(must(agent.request("GET", "/api/v1/artifacts/payments-api")));
   auto& items = versions.at("items").as_array();
@@ -197,8 +188,8 @@ TEST_CASE("artifacts: bad uploads are refused with a problem and keep nothing") 
   Fixture f;
   HttpClient agent = f.server.client(f.token("ci-bot", "build_agent"));
   const std::string bytes = random_bytes_of(200'000, 2);
-  const std::string digest = sha(bytes);
-  const std::string other = sha("other bytes");
+  const std::string digest = sha256_of(bytes);
+  const std::string other = sha256_of("other bytes");
   const std::string path = "/api/v1/artifacts/payments-api/2.0.0/app.jar";
   REQUIRE(must(agent.request("PUT", path, bytes, upload_headers(digest))).status == 201);
   const std::size_t blobs_before = blob_files(f.server.data_dir());
@@ -226,10 +217,10 @@ TEST_CASE("artifacts: bad uploads are refused with a problem and keep nothing") 
   }
   SUBCASE("other bytes at a taken coordinate: 409 naming both digests") {
     const std::string changed = bytes + "!";
-    auto r = must(agent.request("PUT", path, changed, upload_headers(sha(changed))));
+    auto r = must(agent.request("PUT", path, changed, upload_headers(sha256_of(changed))));
     check_problem(r, 409, "conflict");
     CHECK(body_of(r).at("existing").as_string() == "sha256:" + digest);
-    CHECK(body_of(r).at("declared").as_string() == "sha256:" + sha(changed));
+    CHECK(body_of(r).at("declared").as_string() == "sha256:" + sha256_of(changed));
     CHECK(must(agent.request("GET", path)).body == bytes);
   }
   SUBCASE("the same bytes again: 200, idempotent; a lie about them is still caught") {
@@ -286,7 +277,7 @@ TEST_CASE("artifacts: deploy by checksum and the size limit") {
   Fixture f({"--config", config});
   HttpClient agent = f.server.client(f.token("ci-bot", "build_agent"));
   const std::string bytes = random_bytes_of(100'000, 3);
-  const std::string digest = sha(bytes);
+  const std::string digest = sha256_of(bytes);
 
   Headers deploy = {{"X-Checksum-Sha256", digest}, {"X-Checksum-Deploy", "true"}};
   check_problem(must(agent.request("PUT", "/api/v1/artifacts/web/1.0/site.zip", "", deploy)), 404,
@@ -309,7 +300,7 @@ TEST_CASE("artifacts: deploy by checksum and the size limit") {
 
   const std::string big = random_bytes_of(1024 * 1024 + 1, 4);
   check_problem(must(agent.request("PUT", "/api/v1/artifacts/web/2.0/big.bin", big,
-                                   upload_headers(sha(big)))),
+                                   upload_headers(sha256_of(big)))),
                 413, "too-large");
   CHECK(must(agent.request("GET", "/api/v1/artifacts/web/2.0/big.bin")).status == 404);
   CHECK(blob_files(f.server.data_dir()) == 1);
@@ -319,7 +310,7 @@ TEST_CASE("resumable upload: chunks, a gap refused with 416, a restart in the mi
   Fixture f;
   HttpClient agent = f.server.client(f.token("ci-bot", "build_agent"));
   const std::string bytes = random_bytes_of(5 * 1024 * 1024 + 3, 5);
-  const std::string digest = sha(bytes);
+  const std::string digest = sha256_of(bytes);
   const std::size_t half = 2 * 1024 * 1024;
   const Headers octets = {{"Content-Type", "application/octet-stream"}};
 
@@ -408,21 +399,21 @@ TEST_CASE("large artifacts stream: the server's memory does not grow with the fi
   // Warm up the server's allocator with a small round trip first.
   const std::string small = random_bytes_of(4 * 1024 * 1024, 6);
   REQUIRE(must(agent.request("PUT", "/api/v1/artifacts/web/0.1/small.bin", small,
-                             upload_headers(sha(small))))
+                             upload_headers(sha256_of(small))))
               .status == 201);
   REQUIRE(must(agent.request("GET", "/api/v1/artifacts/web/0.1/small.bin")).body == small);
   const std::size_t before = peak_rss_kib(f.server.pid());
   REQUIRE(before > 0);
 
   const std::string big = random_bytes_of(192 * 1024 * 1024, 7);
-  const std::string digest = sha(big);
+  const std::string digest = sha256_of(big);
   auto put =
       must(agent.request("PUT", "/api/v1/artifacts/web/1.0/big.bin", big, upload_headers(digest)));
   REQUIRE_MESSAGE(put.status == 201, put.body);
   auto got = must(agent.request("GET", "/api/v1/artifacts/web/1.0/big.bin"));
   REQUIRE(got.status == 200);
   CHECK(got.body.size() == big.size());
-  CHECK(sha(got.body) == digest);
+  CHECK(sha256_of(got.body) == digest);
   const std::size_t after = peak_rss_kib(f.server.pid());
   MESSAGE("server peak RSS before ", before, " KiB, after 192 MiB up and down ", after, " KiB");
 #if defined(__SANITIZE_ADDRESS__)
@@ -451,7 +442,7 @@ TEST_CASE("kill -9 during 50 concurrent uploads: every acknowledged upload survi
       HttpClient c = f.server.client(token);
       const std::string& bytes = payloads[static_cast<std::size_t>(i)];
       auto r = c.request("PUT", fmt::format("/api/v1/artifacts/web/crash/file-{}.bin", i), bytes,
-                         upload_headers(sha(bytes)));
+                         upload_headers(sha256_of(bytes)));
       if (r.ok() && r->status == 201) {
         std::lock_guard lock(mu);
         acknowledged.push_back(i);
@@ -481,8 +472,8 @@ TEST_CASE("kill -9 during 50 concurrent uploads: every acknowledged upload survi
     auto got =
         must(reader.request("GET", fmt::format("/api/v1/artifacts/web/crash/file-{}.bin", i)));
     CHECK(got.status == 200);
-    CHECK(got.header("x-checksum-sha256") == sha(payloads[static_cast<std::size_t>(i)]));
-    CHECK(sha(got.body) == sha(payloads[static_cast<std::size_t>(i)]));
+    CHECK(got.header("x-checksum-sha256") == sha256_of(payloads[static_cast<std::size_t>(i)]));
+    CHECK(sha256_of(got.body) == sha256_of(payloads[static_cast<std::size_t>(i)]));
   }
   // Every record there is (acknowledged, or committed just before the kill) is whole, and the
   // uploads that were cut off left nothing behind: no record, no temporary file.
@@ -492,7 +483,7 @@ TEST_CASE("kill -9 during 50 concurrent uploads: every acknowledged upload survi
   for (const auto& item : listing.at("items").as_array()) {
     const std::string file(item.at("file").as_string());
     auto got = must(reader.request("GET", "/api/v1/artifacts/web/crash/" + file));
-    CHECK(sha(got.body) == item.at("sha256").as_string());
+    CHECK(sha256_of(got.body) == item.at("sha256").as_string());
   }
   const fs::path tmp = fs::path(f.server.data_dir()) / "blobs" / "tmp";
   std::size_t temporaries = 0;
@@ -509,7 +500,7 @@ TEST_CASE("a blob corrupted on disk is quarantined by the scrubber and never ser
   Fixture f;
   HttpClient agent = f.server.client(f.token("ci-bot", "build_agent"));
   const std::string bytes = random_bytes_of(300'000, 8);
-  const std::string digest = sha(bytes);
+  const std::string digest = sha256_of(bytes);
   const std::string path = "/api/v1/artifacts/web/4.0/site.zip";
   REQUIRE(must(agent.request("PUT", path, bytes, upload_headers(digest))).status == 201);
   REQUIRE(f.server.stop() == 0);

@@ -30,6 +30,7 @@ using namespace tollgate;
 using tollgate::client::HttpClient;
 using tollgate::e2e::must;
 using tollgate::e2e::ServerProcess;
+using tollgate::e2e::sha256_of;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
@@ -58,13 +59,6 @@ std::string random_bytes(std::size_t size, unsigned seed) {
   std::string bytes(size, '\0');
   for (char& c : bytes) c = static_cast<char>(generator());
   return bytes;
-}
-
-std::string sha256_of(const std::string& bytes) {
-  auto hasher = client::Sha256::create();
-  REQUIRE(hasher.ok());
-  REQUIRE(hasher->update(bytes).ok());
-  return *hasher->finish();
 }
 
 bool contains(const std::string& text, const std::string& part) {

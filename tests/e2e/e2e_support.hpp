@@ -13,8 +13,19 @@
 #include <boost/json.hpp>
 
 #include "client/http_client.hpp"
+#include "client/sha256.hpp"
 
 namespace tollgate::e2e {
+
+// Lower-case hex SHA-256 of bytes, with the client's hasher.
+inline std::string sha256_of(std::string_view bytes) {
+  auto hasher = client::Sha256::create();
+  REQUIRE(hasher.ok());
+  REQUIRE(hasher->update(bytes).ok());
+  auto digest = hasher->finish();
+  REQUIRE(digest.ok());
+  return *digest;
+}
 
 inline client::HttpResponse must(Result<client::HttpResponse> r) {
   REQUIRE_MESSAGE(r.ok(), r.status().to_string());

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "server/app.hpp"
@@ -26,6 +27,7 @@ struct AppFixture {
   std::unique_ptr<storage::LmdbStore> store;
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<storage::GitVault> vault;
+  std::optional<server::Signer> signer;
   std::unique_ptr<server::App> app;
   std::string admin;  // an admin token
   server::Principal admin_principal{"admin", {server::Role::admin}, {}};
@@ -46,7 +48,10 @@ struct AppFixture {
     REQUIRE(opened_vault.ok());
     vault = std::move(opened_vault).value();
     config.data_dir = dir.str();
-    app = std::make_unique<server::App>(*store, *blobs, *vault, clock, metrics, config);
+    auto opened_signer = server::Signer::open(dir.path() / "keys", true, kStart);
+    REQUIRE(opened_signer.ok());
+    signer = std::move(opened_signer).value();
+    app = std::make_unique<server::App>(*store, *blobs, *vault, clock, metrics, config, *signer);
     auto token = app->tokens.mint("admin", {server::Role::admin}, {}, "test");
     REQUIRE(token.ok());
     admin = token->token;

@@ -4,6 +4,8 @@ namespace tollgate::cli {
 
 int exit_code(const Status& status) {
   if (status.ok()) return kExitOk;
+  if (status.reason() == "gates-unmet" || status.reason() == "skipped-environment")
+    return kExitGatesUnmet;
   return status.code() == Code::corrupt ? kExitVerification : kExitFailure;
 }
 

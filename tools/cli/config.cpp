@@ -17,6 +17,7 @@ struct FileSettings {
   std::optional<std::string> server;
   std::optional<std::string> token;
   std::optional<std::string> ca;
+  std::optional<std::string> keys;
 };
 
 Result<toml::table> parse_toml(const std::string& path) {
@@ -35,16 +36,18 @@ Result<FileSettings> read_config_file(const std::string& path) {
     std::optional<std::string>* slot = key == "server"  ? &settings.server
                                        : key == "token" ? &settings.token
                                        : key == "ca"    ? &settings.ca
+                                       : key == "keys"  ? &settings.keys
                                                         : nullptr;
     if (slot == nullptr) {
       return invalid(
-          fmt::format("{}: unknown key '{}' (known: server, token, ca)", path, key.str()));
+          fmt::format("{}: unknown key '{}' (known: server, token, ca, keys)", path, key.str()));
     }
     if (!node.is_string()) return invalid(fmt::format("{}: {} must be a string", path, key.str()));
     *slot = *node.value<std::string>();
   }
-  if (settings.ca && !settings.ca->empty() && fs::path(*settings.ca).is_relative()) {
-    settings.ca = (fs::path(path).parent_path() / *settings.ca).lexically_normal().string();
+  for (auto* file : {&settings.ca, &settings.keys}) {
+    if (*file && !(*file)->empty() && fs::path(**file).is_relative())
+      *file = (fs::path(path).parent_path() / **file).lexically_normal().string();
   }
   return settings;
 }
@@ -111,6 +114,7 @@ Result<Settings> resolve_settings(const SettingFlags& flags, const Environment& 
   pick(settings.server, flags.server, lookup(env, "TOLLGATE_SERVER"), file.server);
   pick(settings.token, flags.token, lookup(env, "TOLLGATE_TOKEN"), file.token);
   pick(settings.ca, flags.ca, lookup(env, "TOLLGATE_CA"), file.ca);
+  pick(settings.keys, flags.keys, lookup(env, "TOLLGATE_KEYS"), file.keys);
   return settings;
 }
 

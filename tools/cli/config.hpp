@@ -1,12 +1,12 @@
 // Where the `tollgate` CLI finds its server, token and CA.
 //
 // Each setting comes from the first source that has it: the command-line flag (--server,
-// --token, --ca), then the environment (TOLLGATE_SERVER, TOLLGATE_TOKEN, TOLLGATE_CA), then the
-// config file. The config file is --config FILE when given (it must then exist), otherwise
-// $XDG_CONFIG_HOME/tollgate/config.toml, or ~/.config/tollgate/config.toml when XDG_CONFIG_HOME
-// is unset (either may be missing). It holds top-level string keys `server`, `token` and `ca`
-// only; anything else in it is an error. A relative `ca` in the file is taken relative to the
-// file's directory.
+// --token, --ca, --keys), then the environment (TOLLGATE_SERVER, TOLLGATE_TOKEN, TOLLGATE_CA,
+// TOLLGATE_KEYS), then the config file. The config file is --config FILE when given (it must
+// then exist), otherwise $XDG_CONFIG_HOME/tollgate/config.toml, or
+// ~/.config/tollgate/config.toml when XDG_CONFIG_HOME is unset (either may be missing). It
+// holds top-level string keys `server`, `token`, `ca` and `keys` only; anything else in it is an
+// error. A relative `ca` or `keys` in the file is taken relative to the file's directory.
 #pragma once
 
 #include <functional>
@@ -25,6 +25,7 @@ struct Settings {
   std::string server = std::string(kDefaultServer);  // URL, parsed by client::parse_server_url
   std::string token;        // empty: requests go without credentials (and get 401)
   std::string ca;           // PEM file to trust; empty: the system's trust store
+  std::string keys;         // key file (`tollgate keys --save`) that manifests must verify with
   std::string config_file;  // the config file that was read; empty when none was
 };
 
@@ -33,6 +34,7 @@ struct SettingFlags {
   std::optional<std::string> server;
   std::optional<std::string> token;
   std::optional<std::string> ca;
+  std::optional<std::string> keys;
   std::optional<std::string> config_file;
 };
 

@@ -8,6 +8,7 @@
 #include "cli/api.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_file.hpp"
+#include "cli/verify.hpp"
 #include "client/sha256.hpp"
 
 namespace tollgate::cli {
@@ -32,8 +33,8 @@ struct Received {
 };
 
 // Streams the artifact into `file`, hashing it on the way.
-Result<Received> download(CommandContext& context, const Coordinate& coordinate,
-                          PendingFile& file) {
+Result<Received> download(CommandContext& context, const std::string& target,
+                          const Coordinate& coordinate, PendingFile& file) {
   TG_ASSIGN_OR_RETURN(client::Sha256 hasher, client::Sha256::create());
   Received received;
   const client::BodySink sink = [&](std::string_view chunk) -> Status {
@@ -42,8 +43,7 @@ Result<Received> download(CommandContext& context, const Coordinate& coordinate,
     return file.write(chunk);
   };
   context.progress.start(coordinate.file);
-  auto answer =
-      context.http.download(artifact_path(coordinate), sink, {}, context.progress.callback());
+  auto answer = context.http.download(target, sink, {}, context.progress.callback());
   context.progress.finish();
   if (!answer.ok()) return answer.status();
   if (answer->status != 200) return problem_status(*answer);
@@ -68,13 +68,120 @@ Status verify(const Coordinate& coordinate, const Received& received) {
   return {};
 }
 
+// The keys manifests must verify with: the configured key file, else the server's own list,
+// taken on trust (and said so).
+Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context, const FetchOptions& options) {
+  if (!options.keys_file.empty()) return load_key_file(options.keys_file);
+  TG_ASSIGN_OR_RETURN(const client::HttpResponse answer,
+                      context.http.request("GET", "/api/v1/keys"));
+  if (answer.status != 200) return problem_status(answer);
+  TG_ASSIGN_OR_RETURN(const json::object body, json_object(answer));
+  fmt::print(stderr,
+             "tollgate: warning: no key file (--keys, TOLLGATE_KEYS or config keys); the "
+             "server's keys were taken on trust\n");
+  return parse_key_file(body);
+}
+
+// The signed, current, not rolled back manifest of an environment.
+Result<json::object> verified_manifest(CommandContext& context, const FetchOptions& options) {
+  TG_ASSIGN_OR_RETURN(const auto keys, trusted_keys(context, options));
+  TG_ASSIGN_OR_RETURN(
+      const client::HttpResponse answer,
+      context.http.request(
+          "GET", "/api/v1/environments/" + percent_encode(options.environment) + "/manifest"));
+  if (answer.status != 200) return problem_status(answer);
+  TG_ASSIGN_OR_RETURN(json::object manifest, json_object(answer));
+  TG_RETURN_IF_ERROR(verify_document(manifest, keys).status());
+  TG_ASSIGN_OR_RETURN(const ManifestHead head, check_manifest(manifest, SystemClock().now()));
+  if (head.environment != options.environment)
+    return Status(Code::corrupt, "the server answered with the manifest of " + head.environment)
+        .with_reason("wrong-environment");
+  TG_RETURN_IF_ERROR(
+      check_not_rolled_back(options.cache_file, options.server, head.environment, head.version));
+  return manifest;
+}
+
+// The manifest's entry for ci/file: its coordinate and digest. Errors: not_found.
+Result<std::pair<Coordinate, std::string>> deployed_file(const json::object& manifest,
+                                                         const std::string& ci,
+                                                         const std::string& file) {
+  const json::value* entries = manifest.if_contains("entries");
+  for (const json::value& entry :
+       entries && entries->is_array() ? entries->get_array() : json::array{}) {
+    const json::object* e = entry.if_object();
+    if (e == nullptr || !e->contains("ci") || e->at("ci") != json::value(ci)) continue;
+    const json::value* artifacts = e->if_contains("artifacts");
+    const json::value* version = e->if_contains("version");
+    if (artifacts == nullptr || !artifacts->is_array() || version == nullptr ||
+        !version->is_string())
+      break;
+    for (const json::value& artifact : artifacts->get_array()) {
+      const json::object* a = artifact.if_object();
+      if (a == nullptr || !a->contains("file") || a->at("file") != json::value(file)) continue;
+      const json::value* sha = a->if_contains("sha256");
+      if (sha == nullptr || !sha->is_string()) break;
+      return std::pair{Coordinate{ci, std::string(version->get_string()), file},
+                       client::normalize_sha256(sha->get_string())};
+    }
+  }
+  return Status(Code::not_found, fmt::format("the manifest of {} deploys no {}/{}",
+                                             json::serialize(manifest.at("environment")), ci, file))
+      .with_reason("not-deployed");
+}
+
+Status fetch_deployed(CommandContext& context, const FetchOptions& options) {
+  const std::size_t slash = options.coordinate.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == options.coordinate.size() ||
+      options.coordinate.find('/', slash + 1) != std::string::npos)
+    return invalid("fetch --env: '" + options.coordinate + "' is not CI/FILE");
+  TG_ASSIGN_OR_RETURN(const json::object manifest, verified_manifest(context, options));
+  TG_ASSIGN_OR_RETURN(const auto deployed,
+                      deployed_file(manifest, options.coordinate.substr(0, slash),
+                                    options.coordinate.substr(slash + 1)));
+  const auto& [coordinate, manifest_sha256] = deployed;
+  const std::string path = output_path(options, coordinate);
+  TG_ASSIGN_OR_RETURN(PendingFile file, PendingFile::create(path));
+  const std::string target = "/api/v1/environments/" + percent_encode(options.environment) +
+                             "/artifacts/" + percent_encode(coordinate.ci) + "/" +
+                             percent_encode(coordinate.file);
+  TG_ASSIGN_OR_RETURN(const Received received, download(context, target, coordinate, file));
+  TG_RETURN_IF_ERROR(verify(coordinate, received));
+  if (received.actual != manifest_sha256)
+    return Status(Code::corrupt,
+                  fmt::format("verification failed for {}: the signed manifest of {} says "
+                              "sha256:{} but the bytes hash to sha256:{}; nothing was written",
+                              coordinate.to_string(), options.environment, manifest_sha256,
+                              received.actual))
+        .with_reason("digest-mismatch");
+  TG_RETURN_IF_ERROR(file.commit());
+  if (context.json) {
+    fmt::print(context.out, "{}\n",
+               json::serialize(json::object{{"environment", options.environment},
+                                            {"manifest_version", manifest.at("version")},
+                                            {"ci", coordinate.ci},
+                                            {"version", coordinate.version},
+                                            {"file", coordinate.file},
+                                            {"path", path},
+                                            {"sha256", received.actual},
+                                            {"size", received.size}}));
+  } else {
+    fmt::print(context.out,
+               "{} in {} (manifest version {}, signed) -> {} ({}, sha256:{} verified)\n",
+               coordinate.to_string(), options.environment, json::serialize(manifest.at("version")),
+               path, format_bytes(received.size), received.actual);
+  }
+  return {};
+}
+
 }  // namespace
 
 Status fetch(CommandContext& context, const FetchOptions& options) {
+  if (!options.environment.empty()) return fetch_deployed(context, options);
   TG_ASSIGN_OR_RETURN(const Coordinate coordinate, parse_coordinate(options.coordinate));
   const std::string path = output_path(options, coordinate);
   TG_ASSIGN_OR_RETURN(PendingFile file, PendingFile::create(path));
-  TG_ASSIGN_OR_RETURN(const Received received, download(context, coordinate, file));
+  TG_ASSIGN_OR_RETURN(const Received received,
+                      download(context, artifact_path(coordinate), coordinate, file));
   TG_RETURN_IF_ERROR(verify(coordinate, received));
   TG_RETURN_IF_ERROR(file.commit());
   if (context.json) {

@@ -5,6 +5,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/release.hpp"
+#include "cli/verify.hpp"
 #include "client/server_url.hpp"
 
 namespace {
@@ -20,6 +22,8 @@ struct GlobalOptions {
   CLI::Option* token_flag = nullptr;
   CLI::Option* ca_flag = nullptr;
   CLI::Option* config_flag = nullptr;
+  std::string keys;
+  CLI::Option* keys_flag = nullptr;
   bool json = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
 
@@ -29,6 +33,7 @@ struct GlobalOptions {
     if (*token_flag) given.token = token;
     if (*ca_flag) given.ca = ca;
     if (*config_flag) given.config_file = config_file;
+    if (*keys_flag) given.keys = keys;
     return given;
   }
 };
@@ -43,6 +48,9 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       app.add_option("--config", global.config_file,
                      "config file (default $XDG_CONFIG_HOME/tollgate/config.toml or "
                      "~/.config/tollgate/config.toml)");
+  global.keys_flag = app.add_option("--keys", global.keys,
+                                    "key file signed manifests must verify with (env "
+                                    "TOLLGATE_KEYS; written by `tollgate keys --save`)");
   app.add_flag("--json", global.json, "print results as JSON");
   app.add_option("--timeout", global.timeout_seconds,
                  "seconds to wait for each network step (default 120)")
@@ -74,7 +82,10 @@ CLI::App* add_push(CLI::App& app, PushOptions& push) {
 
 CLI::App* add_fetch(CLI::App& app, FetchOptions& fetch) {
   auto* command = app.add_subcommand("fetch", "download an artifact and verify its SHA-256");
-  command->add_option("coordinate", fetch.coordinate, "CI/VERSION/FILE")->required();
+  command->add_option("coordinate", fetch.coordinate, "CI/VERSION/FILE, or CI/FILE with --env")
+      ->required();
+  command->add_option("--env", fetch.environment,
+                      "fetch what ENV runs now, verified against its signed manifest");
   command->add_option("-o,--output", fetch.output, "output file or directory (default ./FILE)");
   return command;
 }
@@ -82,6 +93,48 @@ CLI::App* add_fetch(CLI::App& app, FetchOptions& fetch) {
 CLI::App* add_ls(CLI::App& app, LsOptions& ls) {
   auto* command = app.add_subcommand("ls", "list CIs, a CI's versions, or a version's files");
   command->add_option("what", ls.what, "CI or CI/VERSION (nothing: every CI)");
+  return command;
+}
+
+CLI::App* add_rfc(CLI::App& app, RfcOptions& rfc) {
+  auto* command = app.add_subcommand("rfc", "requests for change: create, steps, show, ls");
+  command->require_subcommand(1);
+  auto action = [&rfc](CLI::App* sub) {
+    sub->callback([&rfc, sub] { rfc.action = sub->get_name(); });
+    return sub;
+  };
+  auto* create = action(command->add_subcommand("create", "create an RFC (draft)"));
+  create->add_option("--title", rfc.title, "what changes")->required();
+  create->add_option("--description", rfc.description, "why and how");
+  create->add_option("--ci", rfc.cis, "a CI the change affects (repeatable)")->required();
+  create->add_option("--category", rfc.category, "standard, normal (default) or emergency");
+  create->add_option("--risk", rfc.risk, "low, medium or high")->required();
+  create->add_option("--resources", rfc.resources, "resources the change needs");
+  create->add_option("--cycle-time", rfc.cycle_time, "how long the change takes");
+  for (const char* step : {"submit", "approve", "reject", "implement", "review", "close"}) {
+    auto* sub = action(command->add_subcommand(step, fmt::format("{} an RFC", step)));
+    sub->add_option("id", rfc.id, "the RFC, e.g. rfc-1")->required();
+    sub->add_option("--note", rfc.note, "a note recorded with the step");
+  }
+  action(command->add_subcommand("show", "show an RFC, its impact analysis and events"))
+      ->add_option("id", rfc.id, "the RFC, e.g. rfc-1")
+      ->required();
+  auto* ls = action(command->add_subcommand("ls", "list RFCs"));
+  ls->add_option("--state", rfc.state, "only RFCs in this state");
+  ls->add_option("--ci", rfc.ci_filter, "only RFCs that name this CI");
+  return command;
+}
+
+CLI::App* add_keys(CLI::App& app, KeysOptions& keys) {
+  auto* command = app.add_subcommand("keys", "list the server's signing keys");
+  command->add_option("--save", keys.save, "also write them as a key file for verify/fetch");
+  return command;
+}
+
+CLI::App* add_verify(CLI::App& app, VerifyOptions& verify) {
+  auto* command =
+      app.add_subcommand("verify", "verify a saved signed manifest or baseline offline (--keys)");
+  command->add_option("file", verify.file, "the signed JSON document")->required();
   return command;
 }
 
@@ -101,9 +154,17 @@ int main(int argc, char** argv) {
   PushOptions push_options;
   FetchOptions fetch_options;
   LsOptions ls_options;
+  RfcOptions rfc_options;
   CLI::App* push_command = add_push(app, push_options);
   CLI::App* fetch_command = add_fetch(app, fetch_options);
+  KeysOptions keys_options;
+  VerifyOptions verify_options;
+  CLI::App* keys_command = add_keys(app, keys_options);
+  CLI::App* verify_command = add_verify(app, verify_options);
   add_ls(app, ls_options);
+  CLI::App* rfc_command = add_rfc(app, rfc_options);
+  ReleaseCommands release_commands;
+  add_release_commands(app, release_commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,12 +180,20 @@ int main(int argc, char** argv) {
   auto server = client::parse_server_url(settings->server, options);
   if (!server.ok()) return fail(server.status());
 
+  fetch_options.keys_file = verify_options.keys_file = settings->keys;
+  fetch_options.server = settings->server;
+  fetch_options.cache_file = manifest_cache_file(process_environment());
   client::HttpClient http(std::move(server).value());
   ProgressBar progress = ProgressBar::on_stderr();
   CommandContext context{http, progress, global.json, stdout};
-  const Status status = push_command->parsed()    ? push(context, push_options)
-                        : fetch_command->parsed() ? fetch(context, fetch_options)
-                                                  : ls(context, ls_options);
+  const Status status = push_command->parsed()     ? push(context, push_options)
+                        : fetch_command->parsed()  ? fetch(context, fetch_options)
+                        : keys_command->parsed()   ? keys(context, keys_options)
+                        : verify_command->parsed() ? verify_signed(context, verify_options)
+                        : rfc_command->parsed()    ? rfc(context, rfc_options)
+                        : release_commands.parsed()
+                            ? run_release_commands(context, release_commands)
+                            : ls(context, ls_options);
   std::fflush(stdout);
   return status.ok() ? kExitOk : fail(status);
 }

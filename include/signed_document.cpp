@@ -1,0 +1,194 @@
+#include "tollgate/signed_document.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+namespace tollgate {
+
+namespace {
+
+constexpr std::size_t kPublicKeySize = 32;
+constexpr std::size_t kSignatureSize = 64;
+constexpr char kBase64UrlAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+constexpr std::array<std::int8_t, 256> make_base64url_values() {
+  std::array<std::int8_t, 256> values{};
+  values.fill(-1);
+  for (std::size_t i = 0; i < 64; ++i) {
+    values[static_cast<unsigned char>(kBase64UrlAlphabet[i])] = static_cast<std::int8_t>(i);
+  }
+  return values;
+}
+constexpr std::array<std::int8_t, 256> kBase64UrlValues = make_base64url_values();
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+void append_canonical(const boost::json::value& value, std::string& out) {
+  if (value.is_object()) {
+    const auto& object = value.as_object();
+    std::vector<const boost::json::key_value_pair*> members;
+    members.reserve(object.size());
+    for (const auto& member : object) members.push_back(&member);
+    // std::string_view compares through char_traits<char>, which orders as unsigned bytes.
+    std::sort(members.begin(), members.end(),
+              [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    out.push_back('{');
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out += boost::json::serialize(boost::json::string(members[i]->key()));
+      out.push_back(':');
+      append_canonical(members[i]->value(), out);
+    }
+    out.push_back('}');
+  } else if (value.is_array()) {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& element : value.as_array()) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_canonical(element, out);
+    }
+    out.push_back(']');
+  } else {
+    out += boost::json::serialize(value);
+  }
+}
+
+Status malformed(std::string message) {
+  return Status(Code::invalid, std::move(message)).with_reason("malformed-signature");
+}
+
+}  // namespace
+
+std::string canonical_json(const boost::json::value& value) {
+  std::string out;
+  append_canonical(value, out);
+  return out;
+}
+
+std::string signing_input(const boost::json::object& document) {
+  boost::json::object unsigned_document = document;
+  unsigned_document.erase(kSignatureMember);
+  return canonical_json(unsigned_document);
+}
+
+std::string ed25519_key_id(std::string_view raw_public_key) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(bytes_of(raw_public_key), raw_public_key.size(), digest.data());
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "ed25519:";
+  for (std::size_t i = 0; i < 8; ++i) {
+    id.push_back(kHex[digest[i] >> 4]);
+    id.push_back(kHex[digest[i] & 0x0f]);
+  }
+  return id;
+}
+
+Result<DocumentSignature> read_signature(const boost::json::object& signed_document) {
+  const auto* member = signed_document.if_contains(kSignatureMember);
+  if (member == nullptr) return malformed("the document carries no signature");
+  const auto* signature = member->if_object();
+  if (signature == nullptr) return malformed("the signature member is not an object");
+  const auto* algorithm = signature->if_contains("algorithm");
+  if (algorithm == nullptr || !algorithm->is_string() ||
+      algorithm->get_string() != kSignatureAlgorithm)
+    return malformed("the signature's algorithm is not ed25519");
+  const auto* key_id = signature->if_contains("key_id");
+  if (key_id == nullptr || !key_id->is_string()) return malformed("the signature has no key_id");
+  const auto* value = signature->if_contains("value");
+  if (value == nullptr || !value->is_string()) return malformed("the signature has no value");
+  auto raw = decode_base64url(value->get_string());
+  if (!raw || raw->size() != kSignatureSize)
+    return malformed("the signature value is not 64 bytes of base64url");
+  return DocumentSignature{std::string(key_id->get_string()), std::move(*raw)};
+}
+
+bool ed25519_verify(std::string_view raw_public_key, std::string_view message,
+                    std::string_view signature) {
+  if (raw_public_key.size() != kPublicKeySize || signature.size() != kSignatureSize) return false;
+  std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, bytes_of(raw_public_key), raw_public_key.size()));
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!key || !ctx) return false;
+  // Ed25519 hashes internally: no digest is named, and the message goes in one call.
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), bytes_of(signature), signature.size(), bytes_of(message),
+                          message.size()) == 1;
+}
+
+Status verify_signed_document(const boost::json::object& signed_document,
+                              std::string_view public_key_base64url) {
+  auto public_key = decode_base64url(public_key_base64url);
+  if (!public_key || public_key->size() != kPublicKeySize)
+    return Status(Code::invalid, "the public key is not 32 bytes of base64url")
+        .with_reason("malformed-key");
+  TG_ASSIGN_OR_RETURN(auto signature, read_signature(signed_document));
+  const std::string key_id = ed25519_key_id(*public_key);
+  if (signature.key_id != key_id)
+    return Status(Code::invalid, "signed by " + signature.key_id + ", not by " + key_id)
+        .with_reason("bad-signature");
+  if (!ed25519_verify(*public_key, signing_input(signed_document), signature.value))
+    return Status(Code::invalid, "the signature by " + key_id +
+                                     " does not match the document: it was changed after signing")
+        .with_reason("bad-signature");
+  return Status::ok_status();
+}
+
+std::string encode_base64url(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : bytes) {
+    buffer = (buffer << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kBase64UrlAlphabet[(buffer >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kBase64UrlAlphabet[(buffer << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+std::optional<std::string> decode_base64url(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const std::int8_t value = kBase64UrlValues[static_cast<unsigned char>(c)];
+    if (value < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  // Leftover bits must be zero, so that one byte string has exactly one text.
+  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+}  // namespace tollgate

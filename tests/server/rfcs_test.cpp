@@ -1,0 +1,432 @@
+// Change control: RFCs (lifecycle, illegal steps, self-approval, roles, body validation,
+// pagination, impact analysis) and configuration control of controlled CIs.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "server/json_body.hpp"
+#include "server/rfcs.hpp"
+#include "tests/support/app_fixture.hpp"
+
+using namespace tollgate;
+using namespace tollgate::server;
+using tollgate::testing::AppFixture;
+namespace json = boost::json;
+
+namespace {
+json::object obj(std::string_view text) {
+  auto o = parse_object(text);
+  REQUIRE(o.ok());
+  return std::move(o).value();
+}
+
+json::object body_of(const Response& r) {
+  auto o = parse_object(r.body);
+  REQUIRE(o.ok());
+  return std::move(o).value();
+}
+
+std::string type_of(const Response& r) { return std::string(body_of(r).at("type").as_string()); }
+
+constexpr const char* kRfcBody =
+    R"({"title":"Upgrade payments","description":"Move to 2.0","cis":["pay-api"],
+        "category":"normal","impact":{"risk":"medium","resources":"2 engineers",
+        "cycle_time":"3 days"}})";
+
+struct Change : AppFixture {
+  Principal rm{"rm", {Role::release_manager}, {}};
+  Principal cm1{"cm1", {Role::change_manager}, {}};
+  Principal cm2{"cm2", {Role::change_manager}, {}};
+  Principal tester{"tester", {Role::tester}, {}};
+  std::string rm_token, cm1_token, cm2_token, viewer_token;
+
+  Change() {
+    REQUIRE(call("POST", "/api/v1/ci-types", R"({"name":"component","attributes":[]})").status ==
+            201);
+    for (const char* id : {"pay-api", "pay-db", "web", "other"})
+      REQUIRE(call("POST", "/api/v1/cis",
+                   fmt::format(R"({{"id":"{}","type":"component","name":"{}"}})", id, id))
+                  .status == 201);
+    rm_token = token_with(Role::release_manager, "rm");
+    cm1_token = token_with(Role::change_manager, "cm1");
+    cm2_token = token_with(Role::change_manager, "cm2");
+    viewer_token = token_with(Role::viewer, "viewer");
+  }
+
+  Rfc create(std::string_view body = kRfcBody) {
+    auto rfc = app->rfcs.create(obj(body), rm);
+    REQUIRE(rfc.ok());
+    return std::move(rfc).value();
+  }
+  Result<Rfc> step(const std::string& id, RfcAction action, const Principal& who,
+                   std::string_view body = "{}") {
+    return app->rfcs.transition(id, action, obj(body), who);
+  }
+  // An RFC in `state`, reached through the legal path.
+  Rfc in_state(RfcState state, std::string_view body = kRfcBody) {
+    Rfc rfc = create(body);
+    auto go = [&](RfcAction a, const Principal& who) {
+      auto r = step(rfc.id, a, who);
+      REQUIRE(r.ok());
+      rfc = *r;
+    };
+    if (state == RfcState::draft) return rfc;
+    go(RfcAction::submit, rm);
+    if (state == RfcState::submitted) return rfc;
+    if (state == RfcState::rejected || state == RfcState::closed) {
+      if (state == RfcState::closed) {
+        go(RfcAction::approve, cm1);
+        go(RfcAction::implement, rm);
+        go(RfcAction::review, cm1);
+        go(RfcAction::close, cm1);
+      } else {
+        go(RfcAction::reject, cm1);
+      }
+      return rfc;
+    }
+    go(RfcAction::approve, cm1);
+    if (state == RfcState::approved) return rfc;
+    go(RfcAction::implement, rm);
+    if (state == RfcState::implemented) return rfc;
+    go(RfcAction::review, cm1);
+    return rfc;
+  }
+  std::uint64_t rfc_count() {
+    std::uint64_t n = 0;
+    REQUIRE(store
+                ->read([&](storage::ReadTxn& txn) {
+                  n = txn.count(storage::Table::rfcs);
+                  return Status();
+                })
+                .ok());
+    return n;
+  }
+  Response patch_ci(const std::string& id, const std::string& body, const std::string& token) {
+    return call("PATCH", "/api/v1/cis/" + id, body, token, {{"if-match", "*"}});
+  }
+};
+}  // namespace
+
+TEST_CASE("rfc: the whole life of an RFC records each step's actor and time") {
+  Change f;
+  Rfc rfc = f.create();
+  CHECK(rfc.id == "rfc-1");
+  CHECK(rfc.state == RfcState::draft);
+  CHECK(rfc.created_by == "rm");
+  CHECK(rfc.cis == std::vector<std::string>{"pay-api"});
+  CHECK(rfc.impact.at("risk").as_string() == "medium");
+  CHECK(f.create().id == "rfc-2");
+
+  const std::vector<std::tuple<RfcAction, Principal, RfcState>> path = {
+      {RfcAction::submit, f.rm, RfcState::submitted},
+      {RfcAction::approve, f.cm1, RfcState::approved},
+      {RfcAction::implement, f.rm, RfcState::implemented},
+      {RfcAction::review, f.cm2, RfcState::reviewed},
+      {RfcAction::close, f.cm1, RfcState::closed}};
+  for (const auto& [action, who, state] : path) {
+    f.clock.advance(1'000'000);
+    auto next = f.step(rfc.id, action, who, R"({"note":"step"})");
+    REQUIRE(next.ok());
+    CHECK(next->state == state);
+    CHECK(next->events.back().action == rfc_action_name(action));
+    CHECK(next->events.back().actor == who.name);
+    CHECK(next->events.back().time == f.clock.now());
+    CHECK(next->events.back().note == "step");
+  }
+  auto stored = f.app->rfcs.get(rfc.id);
+  REQUIRE(stored.ok());
+  CHECK(stored->state == RfcState::closed);
+  CHECK(stored->events.size() == 6);
+  CHECK(stored->events.front().action == "create");
+  CHECK(stored->submitted_by == "rm");
+  CHECK(stored->decided_by == "cm1");
+  CHECK(stored->approved_or_later());
+  CHECK(stored->names_ci("pay-api"));
+  CHECK_FALSE(stored->names_ci("web"));
+  CHECK(f.app->rfcs.get("rfc-99").status().code() == Code::not_found);
+}
+
+TEST_CASE("rfc: a rejected RFC can be closed and never counts as approved") {
+  Change f;
+  Rfc rfc = f.in_state(RfcState::rejected);
+  CHECK(rfc.decided_by == "cm1");
+  CHECK_FALSE(rfc.approved_or_later());
+  auto closed = f.step(rfc.id, RfcAction::close, f.cm2);
+  REQUIRE(closed.ok());
+  CHECK(closed->state == RfcState::closed);
+  CHECK_FALSE(closed->approved_or_later());
+}
+
+TEST_CASE("rfc: every illegal step is refused with the current state and changes nothing") {
+  Change f;
+  const RfcState states[] = {RfcState::draft,    RfcState::submitted,   RfcState::approved,
+                             RfcState::rejected, RfcState::implemented, RfcState::reviewed,
+                             RfcState::closed};
+  const RfcAction actions[] = {RfcAction::submit,    RfcAction::approve, RfcAction::reject,
+                               RfcAction::implement, RfcAction::review,  RfcAction::close};
+  auto legal = [](RfcState s, RfcAction a) {
+    return (s == RfcState::draft && a == RfcAction::submit) ||
+           (s == RfcState::submitted && (a == RfcAction::approve || a == RfcAction::reject)) ||
+           (s == RfcState::approved && a == RfcAction::implement) ||
+           (s == RfcState::implemented && a == RfcAction::review) ||
+           ((s == RfcState::reviewed || s == RfcState::rejected) && a == RfcAction::close);
+  };
+  int refused = 0;
+  for (RfcState state : states) {
+    Rfc rfc = f.in_state(state);
+    REQUIRE(rfc.state == state);
+    for (RfcAction action : actions) {
+      if (legal(state, action)) continue;
+      CAPTURE(rfc_state_name(state));
+      CAPTURE(rfc_action_name(action));
+      auto r = f.step(rfc.id, action, f.cm2);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == Code::conflict);
+      CHECK(r.status().reason() == "illegal-transition");
+      CHECK(r.status().message().find(fmt::format("is {}", rfc_state_name(state))) !=
+            std::string::npos);
+      auto after = f.app->rfcs.get(rfc.id);
+      REQUIRE(after.ok());
+      CHECK(after->state == state);
+      CHECK(after->events.size() == rfc.events.size());
+      ++refused;
+    }
+  }
+  CHECK(refused == 7 * 6 - 7);
+  // Over HTTP: 409 problem with the stable type.
+  auto r = f.call("POST", "/api/v1/rfcs/rfc-1/approve", "", f.cm2_token);
+  CHECK(r.status == 409);
+  CHECK(type_of(r) == "urn:tollgate:problem:illegal-transition");
+}
+
+TEST_CASE("rfc: the submitter can neither approve nor reject their own RFC") {
+  Change f;
+  Rfc rfc = f.create();
+  REQUIRE(f.step(rfc.id, RfcAction::submit, f.cm1).ok());
+  for (RfcAction action : {RfcAction::approve, RfcAction::reject}) {
+    auto r = f.step(rfc.id, action, f.cm1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::forbidden);
+    CHECK(r.status().reason() == "self-approval");
+  }
+  auto http =
+      f.call("POST", "/api/v1/rfcs/" + rfc.id + "/approve", R"({"note":"mine"})", f.cm1_token);
+  CHECK(http.status == 403);
+  CHECK(type_of(http) == "urn:tollgate:problem:self-approval");
+  auto unchanged = f.app->rfcs.get(rfc.id);
+  REQUIRE(unchanged.ok());
+  CHECK(unchanged->state == RfcState::submitted);
+  CHECK(unchanged->events.size() == 2);
+  CHECK_FALSE(unchanged->decided_by.has_value());
+  // Another change manager may.
+  auto approved = f.call("POST", "/api/v1/rfcs/" + rfc.id + "/approve", "", f.cm2_token);
+  CHECK(approved.status == 200);
+  CHECK(body_of(approved).at("state").as_string() == "approved");
+  CHECK(body_of(approved).at("decided_by").as_string() == "cm2");
+}
+
+TEST_CASE("rfc: roles decide who may create and take each step") {
+  Change f;
+  // Creation: admin, change_manager, release_manager; not a tester or viewer.
+  CHECK(f.app->rfcs.create(obj(kRfcBody), f.tester).status().reason() == "forbidden-role");
+  CHECK(f.call("POST", "/api/v1/rfcs", kRfcBody, f.viewer_token).status == 403);
+  CHECK(f.call("POST", "/api/v1/rfcs", kRfcBody, f.token_with(Role::tester, "t")).status == 403);
+  CHECK(f.rfc_count() == 0);
+
+  Rfc rfc = f.in_state(RfcState::submitted);
+  // A release manager cannot decide.
+  for (RfcAction action : {RfcAction::approve, RfcAction::reject}) {
+    auto r = f.step(rfc.id, action, Principal{"rm2", {Role::release_manager}, {}});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::forbidden);
+    CHECK(r.status().reason() == "forbidden-role");
+  }
+  auto http = f.call("POST", "/api/v1/rfcs/" + rfc.id + "/approve", "", f.rm_token);
+  CHECK(http.status == 403);
+  CHECK(type_of(http) == "urn:tollgate:problem:forbidden-role");
+  REQUIRE(f.step(rfc.id, RfcAction::approve, f.cm2).ok());
+  // A release manager may implement, not review or close.
+  REQUIRE(f.step(rfc.id, RfcAction::implement, f.rm).ok());
+  CHECK(f.step(rfc.id, RfcAction::review, f.rm).status().reason() == "forbidden-role");
+  REQUIRE(f.step(rfc.id, RfcAction::review, f.admin_principal).ok());
+  CHECK(f.step(rfc.id, RfcAction::close, f.rm).status().reason() == "forbidden-role");
+  auto still = f.app->rfcs.get(rfc.id);
+  REQUIRE(still.ok());
+  CHECK(still->state == RfcState::reviewed);
+  // A viewer is stopped at the router; a tester cannot implement.
+  CHECK(f.call("POST", "/api/v1/rfcs/" + rfc.id + "/close", "", f.viewer_token).status == 403);
+  CHECK(f.step(rfc.id, RfcAction::close, f.tester).status().reason() == "forbidden-role");
+}
+
+TEST_CASE("rfc: bodies are strict and CIs must exist; a refusal stores nothing") {
+  Change f;
+  auto unknown_field = f.call("POST", "/api/v1/rfcs",
+                              R"({"title":"t","cis":["web"],"impact":{"risk":"low"},"x":1})");
+  CHECK(unknown_field.status == 400);
+  auto unknown_impact = f.call("POST", "/api/v1/rfcs",
+                               R"({"title":"t","cis":["web"],"impact":{"risk":"low","cost":3}})");
+  CHECK(unknown_impact.status == 400);
+  auto bad_values = f.app->rfcs.create(
+      obj(R"({"title":"","cis":[],"category":"urgent","impact":{"risk":"extreme"}})"), f.rm);
+  REQUIRE_FALSE(bad_values.ok());
+  CHECK(bad_values.status().code() == Code::invalid);
+  CHECK(bad_values.status().items().size() == 4);
+  auto no_impact = f.app->rfcs.create(obj(R"({"title":"t","cis":["web"]})"), f.rm);
+  CHECK(no_impact.status().code() == Code::invalid);
+  auto unknown_ci = f.call("POST", "/api/v1/rfcs",
+                           R"({"title":"t","cis":["web","ghost"],"impact":{"risk":"low"}})");
+  CHECK(unknown_ci.status == 400);
+  CHECK(type_of(unknown_ci) == "urn:tollgate:problem:unknown-ci");
+  CHECK(std::string(body_of(unknown_ci).at("detail").as_string()).find("ghost") !=
+        std::string::npos);
+  CHECK(f.rfc_count() == 0);
+  // A step's body is optional but strict too.
+  Rfc rfc = f.create();
+  CHECK(f.call("POST", "/api/v1/rfcs/" + rfc.id + "/submit", R"({"comment":"x"})").status == 400);
+  CHECK(f.app->rfcs.get(rfc.id)->state == RfcState::draft);
+  CHECK(f.call("POST", "/api/v1/rfcs/rfc-404/submit", "").status == 404);
+  // The counter was not advanced by the refusals: the first RFC stored is rfc-1.
+  CHECK(rfc.id == "rfc-1");
+  // Defaults and duplicates: category normal, CIs sorted and unique.
+  Rfc plain = f.create(R"({"title":"t","cis":["web","pay-db","web"],"impact":{"risk":"low"}})");
+  CHECK(plain.category == "normal");
+  CHECK(plain.cis == std::vector<std::string>{"pay-db", "web"});
+}
+
+TEST_CASE("rfc: lists are paginated and filtered by state and CI") {
+  Change f;
+  for (int i = 0; i < 3; ++i) f.create();
+  f.in_state(RfcState::submitted,
+             R"({"title":"web","cis":["web"],"impact":{"risk":"high"},"category":"emergency"})");
+  auto first = f.call("GET", "/api/v1/rfcs?limit=2");
+  REQUIRE(first.status == 200);
+  json::object page = body_of(first);
+  CHECK(page.at("items").as_array().size() == 2);
+  REQUIRE(page.at("next_cursor").is_string());
+  auto second = f.call(
+      "GET", "/api/v1/rfcs?limit=2&cursor=" + std::string(page.at("next_cursor").as_string()), "",
+      f.viewer_token);
+  REQUIRE(second.status == 200);
+  json::object rest = body_of(second);
+  CHECK(rest.at("items").as_array().size() == 2);
+  CHECK(rest.at("next_cursor").is_null());
+  std::set<std::string> seen;
+  for (const auto* p : {&page, &rest})
+    for (const auto& item : p->at("items").as_array())
+      seen.insert(std::string(item.at("id").as_string()));
+  CHECK(seen == std::set<std::string>{"rfc-1", "rfc-2", "rfc-3", "rfc-4"});
+
+  auto submitted = body_of(f.call("GET", "/api/v1/rfcs?state=submitted"));
+  REQUIRE(submitted.at("items").as_array().size() == 1);
+  CHECK(submitted.at("items").as_array()[0].at("id").as_string() == "rfc-4");
+  CHECK(body_of(f.call("GET", "/api/v1/rfcs?ci=pay-api")).at("items").as_array().size() == 3);
+  CHECK(body_of(f.call("GET", "/api/v1/rfcs?ci=web&state=draft")).at("items").as_array().empty());
+  CHECK(f.call("GET", "/api/v1/rfcs?state=pending").status == 400);
+  CHECK(f.call("GET", "/api/v1/rfcs?limit=0").status == 400);
+}
+
+TEST_CASE("rfc: the rendering carries the impact analysis of the CIs it names") {
+  Change f;
+  // web depends on pay-api, which depends on pay-db.
+  REQUIRE(f.call("POST", "/api/v1/relationships",
+                 R"({"from":"web","type":"depends_on","to":"pay-api"})")
+              .status == 201);
+  REQUIRE(f.call("POST", "/api/v1/relationships",
+                 R"({"from":"pay-api","type":"depends_on","to":"pay-db"})")
+              .status == 201);
+  auto created =
+      f.call("POST", "/api/v1/rfcs",
+             R"({"title":"db","cis":["pay-db","other"],"impact":{"risk":"high"}})", f.cm1_token);
+  REQUIRE(created.status == 201);
+  CHECK(std::find(created.headers.begin(), created.headers.end(),
+                  std::pair<std::string, std::string>{"Location", "/api/v1/rfcs/rfc-1"}) !=
+        created.headers.end());
+  json::object rfc = body_of(created);
+  CHECK(rfc.at("id").as_string() == "rfc-1");
+  CHECK(rfc.at("state").as_string() == "draft");
+  CHECK(rfc.at("created_by").as_string() == "cm1");
+  const auto& analysis = rfc.at("impact_analysis").as_object();
+  const auto& db = analysis.at("pay-db").as_array();
+  REQUIRE(db.size() == 2);
+  CHECK(db[0].at("id").as_string() == "pay-api");
+  CHECK(db[0].at("distance").as_int64() == 1);
+  CHECK(db[1].at("id").as_string() == "web");
+  CHECK(db[1].at("distance").as_int64() == 2);
+  CHECK(analysis.at("other").as_array().empty());
+  auto got = f.call("GET", "/api/v1/rfcs/rfc-1", "", f.viewer_token);
+  REQUIRE(got.status == 200);
+  CHECK(body_of(got).at("impact_analysis") == rfc.at("impact_analysis"));
+  CHECK(f.call("GET", "/api/v1/rfcs/rfc-2").status == 404);
+}
+
+TEST_CASE("configuration control: a controlled CI changes only with an approved RFC naming it") {
+  Change f;
+  REQUIRE(f.call("POST", "/api/v1/cis",
+                 R"({"id":"core","type":"component","name":"Core","controlled":true})")
+              .status == 201);
+  Rfc draft = f.create(R"({"title":"core","cis":["core"],"impact":{"risk":"low"}})");
+  Rfc elsewhere = f.in_state(RfcState::approved);  // names pay-api only
+  Rfc rejected =
+      f.in_state(RfcState::rejected, R"({"title":"core","cis":["core"],"impact":{"risk":"low"}})");
+  Rfc approved =
+      f.in_state(RfcState::approved, R"({"title":"core","cis":["core"],"impact":{"risk":"low"}})");
+
+  auto expect_refused = [&](const std::string& body, const std::string& reason,
+                            const std::string& in_detail) {
+    CAPTURE(body);
+    auto r = f.patch_ci("core", body, f.rm_token);
+    CHECK(r.status == 409);
+    CHECK(type_of(r) == "urn:tollgate:problem:" + reason);
+    const std::string detail(body_of(r).at("detail").as_string());
+    CHECK(detail.find(in_detail) != std::string::npos);
+    CHECK(detail.find("core") != std::string::npos);
+    auto ci = f.app->cis.get("core");
+    REQUIRE(ci.ok());
+    CHECK(ci->revision == 1);
+    CHECK(ci->name == "Core");
+    CHECK(ci->controlled);
+  };
+  expect_refused(R"({"name":"Core 2"})", "rfc-required", "none was given");
+  expect_refused(R"({"name":"Core 2","rfc":"rfc-77"})", "rfc-unknown", "rfc-77");
+  expect_refused(R"({"name":"Core 2","rfc":")" + draft.id + "\"}", "rfc-not-approved",
+                 draft.id + "' is draft");
+  expect_refused(R"({"name":"Core 2","rfc":")" + rejected.id + "\"}", "rfc-not-approved",
+                 rejected.id + "' is rejected");
+  expect_refused(R"({"name":"Core 2","rfc":")" + elsewhere.id + "\"}", "rfc-does-not-name-ci",
+                 elsewhere.id);
+  // Turning control off is itself a change of a controlled CI.
+  expect_refused(R"({"controlled":false})", "rfc-required", "none was given");
+  // A patch that changes nothing needs no RFC.
+  CHECK(f.patch_ci("core", R"({"name":"Core"})", f.rm_token).status == 200);
+  auto history = body_of(f.call("GET", "/api/v1/cis/core/history"));
+  CHECK(history.at("items").as_array().size() == 1);
+
+  auto ok = f.patch_ci("core", R"({"name":"Core 2","rfc":")" + approved.id + "\"}", f.rm_token);
+  REQUIRE(ok.status == 200);
+  CHECK(body_of(ok).at("revision").as_int64() == 2);
+  history = body_of(f.call("GET", "/api/v1/cis/core/history"));
+  const auto& entries = history.at("items").as_array();
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[1].at("rfc").as_string() == approved.id);
+  CHECK(entries[1].at("actor").as_string() == "rm");
+
+  // Later states of the RFC still count; with it, control can be turned off, after which the
+  // CI changes freely.
+  REQUIRE(f.step(approved.id, RfcAction::implement, f.rm).ok());
+  auto off =
+      f.patch_ci("core", R"({"controlled":false,"rfc":")" + approved.id + "\"}", f.cm1_token);
+  REQUIRE(off.status == 200);
+  CHECK_FALSE(body_of(off).at("controlled").as_bool());
+  CHECK(f.patch_ci("core", R"({"name":"Core 3"})", f.rm_token).status == 200);
+  // An uncontrolled CI needs no RFC; becoming controlled needs none either.
+  CHECK(f.patch_ci("web", R"({"name":"Web","controlled":true})", f.rm_token).status == 200);
+  CHECK(f.patch_ci("web", R"({"name":"Web 2"})", f.rm_token).status == 409);
+}
