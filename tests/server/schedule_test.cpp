@@ -1,6 +1,7 @@
 // The master schedule through the router: dates per environment, ranges, pagination, and
 // production conflicts by shared CI and by depends_on, within the configured window.
 #include "server/schedule.hpp"
+#include "server/vdd.hpp"
 
 #include <doctest/doctest.h>
 
@@ -121,6 +122,28 @@ TEST_CASE("schedule: planned dates per environment and conflicts by shared CI an
   CHECK(text_of(of_a->at(1).at("releases").at(1)) == "rel-3");
   auto missing = release_conflicts(*f.store, f.config, "rel-99");
   CHECK(missing.status().code() == Code::not_found);
+}
+
+TEST_CASE("schedule: a passing RRR answers with the release's conflicts and commits its VDD") {
+  Schedule f;
+  auto r = f.post("rel-3", "gates/rrr", R"({"verdict":"pass","date":"2026-12-10"})", f.cm);
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  const auto body = body_of(r);
+  CHECK(conflicts_of(body.at("conflicts").as_array()) ==
+        std::set<std::string>{"rel-3 rel-1 payments depends_on ledger",
+                              "rel-3 rel-2 payments depends_on ledger"});
+  auto vdd = committed_vdd(*f.vault, "rel-3");
+  REQUIRE(vdd.ok());
+  REQUIRE(vdd->has_value());
+  CHECK(vdd_matches(**vdd, f.load("rel-3")));
+  CHECK(f.vault->history(vdd_markdown_path("rel-3"))->front().author.name == "cm");
+
+  // A failing RRR commits nothing and still shows the conflicts to the reviewer.
+  const std::string head = *f.vault->head();
+  auto failed = f.post("rel-4", "gates/rrr", R"({"verdict":"fail"})", f.cm);
+  REQUIRE_MESSAGE(failed.status == 201, failed.body);
+  CHECK(body_of(failed).at("conflicts").as_array().empty());
+  CHECK(*f.vault->head() == head);
 }
 
 TEST_CASE("schedule: actual dates from promotions and back-outs; ranges; the window") {
