@@ -19,12 +19,12 @@ namespace {
 
 // Parses `args` (after the program name) with the release commands registered.
 struct Parsed {
+  CLI::App app{"test"};  // owns the subcommands `commands` points into
   ReleaseCommands commands;
   bool ok = true;
   std::string error;
 
   explicit Parsed(std::vector<std::string> args) {
-    CLI::App app{"test"};
     app.require_subcommand(1);
     add_release_commands(app, commands);
     std::vector<const char*> argv = {"tollgate"};
