@@ -28,9 +28,12 @@
 
 using namespace tollgate;
 using tollgate::client::HttpClient;
+using tollgate::e2e::contains;
 using tollgate::e2e::must;
+using tollgate::e2e::read_file;
 using tollgate::e2e::ServerProcess;
 using tollgate::e2e::sha256_of;
+using tollgate::e2e::write_file;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
@@ -43,26 +46,11 @@ json::value parse_json(const std::string& text) {
   return value;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
 std::string random_bytes(std::size_t size, unsigned seed) {
   std::mt19937 generator(seed);
   std::string bytes(size, '\0');
   for (char& c : bytes) c = static_cast<char>(generator());
   return bytes;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // Requests in the server's access log (one JSON object per line) with `method` and a target

@@ -22,6 +22,7 @@ using tollgate::client::HttpClient;
 using tollgate::e2e::body_of;
 using tollgate::e2e::mint_token;
 using tollgate::e2e::must;
+using tollgate::e2e::read_file;
 using tollgate::e2e::run_command;
 using tollgate::e2e::ServerProcess;
 namespace json = boost::json;
@@ -29,13 +30,6 @@ namespace json = boost::json;
 namespace {
 
 const std::string kPayload = "payments 2.3 release bytes\n";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;

@@ -34,30 +34,18 @@ using namespace tollgate;
 using tollgate::client::HttpClient;
 using tollgate::e2e::body_of;
 using tollgate::e2e::check_problem;
+using tollgate::e2e::contains;
 using tollgate::e2e::mint_token;
 using tollgate::e2e::must;
+using tollgate::e2e::read_file;
 using tollgate::e2e::run_command;
 using tollgate::e2e::ServerProcess;
 using tollgate::e2e::sha256_of;
+using tollgate::e2e::write_file;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 struct CliRun {
   int exit_code = -1;
