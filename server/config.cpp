@@ -109,8 +109,11 @@ Status apply_artifacts(const toml::table& t, Config& c) {
 
 Status apply_integrity(const toml::table& t, Config& c) {
   constexpr std::string_view s = "integrity";
-  TG_RETURN_IF_ERROR(check_keys(t, s, {"scrub_rate_mb", "scrub_interval_hours"}));
+  TG_RETURN_IF_ERROR(
+      check_keys(t, s, {"scrub_rate_mb", "scrub_interval_hours", "audit_checkpoint_minutes"}));
   TG_RETURN_IF_ERROR(read_uint(t, s, "scrub_rate_mb", 0, 1ull << 20, c.scrub_rate_mb));
+  TG_RETURN_IF_ERROR(
+      read_uint(t, s, "audit_checkpoint_minutes", 0, 24 * 60, c.audit_checkpoint_minutes));
   return read_uint(t, s, "scrub_interval_hours", 1, 24 * 365, c.scrub_interval_hours);
 }
 

@@ -90,6 +90,9 @@ struct Config {
   // [integrity]
   std::uint64_t scrub_rate_mb = 32;    // MiB/s re-hashed by the background scrubber; 0 = off
   unsigned scrub_interval_hours = 24;  // a full pass starts at most this often
+  // The audit log's head is committed to the git vault this often (and at shutdown); 0 = only
+  // at shutdown.
+  unsigned audit_checkpoint_minutes = 15;
 
   // [log]
   bool access_log = true;  // one JSON line per request on stdout

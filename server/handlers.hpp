@@ -77,4 +77,8 @@ Response get_vdd(Context& ctx);
 Response get_schedule(Context& ctx);
 Response get_kpis(Context& ctx);
 
+// handlers_audit_log.cpp
+Response list_audit_log(Context& ctx);
+Response verify_audit_log_route(Context& ctx);
+
 }  // namespace tollgate::server::handlers

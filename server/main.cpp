@@ -1,11 +1,13 @@
 // tollgated: the Tollgate server, plus its offline admin commands.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "server/app.hpp"
+#include "server/audit_log.hpp"
 #include "server/check.hpp"
 #include "server/check_blobs.hpp"
 #include "server/config.hpp"
@@ -67,9 +69,14 @@ int serve(Config& config) {
   Metrics metrics;
   auto signer = Signer::open(std::filesystem::path(config.data_dir) / "keys", true);
   if (!signer) return fail(signer.status());
-  App app(**store, **blobs, **vault, clock, metrics, config, *signer);
+  // Every mutating request's audit entry goes into the transaction of its change.
+  AuditingStore audited(**store, clock);
+  App app(audited, **blobs, **vault, clock, metrics, config, *signer);
 
-  auto bootstrap = app.tokens.bootstrap();
+  auto bootstrap = [&app] {
+    AuditScope audit({"tollgated", "tollgated bootstrap", "/api/v1/tokens", "startup"});
+    return app.tokens.bootstrap();
+  }();
   if (!bootstrap) return fail(bootstrap.status());
   if (*bootstrap) fmt::print("bootstrap admin token (shown once): {}\n", (*bootstrap)->token);
 
@@ -91,6 +98,14 @@ int serve(Config& config) {
     else if (*removed > 0)
       fmt::print("tollgated: removed {} expired upload session(s)\n", *removed);
   });
+  auto checkpoint = [&app, &store = **store, &clock] {
+    auto committed = checkpoint_audit_log(store, app.vault, clock.now());
+    if (!committed)
+      fmt::print(stderr, "tollgated: audit log checkpoint: {}\n", committed.status().message());
+  };
+  std::optional<Periodic> checkpoints;
+  if (config.audit_checkpoint_minutes > 0)
+    checkpoints.emplace(std::chrono::minutes(config.audit_checkpoint_minutes), checkpoint);
   HttpServer server(
       config, [&app](const Request& r) { return handle(r, app); }, metrics);
   auto port = server.start(cert, key);
@@ -102,6 +117,8 @@ int serve(Config& config) {
   if (config.tls) fmt::print("clients trust {} as the CA\n", cert);
   std::fflush(stdout);
   server.run();
+  if (checkpoints) checkpoints->stop();
+  checkpoint();
   expiry.stop();
   scrubber.stop();
   (*store)->close();
@@ -113,7 +130,11 @@ int admin_token(Config& config, const std::string& name) {
   auto store = open_store(config);
   if (!store) return fail(store.status());
   SystemClock clock;
-  TokenService tokens(**store, clock);
+  // Audited like a request: the entry lands in the transaction that stores the token.
+  AuditingStore audited(**store, clock);
+  AuditScope audit(
+      {"tollgated admin-token", "tollgated admin-token", "/api/v1/tokens/" + name, "local"});
+  TokenService tokens(audited, clock);
   auto minted = tokens.mint(name, {Role::admin}, {}, "tollgated admin-token");
   if (!minted) return fail(minted.status());
   fmt::print("admin token '{}' (shown once): {}\n", name, minted->token);
@@ -169,6 +190,7 @@ int check(Config& config) {
   auto vault = open_vault(config, clock);
   if (!vault) return fail(vault.status());
   faults += check_vault(**store, **blobs, **vault, std::cout);
+  faults += check_audit_log(**store, vault->get(), std::cout);
   faults += check_blobs(**blobs, std::cout).faults();
   fmt::print("{}\n", faults == 0 ? "check: ok" : fmt::format("check: {} fault(s)", faults));
   return faults == 0 ? 0 : 1;

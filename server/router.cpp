@@ -4,9 +4,11 @@
 #include <exception>
 
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "server/audit_log.hpp"
 #include "server/handlers.hpp"
 #include "server/handlers_documents.hpp"
 #include "server/problem.hpp"
@@ -110,6 +112,10 @@ const std::vector<Route> kRoutes = {
      "Master schedule with production conflicts (from, to, limit, cursor)"},
     {"GET", "/api/v1/reports/kpis", Access::read, get_kpis,
      "Release KPIs of the plan's section 9.1 (from, to; by creation date)"},
+    {"GET", "/api/v1/audit-log", Access::audit, list_audit_log,
+     "Audit log entries (actor, target, action, outcome, from, to, limit, cursor)"},
+    {"GET", "/api/v1/audit-log/verify", Access::audit, verify_audit_log_route,
+     "Walk the audit log's hash chain and the vault's checkpoints; name the first broken entry"},
 };
 
 std::vector<std::string_view> split_pattern(std::string_view pattern) {
@@ -159,6 +165,8 @@ bool allowed(Access access, const Principal& p) {
       return p.has_any({Role::admin, Role::release_manager, Role::build_agent});
     case Access::admin:
       return p.has(Role::admin);
+    case Access::audit:
+      return p.has_any({Role::admin, Role::auditor});
   }
   return false;
 }
@@ -171,6 +179,8 @@ const char* access_text(Access access) {
       return "admin, release_manager or build_agent";
     case Access::admin:
       return "admin";
+    case Access::audit:
+      return "admin or auditor";
     default:
       return "any";
   }
@@ -205,12 +215,16 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
       continue;
     }
     route_out = route.pattern;
+    AuditScope* audit = AuditScope::current();
+    if (audit != nullptr)
+      audit->request().action = fmt::format("{} {}", route.method, route.pattern);
     Context ctx{request, app, {}, std::move(params), {}};
     for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
     if (route.access != Access::open) {
       auto principal = app.tokens.authenticate(request.header("authorization"));
       if (!principal) return problem(principal.status());
       ctx.principal = std::move(principal).value();
+      if (audit != nullptr) audit->request().actor = ctx.principal.name;
       if (!allowed(route.access, ctx.principal))
         return problem(forbidden(fmt::format("{} {} needs the role {}; token '{}' has none of them",
                                              route.method, route.pattern, access_text(route.access),
@@ -266,15 +280,56 @@ bool is_mutating(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
+namespace {
+
+// "urn:tollgate:problem:gates-unmet" -> "gates-unmet"
+std::string problem_reason(const Response& response) {
+  if (!response.content_type.starts_with("application/problem+json")) return {};
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(response.body, ec);
+  if (ec || !parsed.is_object()) return {};
+  const auto* type = parsed.as_object().if_contains("type");
+  if (type == nullptr || !type->is_string()) return {};
+  std::string_view text = type->get_string();
+  return std::string(text.substr(text.rfind(':') + 1));
+}
+
+// Appends the audit entry of a mutating request that committed nothing.
+void audit_uncommitted(App& app, AuditScope& audit, const Response& response) {
+  AuditOutcome outcome;
+  outcome.status = response.status;
+  outcome.outcome = response.status < 400 ? "ok" : response.status < 500 ? "refused" : "failed";
+  if (response.status >= 400) outcome.problem = problem_reason(response);
+  audit.set_recorded();  // so that the store writes this entry as it is, not a second one
+  const Micros now = app.clock.now();
+  const Status status = app.store.write([&](storage::WriteTxn& txn) {
+    return append_audit_entry(txn, audit.request(), outcome, now);
+  });
+  if (!status.ok())
+    fmt::print(stderr, "tollgated: the audit entry of {} {} was not written: {}\n",
+               audit.request().request_id, audit.request().action, status.message());
+}
+
+}  // namespace
+
 Response handle(const Request& request, App& app) {
   std::string_view route = "unmatched";
   Response response;
+  std::optional<AuditScope> audit;
+  if (is_mutating(request.method)) {
+    AuditRequest audited;
+    audited.action = fmt::format("{} unmatched", request.method);
+    audited.target = request.target.substr(0, request.target.find('?'));
+    audited.request_id = request.request_id;
+    audit.emplace(std::move(audited));
+  }
   try {
     response = dispatch(request, app, route);
   } catch (const std::exception& e) {
     response = problem(internal_error(fmt::format("unexpected failure: {}", e.what())));
   }
   response.route = route;
+  if (audit && !audit->recorded()) audit_uncommitted(app, *audit, response);
   return response;
 }
 

@@ -20,6 +20,7 @@ enum class Access {
   cmdb_write,      // admin, change_manager, release_manager
   artifact_write,  // admin, release_manager, build_agent
   admin,           // admin
+  audit,           // admin, auditor (the audit log)
 };
 
 // What a route's request body is.

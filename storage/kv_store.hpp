@@ -33,6 +33,8 @@ enum class Table : std::uint8_t {
   rfcs,            // RFC id -> RFC record (JSON)
   releases,        // release id -> release record (JSON: items, documents, gates, events)
   manifests,       // environment \0 be64(version) -> signed environment manifest (JSON)
+  baselines,       // baseline name -> baseline record (JSON: the signed document, commit, tag)
+  audits,          // be64(N) -> configuration audit result "audit-N" (JSON: FCA or PCA)
   count_,
 };
 
@@ -68,6 +70,10 @@ constexpr const char* table_name(Table t) {
       return "releases";
     case Table::manifests:
       return "manifests";
+    case Table::baselines:
+      return "baselines";
+    case Table::audits:
+      return "audits";
     case Table::count_:
       break;
   }

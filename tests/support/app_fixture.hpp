@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/app.hpp"
+#include "server/audit_log.hpp"
 #include "server/router.hpp"
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
@@ -25,6 +26,7 @@ struct AppFixture {
   server::Metrics metrics;
   server::Config config;
   std::unique_ptr<storage::LmdbStore> store;
+  std::unique_ptr<server::AuditingStore> audited;  // what the App writes through
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<storage::GitVault> vault;
   std::optional<server::Signer> signer;
@@ -51,7 +53,8 @@ struct AppFixture {
     auto opened_signer = server::Signer::open(dir.path() / "keys", true, kStart);
     REQUIRE(opened_signer.ok());
     signer = std::move(opened_signer).value();
-    app = std::make_unique<server::App>(*store, *blobs, *vault, clock, metrics, config, *signer);
+    audited = std::make_unique<server::AuditingStore>(*store, clock);
+    app = std::make_unique<server::App>(*audited, *blobs, *vault, clock, metrics, config, *signer);
     auto token = app->tokens.mint("admin", {server::Role::admin}, {}, "test");
     REQUIRE(token.ok());
     admin = token->token;
