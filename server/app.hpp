@@ -4,6 +4,7 @@
 
 #include "server/artifacts.hpp"
 #include "server/auth.hpp"
+#include "server/baselines.hpp"
 #include "server/ci_types.hpp"
 #include "server/cis.hpp"
 #include "server/config.hpp"
@@ -43,7 +44,10 @@ struct App {
                 cfg.max_artifact_size_mb << 20),
         releases(kv, v, c, cfg),
         environments(kv, s, cfg, c),
-        promotion(kv, b, v, environments, m, cfg, c) {}
+        promotion(kv, b, v, environments, m, cfg, c),
+        baselines(kv, v, s, cfg, c) {
+    promotion.record_production_baselines(baselines);
+  }
 
   storage::KvStore& store;
   storage::BlobStore& blobs;
@@ -63,6 +67,7 @@ struct App {
   ReleaseService releases;
   EnvironmentService environments;
   PromotionService promotion;
+  BaselineService baselines;
 };
 
 }  // namespace tollgate::server

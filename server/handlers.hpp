@@ -72,6 +72,17 @@ Response get_release_document(Context& ctx);
 Response add_known_error(Context& ctx);
 Response record_gate(Context& ctx);
 
+// Baselines (handlers_baselines.cpp)
+Response create_baseline(Context& ctx);
+Response list_baselines(Context& ctx);
+Response get_baseline(Context& ctx);
+Response baseline_diff(Context& ctx);
+
+// Reports: VDD, master schedule, KPIs (handlers_reports.cpp)
+Response get_vdd(Context& ctx);
+Response get_schedule(Context& ctx);
+Response get_kpis(Context& ctx);
+
 // Reports: VDD, master schedule, KPIs (handlers_reports.cpp)
 Response get_vdd(Context& ctx);
 Response get_schedule(Context& ctx);

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/baselines.hpp"
+
 namespace tollgate::server {
 
 namespace json = boost::json;
@@ -182,6 +184,11 @@ Result<PromotionResult> PromotionService::record(Release release, const Manifest
   const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
   storage::VaultChanges changes;
   changes.writes[path] = text + "\n";
+  std::optional<ProductionBaseline> baseline;
+  if (baselines_ && baselines_->is_production(next.environment)) {
+    TG_ASSIGN_OR_RETURN(baseline, baselines_->prepare_production(next, actor, message));
+    changes.writes[baseline->path] = baseline->text;
+  }
   TG_ASSIGN_OR_RETURN(auto commit, vault_.commit(changes, author, message));
 
   const EnvironmentEvent event{next.environment, next.action, actor.name, next.created_at,
@@ -199,22 +206,26 @@ Result<PromotionResult> PromotionService::record(Release release, const Manifest
     release.updated_at = next.created_at;
     store_manifest(txn, next, text);
     store_release(txn, release);
+    if (baseline) BaselineService::store_production(txn, *baseline, commit.id);
     return {};
   });
   if (!written.ok()) {
     // Put the vault back to what LMDB still says, so that both keep telling the same story.
     storage::VaultChanges undo;
-    auto before = commit.parent.empty() ? Result<std::string>(not_found("no parent"))
-                                        : vault_.read(path, commit.parent);
-    if (before.ok())
-      undo.writes[path] = std::move(before).value();
-    else
-      undo.deletions.push_back(path);
+    for (const auto& [written_path, content] : changes.writes) {
+      auto before = commit.parent.empty() ? Result<std::string>(not_found("no parent"))
+                                          : vault_.read(written_path, commit.parent);
+      if (before.ok())
+        undo.writes[written_path] = std::move(before).value();
+      else
+        undo.deletions.push_back(written_path);
+    }
     (void)vault_.commit(undo, author,
                         fmt::format("Revert \"{}\": not recorded ({})", message, written.message()),
                         storage::CommitOptions{{}, commit.id});
     return written;
   }
+  if (baseline) baselines_->tag_production(*baseline, commit.id, actor);
   return PromotionResult{std::move(release), std::move(next), std::move(signed_manifest)};
 }
 

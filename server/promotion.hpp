@@ -54,6 +54,8 @@
 
 namespace tollgate::server {
 
+class BaselineService;
+
 inline constexpr const char* kGatesUnmetReason = "gates-unmet";
 inline constexpr const char* kSkippedEnvironmentReason = "skipped-environment";
 
@@ -112,6 +114,11 @@ class PromotionService {
   Result<Page<OverduePir>> overdue_pirs(const PageRequest& page) const;
   Result<std::uint64_t> count_overdue_pirs() const;
 
+  // From now on, every promotion or back-out into production also records the production
+  // baseline (server/baselines.hpp) in its vault commit and its write. `baselines` must outlive
+  // this service.
+  void record_production_baselines(const BaselineService& baselines) { baselines_ = &baselines; }
+
   // The path a release follows: the environment order, or the emergency path.
   const std::vector<std::string>& path_of(const Release& release) const;
 
@@ -138,6 +145,7 @@ class PromotionService {
   const Config& config_;
   const Clock& clock_;
   std::mutex mutex_;  // one promotion or back-out at a time
+  const BaselineService* baselines_ = nullptr;
 };
 
 }  // namespace tollgate::server

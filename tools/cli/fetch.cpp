@@ -68,10 +68,11 @@ Status verify(const Coordinate& coordinate, const Received& received) {
   return {};
 }
 
-// The keys manifests must verify with: the configured key file, else the server's own list,
-// taken on trust (and said so).
-Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context, const FetchOptions& options) {
-  if (!options.keys_file.empty()) return load_key_file(options.keys_file);
+}  // namespace
+
+Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context,
+                                             const std::string& keys_file) {
+  if (!keys_file.empty()) return load_key_file(keys_file);
   TG_ASSIGN_OR_RETURN(const client::HttpResponse answer,
                       context.http.request("GET", "/api/v1/keys"));
   if (answer.status != 200) return problem_status(answer);
@@ -82,9 +83,11 @@ Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context, const Fetc
   return parse_key_file(body);
 }
 
+namespace {
+
 // The signed, current, not rolled back manifest of an environment.
 Result<json::object> verified_manifest(CommandContext& context, const FetchOptions& options) {
-  TG_ASSIGN_OR_RETURN(const auto keys, trusted_keys(context, options));
+  TG_ASSIGN_OR_RETURN(const auto keys, trusted_keys(context, options.keys_file));
   TG_ASSIGN_OR_RETURN(
       const client::HttpResponse answer,
       context.http.request(

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/baseline.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/release.hpp"
@@ -165,6 +166,8 @@ int main(int argc, char** argv) {
   CLI::App* rfc_command = add_rfc(app, rfc_options);
   ReleaseCommands release_commands;
   add_release_commands(app, release_commands);
+  BaselineCommands baseline_commands;
+  add_baseline_commands(app, baseline_commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -181,16 +184,18 @@ int main(int argc, char** argv) {
   if (!server.ok()) return fail(server.status());
 
   fetch_options.keys_file = verify_options.keys_file = settings->keys;
+  baseline_commands.options.keys_file = settings->keys;
   fetch_options.server = settings->server;
   fetch_options.cache_file = manifest_cache_file(process_environment());
   client::HttpClient http(std::move(server).value());
   ProgressBar progress = ProgressBar::on_stderr();
   CommandContext context{http, progress, global.json, stdout};
-  const Status status = push_command->parsed()     ? push(context, push_options)
-                        : fetch_command->parsed()  ? fetch(context, fetch_options)
-                        : keys_command->parsed()   ? keys(context, keys_options)
-                        : verify_command->parsed() ? verify_signed(context, verify_options)
-                        : rfc_command->parsed()    ? rfc(context, rfc_options)
+  const Status status = push_command->parsed()       ? push(context, push_options)
+                        : fetch_command->parsed()    ? fetch(context, fetch_options)
+                        : keys_command->parsed()     ? keys(context, keys_options)
+                        : verify_command->parsed()   ? verify_signed(context, verify_options)
+                        : rfc_command->parsed()      ? rfc(context, rfc_options)
+                        : baseline_commands.parsed() ? baseline(context, baseline_commands.options)
                         : release_commands.parsed()
                             ? run_release_commands(context, release_commands)
                             : ls(context, ls_options);

@@ -18,6 +18,8 @@
 
 namespace tollgate::cli {
 
+struct CommandContext;
+
 struct TrustedKey {
   std::string key_id;
   std::string public_key;  // base64url of the raw 32 bytes
@@ -29,6 +31,11 @@ struct TrustedKey {
 Result<std::vector<TrustedKey>> parse_key_file(const boost::json::object& file);
 // Reads and parses a key file. Errors: not_found, io, invalid.
 Result<std::vector<TrustedKey>> load_key_file(const std::string& path);
+
+// The keys signed documents must verify with: the key file when one is given, else the server's
+// GET /api/v1/keys, taken on trust (a warning says so on standard error). Defined in fetch.cpp.
+// Errors: those of load_key_file; the server's problem.
+Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context, const std::string& keys_file);
 
 // Checks a signed document's signature with the key it names. Returns that key id. Errors:
 // corrupt with reason "unknown-key" (no such key in the file), "retired-key",
