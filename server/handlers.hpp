@@ -83,10 +83,11 @@ Response get_vdd(Context& ctx);
 Response get_schedule(Context& ctx);
 Response get_kpis(Context& ctx);
 
-// Reports: VDD, master schedule, KPIs (handlers_reports.cpp)
-Response get_vdd(Context& ctx);
-Response get_schedule(Context& ctx);
-Response get_kpis(Context& ctx);
+// Configuration audits and status accounting (handlers_audits.cpp)
+Response list_audits(Context& ctx);
+Response get_audit(Context& ctx);
+Response run_fca_audit(Context& ctx);
+Response get_csa(Context& ctx);
 
 // handlers_audit_log.cpp
 Response list_audit_log(Context& ctx);

@@ -21,15 +21,17 @@ namespace tollgate::cli {
 
 // Exit codes: 0 success, 1 failure, 2 usage error (from the command-line parser), 3 an
 // artifact failed verification (its bytes do not match its digest), 4 a promotion was refused
-// for unmet gates or a skipped environment.
+// for unmet gates or a skipped environment, 5 an audit found drift or failures (FCA, PCA).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitVerification = 3;
 inline constexpr int kExitGatesUnmet = 4;
+inline constexpr int kExitDrift = 5;
 
 // kExitOk for ok, kExitVerification for Code::corrupt, kExitGatesUnmet for the reasons
-// gates-unmet and skipped-environment, kExitFailure otherwise.
+// gates-unmet and skipped-environment, kExitDrift for the reason "drift" (an audit that ran and
+// did not pass), kExitFailure otherwise.
 int exit_code(const Status& status);
 
 struct CommandContext {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/audit.hpp"
 #include "cli/baseline.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
@@ -168,6 +169,8 @@ int main(int argc, char** argv) {
   add_release_commands(app, release_commands);
   BaselineCommands baseline_commands;
   add_baseline_commands(app, baseline_commands);
+  AuditCommands audit_commands;
+  add_audit_commands(app, audit_commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -196,6 +199,7 @@ int main(int argc, char** argv) {
                         : verify_command->parsed()   ? verify_signed(context, verify_options)
                         : rfc_command->parsed()      ? rfc(context, rfc_options)
                         : baseline_commands.parsed() ? baseline(context, baseline_commands.options)
+                        : audit_commands.parsed()    ? audit(context, audit_commands.options)
                         : release_commands.parsed()
                             ? run_release_commands(context, release_commands)
                             : ls(context, ls_options);
