@@ -89,6 +89,9 @@ Response get_audit(Context& ctx);
 Response run_fca_audit(Context& ctx);
 Response get_csa(Context& ctx);
 
+// Physical configuration audits (handlers_pca.cpp)
+Response run_pca_audit(Context& ctx);
+
 // handlers_audit_log.cpp
 Response list_audit_log(Context& ctx);
 Response verify_audit_log_route(Context& ctx);

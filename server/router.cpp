@@ -129,6 +129,11 @@ const std::vector<Route> kRoutes = {
      "Run and store a functional configuration audit of a release (auditor, admin, "
      "change_manager)"},
     {"GET", "/api/v1/audits/{id}", Access::read, get_audit, "A stored audit result"},
+    {"POST", "/api/v1/audits/pca", Access::read, run_pca_audit,
+     "Run and store a physical configuration audit of a host: JSON {environment, host, files} "
+     "(environment and host before files) or NDJSON {path, sha256, size} per line with "
+     "?environment=&host= (list_ok; auditor, admin, release_manager, build_agent)",
+     BodyKind::stream},
     {"GET", "/api/v1/audit-log", Access::audit, list_audit_log,
      "Audit log entries (actor, target, action, outcome, from, to, limit, cursor)"},
     {"GET", "/api/v1/audit-log/verify", Access::audit, verify_audit_log_route,

@@ -7,6 +7,7 @@
 #include "cli/baseline.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/pca.hpp"
 #include "cli/release.hpp"
 #include "cli/verify.hpp"
 #include "client/server_url.hpp"
@@ -167,6 +168,8 @@ int main(int argc, char** argv) {
   CLI::App* rfc_command = add_rfc(app, rfc_options);
   ReleaseCommands release_commands;
   add_release_commands(app, release_commands);
+  PcaOptions pca_options;
+  CLI::App* pca_command = add_pca_command(app, pca_options);
   BaselineCommands baseline_commands;
   add_baseline_commands(app, baseline_commands);
   AuditCommands audit_commands;
@@ -198,6 +201,7 @@ int main(int argc, char** argv) {
                         : keys_command->parsed()     ? keys(context, keys_options)
                         : verify_command->parsed()   ? verify_signed(context, verify_options)
                         : rfc_command->parsed()      ? rfc(context, rfc_options)
+                        : pca_command->parsed()      ? pca(context, pca_options)
                         : baseline_commands.parsed() ? baseline(context, baseline_commands.options)
                         : audit_commands.parsed()    ? audit(context, audit_commands.options)
                         : release_commands.parsed()
