@@ -15,22 +15,9 @@ namespace json = boost::json;
 
 namespace {
 
-json::object entry_json(const ManifestEntry& entry) {
-  json::array artifacts;
-  for (const auto& a : entry.artifacts)
-    artifacts.push_back(json::object{{"file", a.file},
-                                     {"sha256", a.sha256},
-                                     {"size", a.size},
-                                     {"install_path", a.install_path}});
-  return {{"ci", entry.ci},
-          {"version", entry.version},
-          {"release", entry.release},
-          {"artifacts", std::move(artifacts)}};
-}
-
 json::object manifest_json(const Manifest& m, const std::vector<const ManifestEntry*>& entries) {
   json::array list;
-  for (const ManifestEntry* e : entries) list.push_back(entry_json(*e));
+  for (const ManifestEntry* e : entries) list.push_back(manifest_entry_json(*e));
   return {{"environment", m.environment},
           {"version", m.version},
           {"action", m.action},

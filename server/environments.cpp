@@ -39,19 +39,6 @@ Micros time_of(const json::object& o, std::string_view key) {
   return parse_rfc3339(string_of(o, key)).value_or(0);
 }
 
-json::object entry_json(const ManifestEntry& entry) {
-  json::array artifacts;
-  for (const auto& a : entry.artifacts)
-    artifacts.push_back(json::object{{"file", a.file},
-                                     {"sha256", a.sha256},
-                                     {"size", a.size},
-                                     {"install_path", a.install_path}});
-  return {{"ci", entry.ci},
-          {"version", entry.version},
-          {"release", entry.release},
-          {"artifacts", std::move(artifacts)}};
-}
-
 Result<ManifestEntry> entry_from(const json::value& value) {
   if (!value.is_object()) return Status(Code::corrupt, "a manifest entry is not an object");
   const json::object& o = value.as_object();
@@ -70,9 +57,22 @@ Result<ManifestEntry> entry_from(const json::value& value) {
 
 }  // namespace
 
+json::object manifest_entry_json(const ManifestEntry& entry) {
+  json::array artifacts;
+  for (const auto& a : entry.artifacts)
+    artifacts.push_back(json::object{{"file", a.file},
+                                     {"sha256", a.sha256},
+                                     {"size", a.size},
+                                     {"install_path", a.install_path}});
+  return {{"ci", entry.ci},
+          {"version", entry.version},
+          {"release", entry.release},
+          {"artifacts", std::move(artifacts)}};
+}
+
 json::object Manifest::to_json() const {
   json::array list;
-  for (const auto& entry : entries) list.push_back(entry_json(entry));
+  for (const auto& entry : entries) list.push_back(manifest_entry_json(entry));
   return {{"environment", environment},
           {"version", version},
           {"previous_version", previous_version},

@@ -63,6 +63,10 @@ struct Manifest {
   static Result<Manifest> from_json(std::string_view text);
 };
 
+// One entry as the manifest document writes it: {ci, version, release, artifacts: [{file, sha256,
+// size, install_path}]}.
+boost::json::object manifest_entry_json(const ManifestEntry& entry);
+
 // The vault path of an environment's manifest: environments/<env>/manifest.json.
 std::string manifest_vault_path(std::string_view environment);
 

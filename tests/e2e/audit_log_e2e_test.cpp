@@ -27,6 +27,14 @@ std::string tollgated(const ServerProcess& server, const std::string& args) {
       fmt::format("{} {} --data-dir {} 2>&1", TOLLGATED_PATH, args, server.data_dir()));
 }
 
+// `tollgate ARGS` against `server` with `token`; stdout+stderr, then "exit=N".
+std::string cli(const ServerProcess& server, const std::string& token, const std::string& args) {
+  return run_command(fmt::format(
+      "XDG_CONFIG_HOME={0}/config XDG_CACHE_HOME={0}/cache TOLLGATE_SERVER=https://127.0.0.1:{1} "
+      "TOLLGATE_CA={2} TOLLGATE_TOKEN={3} {4} {5} 2>&1",
+      server.temp_dir(), server.port(), server.ca_file(), token, TOLLGATE_CLI_PATH, args));
+}
+
 }  // namespace
 
 TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edit detected") {
@@ -59,6 +67,21 @@ TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edi
   auto verified = must(auditor.request("GET", "/api/v1/audit-log/verify"));
   REQUIRE(verified.status == 200);
   CHECK(body_of(verified).at("valid").as_bool());
+
+  // The same through the CLI, as the auditor.
+  const std::string token = auditor.options().token;
+  std::string out = cli(server, token, "audit-log --action ci-types");
+  CHECK_MESSAGE(contains(out, "committed"), out);
+  CHECK(contains(out, "refused 400 validation"));
+  CHECK(contains(out, "POST /api/v1/ci-types"));
+  CHECK(contains(out, "exit=0"));
+  out = cli(server, token, "--json audit-log --limit 1");
+  CHECK_MESSAGE(contains(out, R"("action":"tollgated bootstrap")"), out);
+  CHECK_FALSE(contains(out, R"("sequence":2)"));
+  out = cli(server, token, "audit-log verify");
+  CHECK_MESSAGE(contains(out, "audit log intact: 4 entries"), out);
+  CHECK(contains(out, "exit=0"));
+  CHECK(contains(cli(server, server.bootstrap_token(), "audit-log --actor nobody"), "exit=0"));
 
   // A clean stop commits the chain head to the vault; check agrees with it.
   REQUIRE(server.stop() == 0);
@@ -95,4 +118,7 @@ TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edi
   auto body = body_of(verified);
   CHECK_FALSE(body.at("valid").as_bool());
   CHECK(body.at("first_broken").at("sequence").as_int64() == 3);
+  out = cli(server, token, "audit-log verify");
+  CHECK_MESSAGE(contains(out, "the audit log is broken at entry 3"), out);
+  CHECK(contains(out, "exit=3"));
 }

@@ -88,27 +88,6 @@ struct Baselines : testing::AppFixture {
                 .ok());
   }
 
-  Release load(const std::string& id) {
-    std::optional<Release> out;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  out = load_release(txn, id);
-                  return Status();
-                })
-                .ok());
-    REQUIRE(out);
-    return *out;
-  }
-
-  void save(const Release& release) {
-    REQUIRE(store
-                ->write([&](storage::WriteTxn& txn) {
-                  store_release(txn, release);
-                  return Status();
-                })
-                .ok());
-  }
-
   // A release of `ci` at `version` with the build documents and rfc-1.
   void make_release(const std::string& id, const std::string& ci, const std::string& version) {
     Release r;

@@ -91,27 +91,6 @@ struct Promo : testing::AppFixture {
                 .ok());
   }
 
-  Release load(const std::string& id) {
-    std::optional<Release> out;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  out = load_release(txn, id);
-                  return Status();
-                })
-                .ok());
-    REQUIRE(out);
-    return *out;
-  }
-
-  void save(const Release& release) {
-    REQUIRE(store
-                ->write([&](storage::WriteTxn& txn) {
-                  store_release(txn, release);
-                  return Status();
-                })
-                .ok());
-  }
-
   void add_item(Release& release, const std::string& ci, const std::string& version) {
     ReleaseItem item{ci, version, {}, "rm", kStart};
     auto files = app->artifacts.files(ci, version, PageRequest{});

@@ -96,17 +96,6 @@ struct ReportFixture : AppFixture {
                 })
                 .ok());
   }
-  server::Release load(const std::string& id) {
-    std::optional<server::Release> out;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  out = server::load_release(txn, id);
-                  return Status();
-                })
-                .ok());
-    REQUIRE(out);
-    return *out;
-  }
 };
 
 // Midnight UTC of a YYYY-MM-DD day, plus `hours`.

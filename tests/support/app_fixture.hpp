@@ -66,6 +66,29 @@ struct AppFixture {
     return token->token;
   }
 
+  // The stored record of release `id` (which must exist), read past the services.
+  server::Release load(const std::string& id) {
+    std::optional<server::Release> out;
+    REQUIRE(store
+                ->read([&](storage::ReadTxn& txn) {
+                  out = server::load_release(txn, id);
+                  return Status();
+                })
+                .ok());
+    REQUIRE(out);
+    return *out;
+  }
+
+  // Stores a release record as it is, past the services (to set up states directly).
+  void save(const server::Release& release) {
+    REQUIRE(store
+                ->write([&](storage::WriteTxn& txn) {
+                  server::store_release(txn, release);
+                  return Status();
+                })
+                .ok());
+  }
+
   server::Response call(const std::string& method, const std::string& target,
                         const std::string& body = "", const std::string& token = "use-admin",
                         server::HeaderList extra = {}) {

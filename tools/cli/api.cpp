@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace tollgate::cli {
 namespace {
@@ -132,6 +133,24 @@ Result<json::object> json_object(const client::HttpResponse& response) {
         fmt::format("the server's answer (HTTP {}) is not a JSON object", response.status));
   }
   return std::move(value.as_object());
+}
+
+std::string field_text(const boost::json::value& item, std::string_view key) {
+  const boost::json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
+  if (value == nullptr || value->is_null()) return "-";
+  if (value->is_string()) return std::string(value->get_string());
+  return boost::json::serialize(*value);
+}
+
+const boost::json::array& array_field(const boost::json::object& item, std::string_view key) {
+  static const boost::json::array kEmpty;
+  const boost::json::value* value = item.if_contains(key);
+  return value != nullptr && value->is_array() ? value->get_array() : kEmpty;
+}
+
+const boost::json::array& array_field(const boost::json::value& item, std::string_view key) {
+  static const boost::json::array kEmpty;
+  return item.is_object() ? array_field(item.get_object(), key) : kEmpty;
 }
 
 }  // namespace tollgate::cli

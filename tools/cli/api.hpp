@@ -5,7 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "client/http_client.hpp"
 #include "tollgate/status.hpp"
@@ -44,5 +46,17 @@ std::string problem_slug(const client::HttpResponse& response);
 
 // The response body as a JSON object. Errors: invalid when it is not one.
 Result<boost::json::object> json_object(const client::HttpResponse& response);
+
+// Pages a listing command follows at most: a server handing out cursors forever is a bug.
+inline constexpr int kMaxPages = 100'000;
+
+// A field of an item as display text: strings as they are, other values as JSON, "-" when the
+// field is missing or null (or the item is no object).
+std::string field_text(const boost::json::value& item, std::string_view key);
+
+// A field that is an array, or an empty one when it is missing or something else. The result
+// refers into `item` (or a static empty array): keep the item alive while using it.
+const boost::json::array& array_field(const boost::json::object& item, std::string_view key);
+const boost::json::array& array_field(const boost::json::value& item, std::string_view key);
 
 }  // namespace tollgate::cli

@@ -1,6 +1,8 @@
 // `tollgate csa`, `tollgate fca` and `tollgate audits`: the auditor's reports.
 #include "cli/audit.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -12,21 +14,6 @@ namespace tollgate::cli {
 namespace {
 
 namespace json = boost::json;
-
-constexpr int kMaxPages = 100'000;  // a server handing out cursors forever is a bug
-
-std::string text(const json::value& item, std::string_view key) {
-  const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
-  if (value == nullptr || value->is_null()) return "-";
-  if (value->is_string()) return std::string(value->get_string());
-  return json::serialize(*value);
-}
-
-const json::array& array_of(const json::object& o, std::string_view key) {
-  static const json::array kNone;
-  const json::value* v = o.if_contains(key);
-  return v && v->is_array() ? v->get_array() : kNone;
-}
 
 Result<client::HttpResponse> get(client::HttpClient& http, const std::string& target,
                                  const client::Headers& headers = {}) {
@@ -72,13 +59,14 @@ Status csa(CommandContext& context, const AuditOptions& o) {
     fmt::print(context.out, "{}\n", json::serialize(report));
     return {};
   }
-  fmt::print(context.out, "{} CIs\nby status: {}\nby type: {}\n", text(report, "total"),
+  fmt::print(context.out, "{} CIs\nby status: {}\nby type: {}\n", field_text(report, "total"),
              counts_line(report, "by_status"), counts_line(report, "by_type"));
   std::vector<TableRow> rows;
-  for (const json::value& item : array_of(report, "items")) {
-    const json::array& history = array_of(item.as_object(), "status_history");
-    rows.push_back({text(item, "id"), text(item, "type"), text(item, "owner"), text(item, "status"),
-                    text(item, "revision"), history.empty() ? "-" : text(history.back(), "from"),
+  for (const json::value& item : array_field(report, "items")) {
+    const json::array& history = array_field(item.as_object(), "status_history");
+    rows.push_back({field_text(item, "id"), field_text(item, "type"), field_text(item, "owner"),
+                    field_text(item, "status"), field_text(item, "revision"),
+                    history.empty() ? "-" : field_text(history.back(), "from"),
                     std::to_string(history.size())});
   }
   fmt::print(context.out, "{}",
@@ -88,15 +76,17 @@ Status csa(CommandContext& context, const AuditOptions& o) {
 
 void print_result(std::FILE* out, const json::object& record) {
   const bool passed = record.contains("passed") && record.at("passed") == json::value(true);
-  const std::string subject = text(record, "kind") == "fca"
-                                  ? "release " + text(record, "release")
-                                  : text(record, "environment") + " host " + text(record, "host");
+  const std::string subject =
+      field_text(record, "kind") == "fca"
+          ? "release " + field_text(record, "release")
+          : field_text(record, "environment") + " host " + field_text(record, "host");
   const json::value* summary = record.if_contains("summary");
-  fmt::print(out, "{} {} of {}: {} ({} findings in {} checks) by {} at {}\n", text(record, "id"),
-             text(record, "kind"), subject, passed ? "PASSED" : "FAILED",
-             summary ? text(*summary, "findings") : "-", summary ? text(*summary, "checks") : "-",
-             text(record, "created_by"), text(record, "created_at"));
-  if (const json::array& envs = array_of(record, "environments"); !envs.empty()) {
+  fmt::print(out, "{} {} of {}: {} ({} findings in {} checks) by {} at {}\n",
+             field_text(record, "id"), field_text(record, "kind"), subject,
+             passed ? "PASSED" : "FAILED", summary ? field_text(*summary, "findings") : "-",
+             summary ? field_text(*summary, "checks") : "-", field_text(record, "created_by"),
+             field_text(record, "created_at"));
+  if (const json::array& envs = array_field(record, "environments"); !envs.empty()) {
     std::string names;
     for (const auto& e : envs)
       names += fmt::format("{}{}", names.empty() ? "" : ", ",
@@ -104,12 +94,12 @@ void print_result(std::FILE* out, const json::object& record) {
     fmt::print(out, "environments checked: {}\n", names);
   }
   std::vector<TableRow> rows;
-  for (const json::value& f : array_of(record, "findings")) {
-    std::string where = text(f, "ci");
-    if (where == "-") where = text(f, "environment");
-    if (where == "-") where = text(f, "rfc");
-    if (where == "-") where = text(f, "path");
-    rows.push_back({text(f, "check"), where, text(f, "detail")});
+  for (const json::value& f : array_field(record, "findings")) {
+    std::string where = field_text(f, "ci");
+    if (where == "-") where = field_text(f, "environment");
+    if (where == "-") where = field_text(f, "rfc");
+    if (where == "-") where = field_text(f, "path");
+    rows.push_back({field_text(f, "check"), where, field_text(f, "detail")});
   }
   if (!rows.empty()) fmt::print(out, "{}", render_table({"CHECK", "WHERE", "DETAIL"}, rows));
 }
@@ -124,10 +114,10 @@ Status fca(CommandContext& context, const AuditOptions& o) {
   else
     print_result(context.out, record);
   if (record.contains("passed") && record.at("passed") == json::value(true)) return {};
-  return Status(Code::conflict,
-                fmt::format("the functional configuration audit of {} found {} "
-                            "failures ({})",
-                            o.release, array_of(record, "findings").size(), text(record, "id")))
+  return Status(Code::conflict, fmt::format("the functional configuration audit of {} found {} "
+                                            "failures ({})",
+                                            o.release, array_field(record, "findings").size(),
+                                            field_text(record, "id")))
       .with_reason("drift");
 }
 
@@ -144,7 +134,7 @@ Result<json::array> list_all(client::HttpClient& http, const AuditOptions& o) {
     add_query(target, "cursor", cursor);
     TG_ASSIGN_OR_RETURN(auto answer, get(http, target));
     TG_ASSIGN_OR_RETURN(const json::object body, json_object(answer));
-    for (const auto& item : array_of(body, "items")) items.push_back(item);
+    for (const auto& item : array_field(body, "items")) items.push_back(item);
     const json::value* next = body.if_contains("next_cursor");
     if (next == nullptr || !next->is_string() || next->get_string().empty()) return items;
     cursor = std::string(next->get_string());
@@ -161,12 +151,13 @@ Status audits(CommandContext& context, const AuditOptions& o) {
   std::vector<TableRow> rows;
   for (const json::value& r : items) {
     const bool passed = r.as_object().contains("passed") && r.at("passed") == json::value(true);
-    const std::string subject = text(r, "kind") == "fca"
-                                    ? text(r, "release")
-                                    : text(r, "environment") + "/" + text(r, "host");
-    rows.push_back({text(r, "id"), text(r, "kind"), subject, passed ? "passed" : "FAILED",
-                    std::to_string(array_of(r.as_object(), "findings").size()),
-                    text(r, "created_at"), text(r, "created_by")});
+    const std::string subject = field_text(r, "kind") == "fca"
+                                    ? field_text(r, "release")
+                                    : field_text(r, "environment") + "/" + field_text(r, "host");
+    rows.push_back({field_text(r, "id"), field_text(r, "kind"), subject,
+                    passed ? "passed" : "FAILED",
+                    std::to_string(array_field(r.as_object(), "findings").size()),
+                    field_text(r, "created_at"), field_text(r, "created_by")});
   }
   fmt::print(context.out, "{}",
              render_table({"ID", "KIND", "SUBJECT", "RESULT", "FINDINGS", "CREATED", "BY"}, rows));
@@ -183,10 +174,69 @@ Status show(CommandContext& context, const AuditOptions& o) {
   return {};
 }
 
+Status audit_log(CommandContext& context, const AuditOptions& o) {
+  std::string filter = fmt::format("/api/v1/audit-log?limit={}",
+                                   o.limit == 0 ? 1000 : std::min<std::size_t>(o.limit, 1000));
+  add_query(filter, "actor", o.actor);
+  add_query(filter, "target", o.target);
+  add_query(filter, "action", o.log_action);
+  add_query(filter, "outcome", o.outcome);
+  add_query(filter, "from", o.from);
+  add_query(filter, "to", o.to);
+  json::array items;
+  std::string cursor;
+  for (int page = 0; page < kMaxPages && (o.limit == 0 || items.size() < o.limit); ++page) {
+    std::string target = filter;
+    add_query(target, "cursor", cursor);
+    TG_ASSIGN_OR_RETURN(auto answer, get(context.http, target));
+    TG_ASSIGN_OR_RETURN(const json::object body, json_object(answer));
+    for (const auto& item : array_field(body, "items"))
+      if (o.limit == 0 || items.size() < o.limit) items.push_back(item);
+    const json::value* next = body.if_contains("next_cursor");
+    if (next == nullptr || !next->is_string() || next->get_string().empty()) break;
+    cursor = std::string(next->get_string());
+  }
+  if (context.json) {
+    fmt::print(context.out, "{}\n", json::serialize(json::object{{"items", std::move(items)}}));
+    return {};
+  }
+  std::vector<TableRow> rows;
+  for (const json::value& e : items) {
+    std::string outcome = field_text(e, "outcome");
+    if (e.as_object().contains("status")) outcome += " " + field_text(e, "status");
+    if (e.as_object().contains("problem")) outcome += " " + field_text(e, "problem");
+    rows.push_back({field_text(e, "sequence"), field_text(e, "time"), field_text(e, "actor"),
+                    outcome, field_text(e, "action"), field_text(e, "target")});
+  }
+  fmt::print(context.out, "{}",
+             render_table({"SEQ", "TIME", "ACTOR", "OUTCOME", "ACTION", "TARGET"}, rows));
+  return {};
+}
+
+Status verify_log(CommandContext& context) {
+  TG_ASSIGN_OR_RETURN(auto answer, get(context.http, "/api/v1/audit-log/verify"));
+  TG_ASSIGN_OR_RETURN(const json::object report, json_object(answer));
+  const bool valid = report.contains("valid") && report.at("valid") == json::value(true);
+  if (context.json) fmt::print(context.out, "{}\n", json::serialize(report));
+  if (valid) {
+    if (!context.json)
+      fmt::print(context.out,
+                 "audit log intact: {} entries, head {} {}, {} vault checkpoints agree\n",
+                 field_text(report, "entries"), field_text(report.at("head"), "sequence"),
+                 field_text(report.at("head"), "hash"), field_text(report, "checkpoints_checked"));
+    return {};
+  }
+  const json::value& broken = report.at("first_broken");
+  return Status(Code::corrupt,
+                fmt::format("the audit log is broken at entry {}: {}",
+                            field_text(broken, "sequence"), field_text(broken, "reason")));
+}
+
 }  // namespace
 
 bool AuditCommands::parsed() const {
-  return (csa && csa->parsed()) || (fca && fca->parsed()) || (audits && audits->parsed());
+  return (csa && csa->parsed()) || (fca && fca->parsed()) || (audits && audits->parsed()) ||
+         (audit_log && audit_log->parsed());
 }
 
 void add_audit_commands(CLI::App& app, AuditCommands& commands) {
@@ -213,6 +263,21 @@ void add_audit_commands(CLI::App& app, AuditCommands& commands) {
   auto* show = audits->add_subcommand("show", "one stored result with its findings");
   show->add_option("id", o.id, "the result, e.g. audit-1")->required();
   show->callback([&o] { o.action = "show"; });
+  auto* log =
+      app.add_subcommand("audit-log", "the audit log of every mutating request (admin, auditor)");
+  log->add_option("--actor", o.actor, "only entries of this token name");
+  log->add_option("--target", o.target, "only entries whose path is this or below it");
+  log->add_option("--action", o.log_action, "only entries whose action contains this");
+  log->add_option("--outcome", o.outcome, "committed, ok, refused or failed");
+  log->add_option("--from", o.from, "from this date (YYYY-MM-DD) or RFC 3339 time");
+  log->add_option("--to", o.to, "to this date (inclusive) or RFC 3339 time");
+  log->add_option("--limit", o.limit, "at most this many entries (default: all)");
+  log->callback([&o] {
+    if (o.action.empty()) o.action = "audit-log";
+  });
+  auto* verify = log->add_subcommand("verify", "walk the hash chain and the vault's checkpoints");
+  verify->callback([&o] { o.action = "audit-log-verify"; });
+  commands.audit_log = log;
   commands.csa = csa;
   commands.fca = fca;
   commands.audits = audits;
@@ -222,6 +287,8 @@ Status audit(CommandContext& context, const AuditOptions& options) {
   if (options.action == "csa") return csa(context, options);
   if (options.action == "fca") return fca(context, options);
   if (options.action == "show") return show(context, options);
+  if (options.action == "audit-log") return audit_log(context, options);
+  if (options.action == "audit-log-verify") return verify_log(context);
   return audits(context, options);
 }
 

@@ -14,9 +14,17 @@
 //       {"items": [...]} document.
 //   audits show ID
 //       GET /api/v1/audits/{id}: the result and its findings; with json the record.
+//   audit-log [--actor A] [--target PATH] [--action TEXT] [--outcome O] [--from T] [--to T]
+//             [--limit N]
+//       GET /api/v1/audit-log (every page, or the first N entries): one line per entry
+//       (sequence, time, actor, outcome, action, target); with json {"items": [...]}.
+//   audit-log verify
+//       GET /api/v1/audit-log/verify: the chain's length and head, or the first broken entry
+//       (then Code::corrupt, exit 3).
 // A refusal returns the server's problem as a Status.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -43,6 +51,14 @@ struct AuditOptions {
   std::string release;  // fca: the release audited; audits: a filter
   // show
   std::string id;
+  // audit-log
+  std::string actor;
+  std::string target;
+  std::string log_action;  // a substring of the entries' action
+  std::string outcome;
+  std::string from;
+  std::string to;
+  std::size_t limit = 0;  // 0: every entry
 };
 
 struct AuditCommands {
@@ -50,11 +66,13 @@ struct AuditCommands {
   CLI::App* csa = nullptr;
   CLI::App* fca = nullptr;
   CLI::App* audits = nullptr;
+  CLI::App* audit_log = nullptr;
 
   bool parsed() const;
 };
 
-// Adds `csa`, `fca` and `audits` (with `audits show`) to `app`. `commands` must outlive it.
+// Adds `csa`, `fca`, `audits` (with `audits show`) and `audit-log` (with `audit-log verify`) to
+// `app`. `commands` must outlive it.
 void add_audit_commands(CLI::App& app, AuditCommands& commands);
 
 Status audit(CommandContext& context, const AuditOptions& options);

@@ -17,27 +17,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kMaxPages = 100'000;  // a server handing out cursors forever is a bug
-
-std::string text(const json::value& item, std::string_view key) {
-  const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
-  if (value == nullptr || value->is_null()) return "-";
-  if (value->is_string()) return std::string(value->get_string());
-  return json::serialize(*value);
-}
-
-const json::array& list_at(const json::object& item, std::string_view key) {
-  static const json::array kEmpty;
-  const json::value* value = item.if_contains(key);
-  return value != nullptr && value->is_array() ? value->get_array() : kEmpty;
-}
-
-// (A json::value argument must not turn into a temporary object: the list refers into it.)
-const json::array& list_at(const json::value& item, std::string_view key) {
-  static const json::array kEmpty;
-  return item.is_object() ? list_at(item.get_object(), key) : kEmpty;
-}
-
 std::string scope_text(const json::value& scope) {
   if (!scope.is_object()) return "-";
   const json::object& o = scope.get_object();
@@ -45,7 +24,7 @@ std::string scope_text(const json::value& scope) {
   for (const char* key : {"cis", "environments"}) {
     if (!o.contains(key)) continue;
     std::string names;
-    for (const auto& n : list_at(scope, key))
+    for (const auto& n : array_field(scope, key))
       names += (names.empty() ? "" : ",") + (n.is_string() ? std::string(n.get_string()) : "?");
     return fmt::format("{}={}", key, names);
   }
@@ -75,7 +54,7 @@ Result<json::object> list_all(CommandContext& context, const BaselineOptions& op
         get(context, "/api/v1/baselines?limit=1000" + filter +
                          (cursor.empty() ? "" : "&cursor=" + percent_encode(cursor))));
     TG_ASSIGN_OR_RETURN(json::object body, json_object(answer));
-    for (const auto& item : list_at(body, "items")) items.push_back(item);
+    for (const auto& item : array_field(body, "items")) items.push_back(item);
     const json::value* next = body.if_contains("next_cursor");
     if (next == nullptr || !next->is_string() || next->get_string().empty())
       return json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
@@ -112,8 +91,9 @@ Status create(CommandContext& context, const BaselineOptions& options) {
     return {};
   }
   fmt::print(context.out, "baseline {} created at {} ({}); commit {} tag {}\n",
-             text(record, "name"), text(record, "created_at"), scope_text(record.at("scope")),
-             text(record, "commit"), text(record, "tag"));
+             field_text(record, "name"), field_text(record, "created_at"),
+             scope_text(record.at("scope")), field_text(record, "commit"),
+             field_text(record, "tag"));
   return {};
 }
 

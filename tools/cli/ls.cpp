@@ -11,8 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kMaxPages = 100'000;  // a server handing out cursors forever is a bug
-
 // Every page of a list: the first page's object with the items of all pages and no cursor.
 Result<json::object> fetch_all(client::HttpClient& http, const std::string& path) {
   json::object merged;
@@ -42,14 +40,6 @@ Result<json::object> fetch_all(client::HttpClient& http, const std::string& path
   return internal_error("the server's list at " + path + " does not end");
 }
 
-// A field of a list item as text: strings as they are, numbers in decimal, "-" when missing.
-std::string text(const json::value& item, std::string_view key) {
-  const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
-  if (value == nullptr || value->is_null()) return "-";
-  if (value->is_string()) return std::string(value->get_string());
-  return json::serialize(*value);
-}
-
 std::string size_text(const json::value& item) {
   const json::value* value = item.is_object() ? item.get_object().if_contains("size") : nullptr;
   if (value == nullptr) return "-";
@@ -57,21 +47,21 @@ std::string size_text(const json::value& item) {
   if (value->is_int64() && value->get_int64() >= 0) {
     return format_bytes(static_cast<std::uint64_t>(value->get_int64()));
   }
-  return text(item, "size");
+  return field_text(item, "size");
 }
 
 std::string render(const json::array& items, std::string_view level) {
   std::vector<TableRow> rows;
   for (const auto& item : items) {
     if (level == "cis") {
-      rows.push_back(
-          {text(item, "id"), text(item, "type"), text(item, "status"), text(item, "name")});
+      rows.push_back({field_text(item, "id"), field_text(item, "type"), field_text(item, "status"),
+                      field_text(item, "name")});
     } else if (level == "versions") {
-      rows.push_back(
-          {text(item, "version"), text(item, "files"), size_text(item), text(item, "created_at")});
+      rows.push_back({field_text(item, "version"), field_text(item, "files"), size_text(item),
+                      field_text(item, "created_at")});
     } else {
-      rows.push_back({text(item, "file"), size_text(item), text(item, "media_type"),
-                      text(item, "created_at"), text(item, "sha256")});
+      rows.push_back({field_text(item, "file"), size_text(item), field_text(item, "media_type"),
+                      field_text(item, "created_at"), field_text(item, "sha256")});
     }
   }
   if (level == "cis") return render_table({"ID", "TYPE", "STATUS", "NAME"}, rows);

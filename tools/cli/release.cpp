@@ -18,8 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kMaxPages = 100'000;  // a server handing out cursors forever is a bug
-
 bool is_problem(const client::HttpResponse& answer) {
   return answer.header("content-type").starts_with("application/problem+json");
 }

@@ -11,15 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kMaxPages = 100'000;  // a server handing out cursors forever is a bug
-
-std::string text(const json::value& item, std::string_view key) {
-  const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
-  if (value == nullptr || value->is_null()) return "-";
-  if (value->is_string()) return std::string(value->get_string());
-  return json::serialize(*value);
-}
-
 std::string joined(const json::value& item, std::string_view key) {
   const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
   if (value == nullptr || !value->is_array() || value->get_array().empty()) return "-";
@@ -85,11 +76,13 @@ Result<json::object> list_all(client::HttpClient& http, const RfcOptions& option
 }
 
 void print_rfc(std::FILE* out, const json::object& rfc) {
-  fmt::print(out, "{}  {}  [{}]\n", text(rfc, "id"), text(rfc, "title"), text(rfc, "state"));
-  fmt::print(out, "category: {}  risk: {}  resources: {}  cycle time: {}\n", text(rfc, "category"),
-             rfc.contains("impact") ? text(rfc.at("impact"), "risk") : "-",
-             rfc.contains("impact") ? text(rfc.at("impact"), "resources") : "-",
-             rfc.contains("impact") ? text(rfc.at("impact"), "cycle_time") : "-");
+  fmt::print(out, "{}  {}  [{}]\n", field_text(rfc, "id"), field_text(rfc, "title"),
+             field_text(rfc, "state"));
+  fmt::print(out, "category: {}  risk: {}  resources: {}  cycle time: {}\n",
+             field_text(rfc, "category"),
+             rfc.contains("impact") ? field_text(rfc.at("impact"), "risk") : "-",
+             rfc.contains("impact") ? field_text(rfc.at("impact"), "resources") : "-",
+             rfc.contains("impact") ? field_text(rfc.at("impact"), "cycle_time") : "-");
   fmt::print(out, "cis: {}\n", joined(rfc, "cis"));
   if (const json::value* analysis = rfc.if_contains("impact_analysis");
       analysis != nullptr && analysis->is_object()) {
@@ -97,7 +90,7 @@ void print_rfc(std::FILE* out, const json::object& rfc) {
       std::string dependents;
       if (kv.value().is_array())
         for (const auto& d : kv.value().get_array())
-          dependents += (dependents.empty() ? "" : ",") + text(d, "id");
+          dependents += (dependents.empty() ? "" : ",") + field_text(d, "id");
       fmt::print(out, "  {} is depended on by: {}\n", std::string_view(kv.key()),
                  dependents.empty() ? "-" : dependents);
     }
@@ -106,7 +99,8 @@ void print_rfc(std::FILE* out, const json::object& rfc) {
   if (const json::value* events = rfc.if_contains("events");
       events != nullptr && events->is_array()) {
     for (const auto& e : events->get_array())
-      rows.push_back({text(e, "time"), text(e, "action"), text(e, "actor"), text(e, "note")});
+      rows.push_back({field_text(e, "time"), field_text(e, "action"), field_text(e, "actor"),
+                      field_text(e, "note")});
   }
   fmt::print(out, "{}", render_table({"TIME", "ACTION", "ACTOR", "NOTE"}, rows));
 }
@@ -123,8 +117,9 @@ Status rfc(CommandContext& context, const RfcOptions& options) {
     if (!context.json) {
       std::vector<TableRow> rows;
       for (const auto& item : result.at("items").get_array())
-        rows.push_back({text(item, "id"), text(item, "state"), text(item, "category"),
-                        joined(item, "cis"), text(item, "title")});
+        rows.push_back({field_text(item, "id"), field_text(item, "state"),
+                        field_text(item, "category"), joined(item, "cis"),
+                        field_text(item, "title")});
       fmt::print(context.out, "{}",
                  render_table({"ID", "STATE", "CATEGORY", "CIS", "TITLE"}, rows));
       return {};
