@@ -326,11 +326,11 @@ std::size_t check_audit_log(storage::KvStore& store, const storage::GitVault* va
                             std::ostream& out) {
   auto verification = verify_audit_log(store, vault);
   if (!verification) {
-    out << "audit log: cannot be verified: " << verification.status().message() << "\n";
+    out << "FAULT audit log: cannot be verified: " << verification.status().message() << "\n";
     return 1;
   }
   if (verification->broken) {
-    out << fmt::format("audit log: broken at entry {}: {}\n", verification->broken->sequence,
+    out << fmt::format("FAULT audit log: broken at entry {}: {}\n", verification->broken->sequence,
                        verification->broken->reason);
     return 1;
   }

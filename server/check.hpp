@@ -2,7 +2,9 @@
 #pragma once
 
 #include <ostream>
+#include <vector>
 
+#include "server/signing.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
@@ -23,5 +25,13 @@ std::size_t check_store(storage::KvStore& store, std::ostream& out);
 // is harmless and not a fault). Returns the number of faults.
 std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
                         const storage::GitVault& vault, std::ostream& out);
+
+// Checks the signed documents: every stored environment manifest and baseline verifies with the
+// key it names (one of `keys`, retired ones included: they still prove who signed), names the
+// environment and version it is stored under, and is what the vault holds (a manifest's newest
+// version at environments/<env>/manifest.json; a baseline at baselines/<name>.json in its commit,
+// with its annotated tag on that commit). Returns the number of faults.
+std::size_t check_signed_documents(storage::KvStore& store, const storage::GitVault& vault,
+                                   const std::vector<PublicKeyInfo>& keys, std::ostream& out);
 
 }  // namespace tollgate::server

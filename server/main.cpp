@@ -191,6 +191,13 @@ int check(Config& config) {
   if (!vault) return fail(vault.status());
   faults += check_vault(**store, **blobs, **vault, std::cout);
   faults += check_audit_log(**store, vault->get(), std::cout);
+  auto signer = Signer::open(keys_dir(config), false);
+  if (signer)
+    faults += check_signed_documents(**store, **vault, signer->keys(), std::cout);
+  else if (signer.status().code() == Code::not_found)
+    faults += check_signed_documents(**store, **vault, {}, std::cout);  // any document is a fault
+  else
+    return fail(signer.status());
   faults += check_blobs(**blobs, std::cout).faults();
   fmt::print("{}\n", faults == 0 ? "check: ok" : fmt::format("check: {} fault(s)", faults));
   return faults == 0 ? 0 : 1;

@@ -192,4 +192,16 @@ TEST_CASE("baselines over HTTPS and the CLI: create, save, verify offline, diff,
                            format_rfc3339(SystemClock().now())));
   CHECK(now.at("baseline").at("name") == "q4");  // created after the back-out
   CHECK(f.cli("--keys " + keys + " baseline at --env production 2000-01-01").ends_with("\nexit=1"));
+
+  // Offline, the whole data directory checks out: every manifest and baseline verifies and is
+  // what the vault holds, tags included, and the audit log's chain is intact.
+  REQUIRE(f.server.stop() == 0);
+  const std::string report =
+      run_command(fmt::format("{} check --data-dir {} 2>&1", TOLLGATED_PATH, f.server.data_dir()));
+  CHECK_MESSAGE(report.ends_with("\nexit=0"), report);
+  // CINTE, SIT, SAT, production v1 and v2 (the back-out); q4 and the two production-vN.
+  CHECK_MESSAGE(contains(report, "checked 5 signed manifests"), report);
+  CHECK(contains(report, "checked 3 signed baselines"));
+  CHECK(contains(report, "signed documents: ok"));
+  CHECK(contains(report, "chain intact"));
 }
