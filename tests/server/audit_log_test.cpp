@@ -46,13 +46,7 @@ struct Audited : AppFixture {
 
   // Replaces entry `sequence` behind the server's back.
   void overwrite(std::uint64_t sequence, const json::object& entry) {
-    REQUIRE(store
-                ->write([&](storage::WriteTxn& txn) {
-                  txn.put(storage::Table::audit_log, storage::be64(sequence),
-                          json::serialize(entry));
-                  return Status();
-                })
-                .ok());
+    put_record(storage::Table::audit_log, storage::be64(sequence), json::serialize(entry));
   }
 
   std::string rehash(json::object entry) {

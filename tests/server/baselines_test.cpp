@@ -152,16 +152,7 @@ struct Baselines : testing::AppFixture {
     return body_of(r);
   }
 
-  std::uint64_t baseline_count() {
-    std::uint64_t n = 0;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  n = txn.count(storage::Table::baselines);
-                  return Status();
-                })
-                .ok());
-    return n;
-  }
+  std::uint64_t baseline_count() { return count(storage::Table::baselines); }
 
   std::string head() {
     auto h = vault->head();

@@ -33,16 +33,7 @@ struct Signed : AppFixture {
     storage::VaultChanges changes;
     changes.writes[manifest_vault_path("SIT")] = text;
     REQUIRE(vault->commit(changes, {"rm", ""}, "SIT v1").ok());
-    put(storage::Table::manifests, std::string("SIT") + '\0' + storage::be64(1), text);
-  }
-
-  void put(storage::Table table, const std::string& key, const std::string& value) {
-    REQUIRE(store
-                ->write([&](storage::WriteTxn& txn) {
-                  txn.put(table, key, value);
-                  return Status();
-                })
-                .ok());
+    put_record(storage::Table::manifests, std::string("SIT") + '\0' + storage::be64(1), text);
   }
 
   std::string stored(storage::Table table, const std::string& key) {
@@ -81,12 +72,12 @@ TEST_CASE("check: a manifest changed in LMDB fails its signature and differs fro
   const std::string key = std::string("SIT") + '\0' + storage::be64(1);
   std::string changed = f.text;
   changed.replace(changed.find("\"entries\":[]"), 12, "\"entries\":[ ]");  // same meaning
-  f.put(storage::Table::manifests, key, changed);
+  f.put_record(storage::Table::manifests, key, changed);
   std::string report;
   CHECK_MESSAGE(f.check(report) == 0, report);  // whitespace is not content
   auto doc = json::parse(f.text).as_object();
   doc["version"] = 2;  // one byte
-  f.put(storage::Table::manifests, key, json::serialize(doc));
+  f.put_record(storage::Table::manifests, key, json::serialize(doc));
   CHECK(f.check(report) == 3);  // version vs key, signature, vault
   CHECK(report.find("FAULT manifest SIT v1: the document names another environment or version") !=
         std::string::npos);
@@ -101,7 +92,7 @@ TEST_CASE("check: a baseline whose document, vault file or tag changed is a faul
   std::string report;
   SUBCASE("the document edited in LMDB") {
     record->document["created_by"] = "mallory";
-    f.put(storage::Table::baselines, "q4", json::serialize(record->to_json()));
+    f.put_record(storage::Table::baselines, "q4", json::serialize(record->to_json()));
     CHECK(f.check(report) == 2);  // signature and vault
     CHECK(report.find("FAULT baseline q4:") != std::string::npos);
   }
@@ -109,13 +100,13 @@ TEST_CASE("check: a baseline whose document, vault file or tag changed is a faul
     auto head = f.vault->head();
     REQUIRE(head.ok());
     record->commit = *head;  // the manifest's commit: no baselines/q4.json change, tag elsewhere
-    f.put(storage::Table::baselines, "q4", json::serialize(record->to_json()));
+    f.put_record(storage::Table::baselines, "q4", json::serialize(record->to_json()));
     CHECK(f.check(report) == 1);
     CHECK(report.find("its tag names commit") != std::string::npos);
   }
   SUBCASE("a document signed by an unknown key") {
     record->document["signature"].as_object()["key_id"] = "ed25519:0000000000000000";
-    f.put(storage::Table::baselines, "q4", json::serialize(record->to_json()));
+    f.put_record(storage::Table::baselines, "q4", json::serialize(record->to_json()));
     CHECK(f.check(report) == 2);
     CHECK(report.find("not one of the server's keys") != std::string::npos);
   }

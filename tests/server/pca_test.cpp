@@ -174,16 +174,7 @@ struct Pca : testing::AppFixture {
     return handle(r, *app);
   }
 
-  std::uint64_t stored_results() {
-    std::uint64_t n = 0;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  n = txn.count(storage::Table::audits);
-                  return Status();
-                })
-                .ok());
-    return n;
-  }
+  std::uint64_t stored_results() { return count(storage::Table::audits); }
 
   // A refusal: the status, the problem type, a detail containing `detail`, nothing stored.
   void refused(const Response& r, unsigned status, const std::string& type,
@@ -403,13 +394,7 @@ TEST_CASE("pca: an inventory of 100,000 lines streamed in one request") {
   Pca f;
   constexpr std::size_t kLines = 100'000;
   const std::string manifest = generated_manifest("SAT", kLines);
-  REQUIRE(f.store
-              ->write([&](storage::WriteTxn& txn) {
-                txn.put(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1),
-                        manifest);
-                return Status();
-              })
-              .ok());
+  f.put_record(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1), manifest);
   // Line 17 changed size, line 50,000 is another file (so gen/0050000 is missing).
   std::string modified = generated_line(17);
   modified.replace(modified.rfind(":17}"), 4, ":18}");
@@ -649,13 +634,7 @@ TEST_CASE("pca json: an inventory of 100,000 entries streamed in one JSON reques
   Pca f;
   constexpr std::size_t kEntries = 100'000;
   const std::string manifest = generated_manifest("SAT", kEntries);
-  REQUIRE(f.store
-              ->write([&](storage::WriteTxn& txn) {
-                txn.put(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1),
-                        manifest);
-                return Status();
-              })
-              .ok());
+  f.put_record(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1), manifest);
   // Entry 17 changed size, entry 50,000 is another file (so gen/0050000 is missing).
   std::string modified = generated_line(17);
   modified.replace(modified.rfind(":17}"), 4, ":18}");

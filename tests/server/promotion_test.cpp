@@ -163,16 +163,7 @@ struct Promo : testing::AppFixture {
     return body_of(r);
   }
 
-  std::uint64_t manifest_count() {
-    std::uint64_t n = 0;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  n = txn.count(storage::Table::manifests);
-                  return Status();
-                })
-                .ok());
-    return n;
-  }
+  std::uint64_t manifest_count() { return count(storage::Table::manifests); }
 
   // A refusal changed nothing: no manifest, no environment event, no vault file.
   void check_unchanged(const std::string& id, std::uint64_t manifests, std::size_t events,

@@ -93,16 +93,7 @@ struct Fixture : AppFixture {
   std::string gate_status(const std::string& id, const std::string& gate) {
     return text(get(id).at("gates").at(gate).at("status"));
   }
-  std::size_t release_count() {
-    std::size_t n = 0;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  n = txn.count(storage::Table::releases);
-                  return Status();
-                })
-                .ok());
-    return n;
-  }
+  std::size_t release_count() { return count(storage::Table::releases); }
   // Puts the release into an environment as a promotion would record it.
   void promoted(const std::string& id, const std::string& env) {
     REQUIRE(store

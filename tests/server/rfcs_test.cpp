@@ -99,16 +99,7 @@ struct Change : AppFixture {
     go(RfcAction::review, cm1);
     return rfc;
   }
-  std::uint64_t rfc_count() {
-    std::uint64_t n = 0;
-    REQUIRE(store
-                ->read([&](storage::ReadTxn& txn) {
-                  n = txn.count(storage::Table::rfcs);
-                  return Status();
-                })
-                .ok());
-    return n;
-  }
+  std::uint64_t rfc_count() { return count(storage::Table::rfcs); }
   Response patch_ci(const std::string& id, const std::string& body, const std::string& token) {
     return call("PATCH", "/api/v1/cis/" + id, body, token, {{"if-match", "*"}});
   }

@@ -66,6 +66,28 @@ struct AppFixture {
     return token->token;
   }
 
+  // How many records `table` holds, read past the services.
+  std::uint64_t count(storage::Table table) {
+    std::uint64_t n = 0;
+    REQUIRE(store
+                ->read([&](storage::ReadTxn& txn) {
+                  n = txn.count(table);
+                  return Status();
+                })
+                .ok());
+    return n;
+  }
+
+  // Stores a record as it is, past the services (to set up states directly or to tamper).
+  void put_record(storage::Table table, const std::string& key, const std::string& value) {
+    REQUIRE(store
+                ->write([&](storage::WriteTxn& txn) {
+                  txn.put(table, key, value);
+                  return Status();
+                })
+                .ok());
+  }
+
   // The stored record of release `id` (which must exist), read past the services.
   server::Release load(const std::string& id) {
     std::optional<server::Release> out;
