@@ -17,6 +17,7 @@
 #include "server/rfcs.hpp"
 #include "server/signing.hpp"
 #include "server/uploads.hpp"
+#include "server/users.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
@@ -33,11 +34,12 @@ struct App {
         signer(s),
         clock(c),
         metrics(m),
-        tokens(kv, c),
+        users(kv, cfg, c),
+        tokens(kv, cfg, c),
         ci_types(kv, c),
         cis(kv, c),
         relationships(kv, c),
-        rfcs(kv, relationships, c),
+        rfcs(kv, relationships, c, cfg.eccb_quorum),
         documents(kv, v, c),
         artifacts(kv, b, c),
         uploads(kv, b, artifacts, c, static_cast<Micros>(cfg.upload_expiry_hours) * 3'600'000'000,
@@ -56,6 +58,7 @@ struct App {
   const Signer& signer;  // signs manifests and baselines
   const Clock& clock;
   Metrics& metrics;
+  UserService users;
   TokenService tokens;
   CiTypeService ci_types;
   CiService cis;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "server/roles.hpp"
 #include "tollgate/time.hpp"
 
 namespace tollgate::server {
@@ -117,6 +118,13 @@ Status apply_integrity(const toml::table& t, Config& c) {
   return read_uint(t, s, "scrub_interval_hours", 1, 24 * 365, c.scrub_interval_hours);
 }
 
+Status apply_tokens(const toml::table& t, Config& c) {
+  constexpr std::string_view s = "tokens";
+  TG_RETURN_IF_ERROR(check_keys(t, s, {"default_expiry_days", "max_expiry_days"}));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "default_expiry_days", 1, 3650, c.token_default_expiry_days));
+  return read_uint(t, s, "max_expiry_days", 1, 3650, c.token_max_expiry_days);
+}
+
 Status apply_log(const toml::table& t, Config& c) {
   TG_RETURN_IF_ERROR(check_keys(t, "log", {"access"}));
   return read_bool(t, "log", "access", c.access_log);
@@ -170,10 +178,16 @@ Status apply_promotion(const toml::table& t, Config& c) {
 
 Status apply_emergency(const toml::table& t, Config& c) {
   constexpr std::string_view s = "emergency";
-  TG_RETURN_IF_ERROR(check_keys(t, s, {"path", "gates", "pir_due_days"}));
+  TG_RETURN_IF_ERROR(check_keys(t, s, {"path", "gates", "pir_due_days", "approvers"}));
   TG_RETURN_IF_ERROR(read_strings(t, s, "path", c.emergency.path));
   TG_RETURN_IF_ERROR(read_gates(t, s, c.emergency.gates));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "approvers", 1, 16, c.emergency.approvers));
   return read_uint(t, s, "pir_due_days", 1, 366, c.emergency.pir_due_days);
+}
+
+Status apply_eccb(const toml::table& t, Config& c) {
+  TG_RETURN_IF_ERROR(check_keys(t, "eccb", {"quorum"}));
+  return read_uint(t, "eccb", "quorum", 1, 64, c.eccb_quorum);
 }
 
 Status apply_freeze(const toml::table& t, Config& c) {
@@ -204,8 +218,6 @@ Status apply_schedule(const toml::table& t, Config& c) {
 
 // [gates]: gate = ["role", ...]; each key given replaces that gate's default roles.
 Status apply_gates(const toml::table& t, Config& c) {
-  static const std::set<std::string_view> kRoles = {
-      "admin", "change_manager", "release_manager", "tester", "build_agent", "auditor", "viewer"};
   TG_RETURN_IF_ERROR(check_keys(
       t, "gates",
       {"trr", "tests", "uat", "rrr", "implementation_approval", "emergency_approval", "pir"}));
@@ -213,7 +225,7 @@ Status apply_gates(const toml::table& t, Config& c) {
     std::vector<std::string> roles;
     TG_RETURN_IF_ERROR(read_strings(t, "gates", gate.str(), roles));
     for (const auto& role : roles)
-      if (!kRoles.contains(role))
+      if (!parse_role(role))
         return invalid(fmt::format("[gates] {}: unknown role '{}'", gate.str(), role));
     c.gate_roles[std::string(gate.str())] = std::move(roles);
   }
@@ -331,6 +343,10 @@ Status load_config_file(const std::string& path, Config& config) {
       st = apply_artifacts(*table, config);
     } else if (key == "integrity") {
       st = apply_integrity(*table, config);
+    } else if (key == "eccb") {
+      st = apply_eccb(*table, config);
+    } else if (key == "tokens") {
+      st = apply_tokens(*table, config);
     } else if (key == "log") {
       st = apply_log(*table, config);
     } else if (key == "environments") {
@@ -360,6 +376,8 @@ Status validate(const Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty())
     return invalid("[tls] cert and key must be given together (or both left empty)");
   if (config.listen_host.empty()) return invalid("the listen host must not be empty");
+  if (config.token_default_expiry_days > config.token_max_expiry_days)
+    return invalid("[tokens] default_expiry_days must not exceed max_expiry_days");
   return validate_policy(config);
 }
 

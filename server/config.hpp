@@ -40,6 +40,7 @@ struct EmergencyPolicy {
       {"production", {"tests:CINTE", "emergency_approval", "rfc", "implementation_approval"}},
   };
   unsigned pir_due_days = 5;  // a pir is due this many days after reaching production
+  unsigned approvers = 2;     // distinct people whose emergency_approval passed
 };
 
 // The master schedule (GET /api/v1/schedule).
@@ -94,6 +95,14 @@ struct Config {
   // at shutdown.
   unsigned audit_checkpoint_minutes = 15;
 
+  // [eccb]: distinct change managers whose approval makes a submitted RFC approved (one
+  // rejection rejects it).
+  unsigned eccb_quorum = 1;
+
+  // [tokens]
+  unsigned token_default_expiry_days = 90;  // a token minted without expires_at
+  unsigned token_max_expiry_days = 365;     // the furthest expires_at a token may ask for
+
   // [log]
   bool access_log = true;  // one JSON line per request on stdout
 
@@ -108,13 +117,13 @@ struct Config {
   // [schedule]: conflict detection of the master schedule.
   SchedulePolicy schedule;
   // [gates]: which roles may record which release gate ("tests" covers every tests:<env>).
-  // Anyone else gets 403; admin records only what is listed for it.
+  // Anyone else gets 403; admin records none unless listed (and by default it is not).
   std::map<std::string, std::vector<std::string>> gate_roles = {
       {"trr", {"change_manager"}},
       {"tests", {"tester"}},
-      {"uat", {"tester"}},
+      {"uat", {"business"}},
       {"rrr", {"change_manager"}},
-      {"implementation_approval", {"admin"}},
+      {"implementation_approval", {"management"}},
       {"emergency_approval", {"change_manager"}},
       {"pir", {"change_manager"}},
   };

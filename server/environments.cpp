@@ -189,10 +189,6 @@ Result<json::object> EnvironmentService::manifest(std::string_view environment,
                                                   std::optional<std::uint64_t> version) const {
   TG_RETURN_IF_ERROR(check_environment(environment));
   const Micros now = clock_.now();
-  if (version && *version == 0) {
-    Manifest empty{std::string(environment), 0, 0, {}, {}, {}, now, 0, {}};
-    return sign(std::move(empty));
-  }
   std::optional<std::string> text;
   std::optional<Manifest> current;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {

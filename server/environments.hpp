@@ -104,7 +104,8 @@ class EnvironmentService {
   Result<std::vector<EnvironmentSummary>> list() const;
 
   // The current manifest re-signed with expires_at = now + validity (version 0 when nothing was
-  // deployed), or stored version `version` exactly as signed then.
+  // deployed), or stored version `version` exactly as signed then: only versions that exist
+  // are served, so no request gets the server to sign anything but the current truth.
   // Errors: not_found (unknown environment, no such version), corrupt.
   Result<boost::json::object> manifest(std::string_view environment,
                                        std::optional<std::uint64_t> version) const;

@@ -32,9 +32,6 @@
 
 namespace tollgate::server {
 
-// Whether the principal may run an FCA: auditor, admin or change_manager.
-bool fca_role_allows(const Principal& actor);
-
 // Runs the audit and stores its result in one KvStore::write that also reads the release; an
 // audit that finds failures is stored too (passed: false). Returns the stored record.
 // Errors: forbidden (reason forbidden-role), invalid (body), not_found (release), corrupt (the

@@ -9,7 +9,17 @@ namespace tollgate::server::handlers {
 Response healthz(Context& ctx);
 Response metrics(Context& ctx);
 Response openapi(Context& ctx);
+
+// People and credentials (handlers_identity.cpp)
+Response list_routes(Context& ctx);
+Response whoami(Context& ctx);
+Response list_users(Context& ctx);
+Response create_user(Context& ctx);
+Response get_user(Context& ctx);
+Response patch_user(Context& ctx);
+Response list_tokens(Context& ctx);
 Response create_token(Context& ctx);
+Response revoke_token(Context& ctx);
 
 // Signing keys (handlers_keys.cpp)
 Response list_keys(Context& ctx);

@@ -1,8 +1,7 @@
-// Handlers of the system routes: health, metrics, API description, tokens.
+// Handlers of the system routes: health, metrics, API description.
 #include <boost/json.hpp>
 
 #include "server/handlers.hpp"
-#include "server/json_body.hpp"
 #include "server/render.hpp"
 
 namespace tollgate::server::handlers {
@@ -30,15 +29,19 @@ Response metrics(Context& ctx) {
   return r;
 }
 
-Response openapi(Context&) {
+Response openapi(Context& ctx) {
   json::object paths;
   for (const Route& route : routes()) {
     std::string method(route.method);
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json::object op;
     op["summary"] = route.summary;
-    if (route.access != Access::open)
+    if (route.allow.needs_token())
       op["security"] = json::array{json::object{{"bearer", json::array{}}}};
+    json::array roles;
+    if (route.allow.needs_token())
+      for (Role r : route.allow.roles(ctx.app.config).roles()) roles.emplace_back(role_name(r));
+    op["x-roles"] = std::move(roles);
     json::object responses;
     responses["default"] =
         json::object{{"description", "application/json, or application/problem+json on error"}};
@@ -55,16 +58,6 @@ Response openapi(Context&) {
        json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}};
   doc["paths"] = std::move(paths);
   return json_response(200, doc);
-}
-
-Response create_token(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
-  auto token = ctx.app.tokens.mint_from_request(*body, ctx.principal);
-  if (!token) return problem(token.status());
-  Response r = json_response(201, token->to_json());
-  r.header("Cache-Control", "no-store");
-  return r;
 }
 
 }  // namespace tollgate::server::handlers

@@ -26,10 +26,15 @@ namespace {
 using namespace tollgate;          // NOLINT(google-build-using-namespace)
 using namespace tollgate::server;  // NOLINT(google-build-using-namespace)
 
-constexpr std::uint32_t kSchemaVersion = 1;
+// 1: tokens with free-form names; 2: users, and tokens that belong to them.
+constexpr std::uint32_t kSchemaVersion = 2;
 
 Result<std::unique_ptr<storage::LmdbStore>> open_store(const Config& config) {
   storage::LmdbOptions options;
+  options.migrate = [&config](storage::WriteTxn& txn, std::uint32_t from) -> Status {
+    if (from == 1) return migrate_tokens_to_users(txn, config, SystemClock().now());
+    return invalid(fmt::format("no migration from schema {}", from));
+  };
   options.path = (std::filesystem::path(config.data_dir) / "db").string();
   options.map_size = config.map_size_mb << 20;
   options.max_map_size = config.max_map_size_mb << 20;
@@ -73,12 +78,16 @@ int serve(Config& config) {
   AuditingStore audited(**store, clock);
   App app(audited, **blobs, **vault, clock, metrics, config, *signer);
 
-  auto bootstrap = [&app] {
-    AuditScope audit({"tollgated", "tollgated bootstrap", "/api/v1/tokens", "startup"});
-    return app.tokens.bootstrap();
+  const std::string token_file =
+      (std::filesystem::path(config.data_dir) / "bootstrap-token").string();
+  auto bootstrap = [&app, &token_file] {
+    AuditScope audit({"tollgated", "tollgated bootstrap", "/api/v1/users/admin", "startup"});
+    return app.tokens.bootstrap(
+        [&](const MintedToken& t) { return write_private_file(token_file, t.token + "\n"); });
   }();
   if (!bootstrap) return fail(bootstrap.status());
-  if (*bootstrap) fmt::print("bootstrap admin token (shown once): {}\n", (*bootstrap)->token);
+  if (*bootstrap)
+    fmt::print("bootstrap admin token of user 'admin' written to {} (mode 0600)\n", token_file);
 
   std::string cert = config.tls_cert, key = config.tls_key;
   if (config.tls && cert.empty()) {
@@ -103,6 +112,12 @@ int serve(Config& config) {
     if (!committed)
       fmt::print(stderr, "tollgated: audit log checkpoint: {}\n", committed.status().message());
   };
+  // Tokens' last-use times are gathered in memory and written once a minute, not per request.
+  auto flush_last_use = [&app] {
+    if (Status st = app.tokens.flush_last_used(); !st.ok())
+      fmt::print(stderr, "tollgated: recording tokens' last use: {}\n", st.message());
+  };
+  Periodic last_use(std::chrono::minutes(1), flush_last_use);
   std::optional<Periodic> checkpoints;
   if (config.audit_checkpoint_minutes > 0)
     checkpoints.emplace(std::chrono::minutes(config.audit_checkpoint_minutes), checkpoint);
@@ -117,6 +132,8 @@ int serve(Config& config) {
   if (config.tls) fmt::print("clients trust {} as the CA\n", cert);
   std::fflush(stdout);
   server.run();
+  last_use.stop();
+  flush_last_use();
   if (checkpoints) checkpoints->stop();
   checkpoint();
   expiry.stop();
@@ -126,18 +143,37 @@ int serve(Config& config) {
   return 0;
 }
 
-int admin_token(Config& config, const std::string& name) {
+// Offline recovery: mints an admin token for `user_id`, creating the user with the role admin
+// when there is none. A disabled user or one without the role admin is refused.
+int admin_token(Config& config, const std::string& user_id) {
   auto store = open_store(config);
   if (!store) return fail(store.status());
   SystemClock clock;
   // Audited like a request: the entry lands in the transaction that stores the token.
   AuditingStore audited(**store, clock);
-  AuditScope audit(
-      {"tollgated admin-token", "tollgated admin-token", "/api/v1/tokens/" + name, "local"});
-  TokenService tokens(audited, clock);
-  auto minted = tokens.mint(name, {Role::admin}, {}, "tollgated admin-token");
+  AuditScope audit({"tollgated", "tollgated admin-token", "/api/v1/users/" + user_id, "local"});
+  UserService users(audited, config, clock);
+  auto user = users.get(user_id);
+  if (!user && user.status().code() == Code::not_found) {
+    User admin;
+    admin.id = user_id;
+    admin.name = user_id;
+    admin.roles = {Role::admin};
+    user = users.create(std::move(admin), "tollgated");
+  }
+  if (!user) return fail(user.status());
+  if (user->disabled || !user->has(Role::admin))
+    return fail(invalid(fmt::format("user '{}' is disabled or not an admin", user_id)));
+  TokenService tokens(audited, config, clock);
+  Principal self{user_id, {Role::admin}, {}, {}, user->name};
+  TokenRequest request;
+  request.user = user_id;
+  request.name = "admin-token";
+  request.roles = {Role::admin};
+  auto minted = tokens.mint(request, self);
   if (!minted) return fail(minted.status());
-  fmt::print("admin token '{}' (shown once): {}\n", name, minted->token);
+  fmt::print("admin token of user '{}' (shown once; expires {}): {}\n", user_id,
+             format_rfc3339(minted->record.expires_at), minted->token);
   return 0;
 }
 
@@ -217,9 +253,10 @@ int main(int argc, char** argv) {
   cli.add_flag("--no-tls", no_tls, "serve plain HTTP (behind a TLS-terminating proxy)");
 
   auto* token_cmd = cli.add_subcommand("admin-token", "mint an admin token offline and print it");
-  std::string token_name = "admin";
+  std::string token_user = "admin";
   token_cmd->add_option("--data-dir", data_dir, "data directory")->required();
-  token_cmd->add_option("--name", token_name, "name of the token (default admin)");
+  token_cmd->add_option("--user,--name", token_user,
+                        "the admin user the token belongs to (default admin; created if missing)");
   auto* check_cmd = cli.add_subcommand("check", "verify the data directory offline");
   check_cmd->add_option("--data-dir", data_dir, "data directory")->required();
   auto* keys_cmd = cli.add_subcommand("keys", "list, rotate or retire the signing keys offline");
@@ -244,7 +281,7 @@ int main(int argc, char** argv) {
   if (no_tls) config.tls = false;
   if (Status st = validate(config); !st.ok()) return fail(st);
 
-  if (token_cmd->parsed()) return admin_token(config, token_name);
+  if (token_cmd->parsed()) return admin_token(config, token_user);
   if (check_cmd->parsed()) return check(config);
   if (keys_cmd->parsed())
     return keys(config, keys_cmd->get_subcommands().front()->get_name(), retire_id);

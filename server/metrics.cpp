@@ -47,6 +47,9 @@ void Metrics::render_integrity(fmt::memory_buffer& out) const {
   write_metric(out, "tollgate_scrub_read_errors_total", "counter",
                "Blobs the scrubber could not read; they are tried again next pass.",
                scrub_read_errors_.load(kRelaxed));
+  write_metric(out, "tollgate_unauthenticated_writes_total", "counter",
+               "Mutating requests refused before authentication (kept out of the audit log).",
+               unauthenticated_writes_.load(kRelaxed));
   write_metric(out, "tollgate_pir_overdue", "gauge",
                "Emergency releases in production whose pir is overdue.",
                pirs_overdue_.load(kRelaxed));

@@ -46,6 +46,13 @@ class Metrics {
   }
 
   // Emergency releases whose post-implementation review is overdue (set at each scrape).
+  // A mutating request refused before anyone was authenticated (it gets no audit entry).
+  void count_unauthenticated_write() {
+    unauthenticated_writes_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t unauthenticated_writes() const {
+    return unauthenticated_writes_.load(std::memory_order_relaxed);
+  }
   void set_pirs_overdue(std::uint64_t count) {
     pirs_overdue_.store(count, std::memory_order_relaxed);
   }
@@ -76,6 +83,7 @@ class Metrics {
   std::atomic<std::uint64_t> blobs_quarantined_{0};
   std::atomic<Micros> scrub_last_pass_completed_{0};  // 0: no pass completed yet
   std::atomic<std::uint64_t> pirs_overdue_{0};
+  std::atomic<std::uint64_t> unauthenticated_writes_{0};
 };
 
 }  // namespace tollgate::server

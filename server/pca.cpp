@@ -11,6 +11,7 @@
 #include "server/artifact_names.hpp"
 #include "server/audits.hpp"
 #include "server/json_body.hpp"
+#include "tollgate/paths.hpp"
 
 namespace tollgate::server {
 
@@ -413,21 +414,9 @@ Status validate_inventory_path(std::string_view path) {
   auto bad = [](std::string_view why) {
     return invalid(fmt::format("path: {}", why)).with_reason(kInvalidPathReason);
   };
-  if (path.empty()) return bad("must not be empty");
-  if (path.size() > kMaxInventoryPath)
-    return bad(fmt::format("is longer than {} bytes", kMaxInventoryPath));
-  if (path.find('\0') != std::string_view::npos) return bad("must not contain NUL");
-  if (path.starts_with('/')) return bad("must be relative to the audited directory");
-  std::string_view rest = path;
-  while (true) {
-    const auto slash = rest.find('/');
-    const std::string_view component = rest.substr(0, slash);
-    if (component.empty()) return bad("must not have an empty component ('//' or a final '/')");
-    if (component == "." || component == "..")
-      return bad(fmt::format("must not have a '{}' component", component));
-    if (slash == std::string_view::npos) return {};
-    rest.remove_prefix(slash + 1);
-  }
+  if (auto problem = relative_path_problem(path, kMaxInventoryPath, ControlCharacters::allowed))
+    return bad(*problem);
+  return {};
 }
 
 PcaComparison::PcaComparison(const Manifest& manifest, bool list_ok)
@@ -560,20 +549,9 @@ json::object PcaComparison::finish() {
 }
 
 Status PcaService::check_request(const PcaRequest& request, const Principal& actor) const {
-  if (!actor.has_any({Role::auditor, Role::admin, Role::release_manager, Role::build_agent}))
-    return forbidden(fmt::format("a physical configuration audit needs the role auditor, admin, "
-                                 "release_manager or build_agent; token '{}' has none of them",
-                                 actor.name))
-        .with_reason("forbidden-role");
   TG_RETURN_IF_ERROR(validate_host(request.host));
   TG_RETURN_IF_ERROR(environments_.check_environment(request.environment));
-  const auto& allowed = actor.environments;
-  if (!allowed.empty() &&
-      std::find(allowed.begin(), allowed.end(), request.environment) == allowed.end())
-    return forbidden(
-               fmt::format("token '{}' may act only in {}", actor.name, fmt::join(allowed, ", ")))
-        .with_reason("environment-forbidden");
-  return {};
+  return check_environment_scope(actor, request.environment);
 }
 
 Result<Manifest> PcaService::manifest_for(const PcaRequest& request, const Principal& actor) const {

@@ -58,18 +58,8 @@ Manifest next_manifest(const Manifest& current, std::string action, const Releas
 }  // namespace
 
 Status PromotionService::check_actor(const std::string& environment, const Principal& actor) const {
-  if (!actor.has_any({Role::release_manager, Role::admin}))
-    return forbidden(fmt::format("promotion and back-out need the role release_manager or admin; "
-                                 "token '{}' has neither",
-                                 actor.name))
-        .with_reason("forbidden-role");
   TG_RETURN_IF_ERROR(environments_.check_environment(environment));
-  const auto& allowed = actor.environments;
-  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), environment) == allowed.end())
-    return forbidden(
-               fmt::format("token '{}' may act only in {}", actor.name, fmt::join(allowed, ", ")))
-        .with_reason("environment-forbidden");
-  return {};
+  return check_environment_scope(actor, environment);
 }
 
 Status PromotionService::verify_blobs(const Release& release) {

@@ -32,14 +32,14 @@ std::optional<UnmetGate> check_record(const Release& release, const std::string&
   return std::nullopt;
 }
 
-std::optional<UnmetGate> check_two_approvers(const Release& release, const std::string& gate,
-                                             const std::string& digest) {
+std::optional<UnmetGate> check_approvers(const Release& release, const std::string& gate,
+                                         const std::string& digest, unsigned needed) {
   const auto actors = release.passing_actors(gate);
-  if (actors.size() >= 2) return std::nullopt;
-  if (actors.size() == 1)
-    return UnmetGate{
-        gate, "one-approver",
-        fmt::format("{} needs two distinct approvers; only {} approved", gate, actors.front())};
+  if (actors.size() >= needed) return std::nullopt;
+  if (!actors.empty())
+    return UnmetGate{gate, "too-few-approvers",
+                     fmt::format("{} needs {} distinct approvers; only {} approved", gate, needed,
+                                 fmt::join(actors, ", "))};
   if (auto unmet = check_record(release, gate, digest)) return unmet;
   return UnmetGate{gate, "missing", fmt::format("no {} was recorded", gate)};
 }
@@ -67,15 +67,33 @@ void check_rfcs(storage::ReadTxn& txn, const Release& release, std::vector<Unmet
     out.push_back({"rfc", "no-rfc", "the release links no RFC; production needs an approved one"});
     return;
   }
+  // Only an RFC that is approved or being implemented authorises a change; every CI the release
+  // changes must be named by one, and an emergency release needs an emergency RFC.
+  std::vector<Rfc> in_force;
   for (const auto& id : release.rfcs) {
     auto rfc = load_rfc(txn, id);
     if (!rfc)
       out.push_back({"rfc", "rfc-unknown", fmt::format("linked RFC {} does not exist", id)});
-    else if (!rfc->approved_or_later())
-      out.push_back(
-          {"rfc", "rfc-not-approved",
-           fmt::format("linked RFC {} is {}, not approved", id, rfc_state_name(rfc->state))});
+    else if (rfc->state != RfcState::approved && rfc->state != RfcState::implemented)
+      out.push_back({"rfc", "rfc-not-approved",
+                     fmt::format("linked RFC {} is {}, not approved or implemented", id,
+                                 rfc_state_name(rfc->state))});
+    else
+      in_force.push_back(std::move(*rfc));
   }
+  for (const ReleaseItem& item : release.items) {
+    const bool named = std::any_of(in_force.begin(), in_force.end(), [&](const Rfc& rfc) {
+      return std::find(rfc.cis.begin(), rfc.cis.end(), item.ci) != rfc.cis.end();
+    });
+    if (!named)
+      out.push_back({"rfc", "ci-not-covered",
+                     fmt::format("no approved RFC linked to the release names CI {}", item.ci)});
+  }
+  if (release.category == ReleaseCategory::emergency &&
+      std::none_of(in_force.begin(), in_force.end(),
+                   [](const Rfc& rfc) { return rfc.category == "emergency"; }))
+    out.push_back({"rfc", "rfc-not-emergency",
+                   "an emergency release needs an approved RFC of category emergency"});
 }
 
 void check_gate(storage::ReadTxn& txn, const Release& release, const std::string& gate,
@@ -91,8 +109,9 @@ void check_gate(storage::ReadTxn& txn, const Release& release, const std::string
           {gate, "missing-document", fmt::format("the release has no {} document", kind)});
     return;
   }
-  auto unmet = gate == "emergency_approval" ? check_two_approvers(release, gate, digest)
-                                            : check_record(release, gate, digest);
+  auto unmet = gate == "emergency_approval"
+                   ? check_approvers(release, gate, digest, config.emergency.approvers)
+                   : check_record(release, gate, digest);
   if (!unmet && gate == "rrr")
     unmet = check_rrr_window(release, config.promotion.production_window_days, now);
   if (unmet) out.push_back(std::move(*unmet));

@@ -8,6 +8,7 @@
 #include "server/documents.hpp"
 #include "server/json_body.hpp"
 #include "server/releases.hpp"
+#include "server/rfcs.hpp"
 #include "server/vdd.hpp"
 
 namespace tollgate::server {
@@ -57,6 +58,56 @@ Status check_gate_role(const Config& config, const std::string& key, const std::
                          roles.empty() ? "(nobody)" : fmt::format("{}", fmt::join(roles, " or ")),
                          actor.name))
       .with_reason("gate-role");
+}
+
+// Everyone who authored the release: its creator, whoever added an item or a document, and
+// the authors of the releases it packages.
+std::set<std::string> authors(storage::ReadTxn& txn, const Release& release, int depth = 0) {
+  std::set<std::string> out{release.created_by};
+  for (const ReleaseItem& i : release.items) out.insert(i.added_by);
+  for (const ReleaseDocument& d : release.documents) out.insert(d.added_by);
+  if (depth < 2)
+    for (const auto& id : release.packages)
+      if (auto packaged = load_release(txn, id)) out.merge(authors(txn, *packaged, depth + 1));
+  return out;
+}
+
+// The path of environments the release goes through.
+const std::vector<std::string>& path_of(const Config& config, const Release& release) {
+  return release.category == ReleaseCategory::emergency ? config.emergency.path
+                                                        : config.environments;
+}
+
+// A gate judges what happened: tests in an environment once the release is or was there, UAT
+// once it is or was in the environment before production, the PIR after production.
+Status check_gate_timing(const Config& config, const Release& release, const std::string& gate) {
+  const auto& path = path_of(config, release);
+  std::optional<std::string> needed;
+  if (gate.starts_with("tests:")) needed = gate.substr(6);
+  if (gate == "uat" && path.size() >= 2) needed = path[path.size() - 2];
+  if (gate == "pir" && !path.empty()) needed = path.back();
+  if (!needed || release.was_in(*needed)) return {};
+  return Status(Code::conflict, fmt::format("{} is recorded once release '{}' is or was in {}; it "
+                                            "has not been there",
+                                            gate, release.id, *needed))
+      .with_reason("gate-too-early");
+}
+
+// A requester (who holds no release role) adds only build instructions and test plans, and
+// only to releases that link an RFC they raised.
+Status check_requester(storage::ReadTxn& txn, const Release& release, const std::string& kind,
+                       const Principal& actor) {
+  if (actor.has_any({Role::release_manager, Role::change_manager, Role::admin})) return {};
+  if (kind != "build_instructions" && kind != "test_plan")
+    return Status(Code::forbidden, fmt::format("a requester adds only build_instructions and "
+                                               "test_plan documents, not {}",
+                                               kind))
+        .with_reason("requester-document");
+  for (const auto& id : release.rfcs)
+    if (auto rfc = load_rfc(txn, id); rfc && rfc->created_by == actor.name) return {};
+  return Status(Code::forbidden,
+                fmt::format("'{}' raised none of the RFCs of release '{}'", actor.name, release.id))
+      .with_reason("requester-document");
 }
 
 Result<GateRecord> parse_gate(const std::string& gate, const json::object& body) {
@@ -120,15 +171,12 @@ Result<DocumentInput> parse_document(const json::object& body) {
 
 Result<Release> ReleaseService::add_document(const std::string& id, const json::object& body,
                                              const Principal& actor) {
-  if (!actor.has_any({Role::admin, Role::release_manager}))
-    return forbidden(
-        fmt::format("adding a document needs the role release_manager or admin; "
-                    "token '{}' has neither",
-                    actor.name));
   TG_ASSIGN_OR_RETURN(const DocumentInput input, parse_document(body));
   std::lock_guard lock(document_mutex_);  // the record must name the commit this put made
   TG_ASSIGN_OR_RETURN(const Release before, get(id));
   TG_RETURN_IF_ERROR(check_contents_open(before));
+  TG_RETURN_IF_ERROR(store_.read(
+      [&](storage::ReadTxn& txn) { return check_requester(txn, before, input.kind, actor); }));
   const std::string path = document_path(id, input.name);
   storage::VaultChanges changes;
   changes.writes[path] = input.content;
@@ -170,12 +218,16 @@ Result<Release> ReleaseService::record_gate(const std::string& id, const std::st
   TG_ASSIGN_OR_RETURN(const std::string key, policy_key(config_, gate));
   TG_ASSIGN_OR_RETURN(GateRecord record, parse_gate(gate, body));
   TG_RETURN_IF_ERROR(check_gate_role(config_, key, gate, actor));
-  const auto check_release = [&](const Release& r) -> Status {
-    if (kSeparatedGates.contains(gate) && r.created_by == actor.name)
+  if (gate.starts_with("tests:"))
+    TG_RETURN_IF_ERROR(check_environment_scope(actor, std::string_view(gate).substr(6)));
+  const auto check_release = [&](storage::ReadTxn& txn, const Release& r) -> Status {
+    if (kSeparatedGates.contains(gate) && authors(txn, r).contains(actor.name))
       return Status(Code::forbidden,
-                    fmt::format("'{}' created release '{}' and so cannot record its {}", actor.name,
-                                r.id, gate))
+                    fmt::format("'{}' authored release '{}' (created it or added its contents) and "
+                                "so cannot record its {}",
+                                actor.name, r.id, gate))
           .with_reason("separation-of-duties");
+    TG_RETURN_IF_ERROR(check_gate_timing(config_, r, gate));
     if (record.evidence && !r.document(*record.evidence))
       return Status(Code::invalid, fmt::format("evidence: release '{}' has no document '{}'", r.id,
                                                record.evidence->substr(0, 128)))
@@ -187,11 +239,12 @@ Result<Release> ReleaseService::record_gate(const std::string& id, const std::st
   std::optional<RrrVdd> vdd;
   if (gate == "rrr" && record.verdict == "pass") {
     TG_ASSIGN_OR_RETURN(const Release reviewed, get(id));
-    TG_RETURN_IF_ERROR(check_release(reviewed));
+    TG_RETURN_IF_ERROR(
+        store_.read([&](storage::ReadTxn& txn) { return check_release(txn, reviewed); }));
     TG_ASSIGN_OR_RETURN(vdd, vdd_for_rrr(store_, vault_, reviewed, actor));
   }
-  return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
-    TG_RETURN_IF_ERROR(check_release(r));
+  return update(id, [&](storage::WriteTxn& txn, Release& r) -> Status {
+    TG_RETURN_IF_ERROR(check_release(txn, r));
     if (vdd) TG_RETURN_IF_ERROR(check_vdd_current(vdd->vdd, r));
     const std::string digest = r.digest();
     if (gate == "emergency_approval") {
@@ -202,7 +255,7 @@ Result<Release> ReleaseService::record_gate(const std::string& id, const std::st
       for (const GateRecord& g : r.gates)
         if (g.gate == gate && g.actor == actor.name && g.digest == digest)
           return conflict(fmt::format("'{}' already recorded the emergency approval of these "
-                                      "contents; a second change manager must give the other",
+                                      "contents; another person must give the next",
                                       actor.name))
               .with_reason("duplicate-approval");
     }

@@ -170,19 +170,25 @@ std::vector<std::string> Release::passing_actors(std::string_view gate) const {
 }
 
 std::optional<std::string> Release::current_environment() const {
-  // Promotions stack up; a back-out of an environment undoes the promotion into it (and any
-  // after it).
+  // Promotions stack up; a back-out of an environment undoes the promotion into that
+  // environment only: where the release went afterwards keeps its history.
   std::vector<std::string> stack;
   for (const EnvironmentEvent& e : environments) {
     if (e.action == "promote") {
       stack.push_back(e.environment);
     } else if (e.action == "backout") {
       const auto found = std::find(stack.rbegin(), stack.rend(), e.environment);
-      if (found != stack.rend()) stack.erase(std::prev(found.base()), stack.end());
+      if (found != stack.rend()) stack.erase(std::prev(found.base()));
     }
   }
   if (stack.empty()) return std::nullopt;
   return stack.back();
+}
+
+bool Release::was_in(std::string_view environment) const {
+  return std::any_of(environments.begin(), environments.end(), [&](const EnvironmentEvent& e) {
+    return e.action == "promote" && e.environment == environment;
+  });
 }
 
 bool Release::backed_out_of(std::string_view environment) const {

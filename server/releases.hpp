@@ -138,6 +138,8 @@ struct Release {
 
   // The environment the release is in now (its last promote not undone by a back-out), if any.
   std::optional<std::string> current_environment() const;
+  // Whether it was ever promoted into `environment` (whatever happened since).
+  bool was_in(std::string_view environment) const;
   // Whether it was backed out of `environment` after its last promotion there.
   bool backed_out_of(std::string_view environment) const;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -117,12 +118,6 @@ std::string steps_from(RfcState state) {
   for (RfcAction a : kActions)
     if (next_state(state, a)) steps.emplace_back(rfc_action_name(a));
   return steps.empty() ? std::string("none") : fmt::format("{}", fmt::join(steps, ", "));
-}
-
-const char* roles_text(std::optional<RfcAction> action) {
-  if (!action || *action == RfcAction::submit) return "admin, change_manager or release_manager";
-  if (*action == RfcAction::implement) return "admin, change_manager or release_manager";
-  return "admin or change_manager";
 }
 
 // Allocates the next rfc-N inside the caller's write transaction.
@@ -285,17 +280,7 @@ std::optional<Rfc> load_rfc(storage::ReadTxn& txn, std::string_view id) {
   return std::move(rfc).value();
 }
 
-bool rfc_role_allows(const Principal& actor, std::optional<RfcAction> action) {
-  if (!action || *action == RfcAction::submit || *action == RfcAction::implement)
-    return actor.has_any({Role::admin, Role::change_manager, Role::release_manager});
-  return actor.has_any({Role::admin, Role::change_manager});
-}
-
 Result<Rfc> RfcService::create(const json::object& body, const Principal& actor) {
-  if (!rfc_role_allows(actor, std::nullopt))
-    return Status(Code::forbidden, fmt::format("creating an RFC needs the role {}; '{}' has none",
-                                               roles_text(std::nullopt), actor.name))
-        .with_reason("forbidden-role");
   Fields f(body);
   auto title = f.string("title", true);
   auto description = f.string("description");
@@ -373,10 +358,6 @@ Result<Rfc> RfcService::transition(const std::string& id, RfcAction action,
   check_text(f, note, "note", kMaxNote, true);
   TG_RETURN_IF_ERROR(f.finish());
   const char* step = rfc_action_name(action);
-  if (!rfc_role_allows(actor, action))
-    return Status(Code::forbidden, fmt::format("to {} an RFC needs the role {}; '{}' has none",
-                                               step, roles_text(action), actor.name))
-        .with_reason("forbidden-role");
 
   Rfc rfc;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
@@ -390,16 +371,29 @@ Result<Rfc> RfcService::transition(const std::string& id, RfcAction action,
                                                 rfc_state_name(rfc.state), steps_from(rfc.state)))
           .with_reason("illegal-transition");
     const bool decision = action == RfcAction::approve || action == RfcAction::reject;
-    if (decision && rfc.submitted_by == actor.name)
+    if (decision && (rfc.submitted_by == actor.name || rfc.created_by == actor.name))
       return Status(Code::forbidden,
-                    fmt::format("'{}' submitted RFC '{}' and cannot {} it: another change "
-                                "manager must decide",
-                                actor.name, id, step))
+                    fmt::format("'{}' {} RFC '{}' and cannot {} it: the change managers of the "
+                                "ECCB who did not raise it decide",
+                                actor.name, rfc.created_by == actor.name ? "raised" : "submitted",
+                                id, step))
           .with_reason("self-approval");
+    if (action == RfcAction::approve) {
+      // Each approval is a vote; the RFC is approved once [eccb] quorum distinct people voted
+      // for it since it was last submitted (a rejection decides at once).
+      std::set<std::string> voters;
+      for (auto e = rfc.events.rbegin(); e != rfc.events.rend() && e->action != "submit"; ++e)
+        if (e->action == "approve") voters.insert(e->actor);
+      if (voters.contains(actor.name))
+        return Status(Code::conflict,
+                      fmt::format("'{}' already voted to approve RFC '{}'", actor.name, id))
+            .with_reason("duplicate-vote");
+      if (voters.size() + 1 < quorum_) next = rfc.state;
+    }
     const Micros now = std::max(clock_.now(), rfc.updated_at);
     rfc.state = *next;
     if (action == RfcAction::submit) rfc.submitted_by = actor.name;
-    if (decision) rfc.decided_by = actor.name;
+    if (decision && rfc.state != RfcState::submitted) rfc.decided_by = actor.name;
     rfc.updated_at = now;
     rfc.events.push_back(RfcEvent{step, actor.name, now, note.value_or("")});
     txn.put(Table::rfcs, id, json::serialize(rfc.to_record()));

@@ -85,8 +85,10 @@ constexpr unsigned kRfcImpactDepth = 5;
 
 class RfcService {
  public:
-  RfcService(storage::KvStore& store, RelationshipService& relationships, const Clock& clock)
-      : store_(store), relationships_(relationships), clock_(clock) {}
+  // `quorum`: distinct approvals that make a submitted RFC approved ([eccb] quorum).
+  RfcService(storage::KvStore& store, RelationshipService& relationships, const Clock& clock,
+             unsigned quorum = 1)
+      : store_(store), relationships_(relationships), clock_(clock), quorum_(quorum) {}
 
   // POST /api/v1/rfcs {"title", "description"?, "cis": [ids], "category"?, "impact": {"risk",
   // "resources"?, "cycle_time"?}}. The id (rfc-N) is allocated in the same transaction that
@@ -116,9 +118,7 @@ class RfcService {
   storage::KvStore& store_;
   RelationshipService& relationships_;
   const Clock& clock_;
+  unsigned quorum_;
 };
-
-// Whether the principal may take the step (creation when action is nullopt).
-bool rfc_role_allows(const Principal& actor, std::optional<RfcAction> action);
 
 }  // namespace tollgate::server

@@ -14,13 +14,31 @@
 
 namespace tollgate::server {
 
-enum class Access {
-  open,            // no token needed (health, metrics)
-  read,            // any valid token
-  cmdb_write,      // admin, change_manager, release_manager
-  artifact_write,  // admin, release_manager, build_agent
-  admin,           // admin
-  audit,           // admin, auditor (the audit log)
+// Who may call a route. Every route names its rule in the route table, and Allow has no default,
+// so a route cannot be added without deciding who may call it (tests/server/route_roles_test.cpp
+// then holds the whole table against its own expectations).
+class Allow {
+ public:
+  // No token needed (health, metrics, the API description, public keys).
+  static constexpr Allow anyone() { return Allow(Kind::anyone, {}); }
+  // Any valid token, whatever its roles.
+  static constexpr Allow any_role() { return Allow(Kind::roles, RoleSet::all()); }
+  // The roles that [gates] lets record some gate; the gate itself is checked by the service.
+  static constexpr Allow gate_policy() { return Allow(Kind::gates, {}); }
+  // A token holding at least one of `roles`.
+  constexpr Allow(std::initializer_list<Role> roles) : kind_(Kind::roles), roles_(roles) {}
+
+  bool needs_token() const { return kind_ != Kind::anyone; }
+  // The roles that pass, under `config`.
+  RoleSet roles(const Config& config) const;
+  // How the rule reads in the route listing: "anyone", "any role", or the roles.
+  std::string text(const Config& config) const;
+
+ private:
+  enum class Kind { anyone, roles, gates };
+  constexpr Allow(Kind kind, RoleSet roles) : kind_(kind), roles_(roles) {}
+  Kind kind_;
+  RoleSet roles_;
 };
 
 // What a route's request body is.
@@ -46,7 +64,7 @@ using Handler = Response (*)(Context&);
 struct Route {
   const char* method;
   const char* pattern;  // "/api/v1/cis/{id}"
-  Access access;
+  Allow allow;
   Handler handler;
   const char* summary;
   BodyKind body = BodyKind::json;

@@ -358,4 +358,8 @@ Result<PublicKeyInfo> Signer::retire(const fs::path& keys_dir, std::string_view 
   return retired;
 }
 
+Status write_private_file(const std::filesystem::path& path, std::string_view data) {
+  return write_file_atomically(path.parent_path(), path.filename().string(), data);
+}
+
 }  // namespace tollgate::server

@@ -30,6 +30,10 @@ namespace tollgate::server {
 // Defined in tollgate/signed_document.hpp, which the client links too.
 using tollgate::canonical_json;
 
+// Writes a secret file through a 0600 temporary file, fsynced and renamed into place: a crash
+// leaves the old file or the new one, never a torn one, and never a readable secret.
+Status write_private_file(const std::filesystem::path& path, std::string_view data);
+
 struct PublicKeyInfo {
   std::string key_id;      // ed25519:<16 hex>
   std::string public_key;  // base64url of the 32-byte raw public key

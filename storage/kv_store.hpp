@@ -19,7 +19,7 @@ namespace tollgate::storage {
 // Every table the server keeps. Adding one is a schema change (see lmdb_store.cpp).
 enum class Table : std::uint8_t {
   meta,            // schema version and other singletons
-  tokens,          // sha256(token) hex -> token record
+  tokens,          // sha256(token) hex -> token record (JSON: its user, roles, expiry)
   ci_types,        // type name -> type record
   cis,             // CI id -> current CI record
   ci_history,      // CI id \0 be64(revision) -> history entry
@@ -35,6 +35,7 @@ enum class Table : std::uint8_t {
   manifests,       // environment \0 be64(version) -> signed environment manifest (JSON)
   baselines,       // baseline name -> baseline record (JSON: the signed document, commit, tag)
   audits,          // be64(N) -> configuration audit result "audit-N" (JSON: FCA or PCA)
+  users,           // user id -> user record (JSON: a person, their roles and environments)
   count_,
 };
 
@@ -74,6 +75,8 @@ constexpr const char* table_name(Table t) {
       return "baselines";
     case Table::audits:
       return "audits";
+    case Table::users:
+      return "users";
     case Table::count_:
       break;
   }

@@ -6,6 +6,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -68,12 +69,30 @@ inline void check_problem(const client::HttpResponse& r, unsigned status, const 
   CHECK_FALSE(body.at("detail").as_string().empty());
 }
 
-// Mints a token with one role through `admin` and returns its secret.
+// Makes sure user `name` exists and holds `role` (through `admin`), then mints a token of that
+// user with exactly that role and returns its secret.
 inline std::string mint_token(client::HttpClient& admin, const std::string& name,
                               const std::string& role) {
+  auto existing = must(admin.request("GET", "/api/v1/users/" + name));
+  if (existing.status == 404) {
+    auto created = must(admin.request(
+        "POST", "/api/v1/users",
+        fmt::format(R"({{"id":"{}","name":"{}","roles":["{}"]}})", name, name, role)));
+    REQUIRE_MESSAGE(created.status == 201, created.body);
+  } else {
+    REQUIRE(existing.status == 200);
+    boost::json::array roles = body_of(existing).at("roles").as_array();
+    if (std::find(roles.begin(), roles.end(), boost::json::value(role)) == roles.end()) {
+      roles.emplace_back(role);
+      auto patched =
+          must(admin.request("PATCH", "/api/v1/users/" + name,
+                             boost::json::serialize(boost::json::object{{"roles", roles}})));
+      REQUIRE_MESSAGE(patched.status == 200, patched.body);
+    }
+  }
   auto r = must(admin.request("POST", "/api/v1/tokens",
-                              fmt::format(R"({{"name":"{}","roles":["{}"]}})", name, role)));
-  REQUIRE(r.status == 201);
+                              fmt::format(R"({{"user":"{}","roles":["{}"]}})", name, role)));
+  REQUIRE_MESSAGE(r.status == 201, r.body);
   return std::string(body_of(r).at("token").as_string());
 }
 

@@ -34,7 +34,7 @@ constexpr auto kTokenGrace = std::chrono::seconds(1);
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
 constexpr std::string_view kListeningPrefix = "tollgated listening on ";
-constexpr std::string_view kTokenPrefix = "bootstrap admin token (shown once): ";
+constexpr std::string_view kTokenPrefix = "bootstrap admin token of user 'admin' written to ";
 
 // The rest of the last complete line that contains `prefix`, starting after it; nullopt when
 // there is none (a line still being written does not count).
@@ -179,7 +179,8 @@ Status ServerProcess::wait_until_listening() {
       }
       port_ = listening->second;
       const auto grace_end = Clock::now() + kTokenGrace;
-      while (log_offset_ == 0 && bootstrap_token().empty() && Clock::now() < grace_end) {
+      while (log_offset_ == 0 && !last_line_after(log(), kTokenPrefix) &&
+             Clock::now() < grace_end) {
         std::this_thread::sleep_for(kPollInterval);
       }
       return {};
@@ -231,8 +232,10 @@ Status ServerProcess::restart() {
 }
 
 std::string ServerProcess::bootstrap_token() const {
-  const auto line = last_line_after(log(), kTokenPrefix);
-  return line ? last_word(*line) : std::string();
+  std::ifstream in(data_dir() + "/bootstrap-token");
+  std::string token;
+  in >> token;
+  return token;
 }
 
 std::string ServerProcess::log() const {

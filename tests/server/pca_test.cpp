@@ -361,9 +361,8 @@ TEST_CASE("pca: refusals by role, environment, manifest and media type store not
     f.refused(f.pca(kSit, body, f.token_with(role, std::string("t-") + role_name(role))), 403,
               "forbidden-role");
   }
-  auto limited = f.app->tokens.mint("sat-agent", {Role::build_agent}, {"SAT"}, "test");
-  REQUIRE(limited.ok());
-  f.refused(f.pca(kSit, body, limited->token), 403, "environment-forbidden");
+  auto limited = f.mint("sat-agent", {Role::build_agent}, {"SAT"});
+  f.refused(f.pca(kSit, body, limited.token), 403, "environment-forbidden");
   f.refused(f.pca("?environment=QA&host=web-1", body), 404, "unknown-environment");
   f.refused(f.pca("?environment=CINTE&host=web-1", body), 409, "no-manifest");
   f.refused(f.pca(kSit, body, "use-auditor", "text/plain"), 415, "unsupported-media");
@@ -511,9 +510,8 @@ TEST_CASE("pca json: conflicts, missing names and request refusals store nothing
   f.refused(post("", inventory_json("CINTE", "web-1", files)), 409, "no-manifest");
   f.refused(post("", inventory_json("SIT", "web-1", files), f.token_with(Role::viewer, "viewer-1")),
             403, "forbidden-role");
-  auto limited = f.app->tokens.mint("sat-agent", {Role::build_agent}, {"SAT"}, "test");
-  REQUIRE(limited.ok());
-  f.refused(post("", inventory_json("SIT", "web-1", files), limited->token), 403,
+  auto limited = f.mint("sat-agent", {Role::build_agent}, {"SAT"});
+  f.refused(post("", inventory_json("SIT", "web-1", files), limited.token), 403,
             "environment-forbidden");
   // With both in the query, the role is refused before the body is looked at.
   f.refused(post(kSit, "not json", f.token_with(Role::tester, "tester-1")), 403, "forbidden-role");

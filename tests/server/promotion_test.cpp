@@ -545,9 +545,8 @@ TEST_CASE("promotion: roles, environments and request bodies") {
   CHECK(type_of(tester) == "urn:tollgate:problem:forbidden-role");
   auto cm = f.promote("rel-1", "CINTE", f.token_with(Role::change_manager, "cm"));
   CHECK(cm.status == 403);
-  auto limited = f.app->tokens.mint("sit-only", {Role::release_manager}, {"SIT"}, "test");
-  REQUIRE(limited.ok());
-  auto other_env = f.promote("rel-1", "CINTE", limited->token);
+  auto limited = f.mint("sit-only", {Role::release_manager}, {"SIT"});
+  auto other_env = f.promote("rel-1", "CINTE", limited.token);
   CHECK(other_env.status == 403);
   CHECK(type_of(other_env) == "urn:tollgate:problem:environment-forbidden");
   CHECK(type_of(f.promote("rel-1", "staging")) == "urn:tollgate:problem:unknown-environment");

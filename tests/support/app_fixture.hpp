@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/json.hpp>
+
 #include "server/app.hpp"
 #include "server/audit_log.hpp"
 #include "server/router.hpp"
@@ -55,15 +57,43 @@ struct AppFixture {
     signer = std::move(opened_signer).value();
     audited = std::make_unique<server::AuditingStore>(*store, clock);
     app = std::make_unique<server::App>(*audited, *blobs, *vault, clock, metrics, config, *signer);
-    auto token = app->tokens.mint("admin", {server::Role::admin}, {}, "test");
-    REQUIRE(token.ok());
-    admin = token->token;
+    admin = mint("admin", {server::Role::admin}).token;
+  }
+
+  // Makes sure user `id` exists and holds `roles` (added to any it has).
+  void ensure_user(const std::string& id, const std::vector<server::Role>& roles) {
+    auto existing = app->users.get(id);
+    if (!existing) {
+      server::User user;
+      user.id = id;
+      user.name = id;
+      user.roles = roles;
+      REQUIRE(app->users.create(std::move(user), "test").ok());
+      return;
+    }
+    boost::json::array names;
+    for (server::Role r : existing->roles) names.emplace_back(server::role_name(r));
+    for (server::Role r : roles)
+      if (!existing->has(r)) names.emplace_back(server::role_name(r));
+    REQUIRE(app->users.patch(id, boost::json::object{{"roles", names}}, "test").ok());
+  }
+
+  // Mints a token of user `id` (created or given the roles as needed) with exactly `roles`,
+  // limited to `environments` when not empty.
+  server::MintedToken mint(const std::string& id, const std::vector<server::Role>& roles,
+                           const std::vector<std::string>& environments = {}) {
+    ensure_user(id, roles);
+    server::TokenRequest request;
+    request.user = id;
+    request.roles = roles;
+    request.environments = environments;
+    auto token = app->tokens.mint(request, admin_principal);
+    REQUIRE_MESSAGE(token.ok(), token.status().message());
+    return std::move(token).value();
   }
 
   std::string token_with(server::Role role, const std::string& name) {
-    auto token = app->tokens.mint(name, {role}, {}, "test");
-    REQUIRE(token.ok());
-    return token->token;
+    return mint(name, {role}).token;
   }
 
   // How many records `table` holds, read past the services.
