@@ -5,6 +5,7 @@
 
 #include "cli/audit.hpp"
 #include "cli/baseline.hpp"
+#include "cli/ci.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/pca.hpp"
@@ -174,6 +175,8 @@ int main(int argc, char** argv) {
   add_baseline_commands(app, baseline_commands);
   AuditCommands audit_commands;
   add_audit_commands(app, audit_commands);
+  CiCommands ci_commands;
+  add_ci_commands(app, ci_commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -204,6 +207,7 @@ int main(int argc, char** argv) {
                         : pca_command->parsed()      ? pca(context, pca_options)
                         : baseline_commands.parsed() ? baseline(context, baseline_commands.options)
                         : audit_commands.parsed()    ? audit(context, audit_commands.options)
+                        : ci_commands.parsed()       ? run_ci_commands(context, ci_commands)
                         : release_commands.parsed()
                             ? run_release_commands(context, release_commands)
                             : ls(context, ls_options);
