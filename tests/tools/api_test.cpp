@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/json.hpp>
+
 #include "cli/commands.hpp"
 
 using namespace tollgate;
@@ -88,4 +90,16 @@ TEST_CASE("json_object") {
   CHECK(json_object(answer(200, "application/json", R"({"a":1})")).ok());
   CHECK_FALSE(json_object(answer(200, "application/json", "[1]")).ok());
   CHECK_FALSE(json_object(answer(200, "application/json", "")).ok());
+}
+
+TEST_CASE("list_text joins an array field; query_string leaves out empty values") {
+  const auto item = boost::json::parse(R"({"roles":["admin","viewer"],"n":[1,{"a":2}],"e":[]})");
+  CHECK(list_text(item, "roles") == "admin,viewer");
+  CHECK(list_text(item, "n") == R"(1,{"a":2})");
+  CHECK(list_text(item, "e") == "-");
+  CHECK(list_text(item, "missing", "all") == "all");
+  CHECK(list_text(boost::json::value(3), "roles") == "-");
+  CHECK(query_string({{"type", "service"}, {"status", ""}, {"q", "a b&c"}}) ==
+        "type=service&q=a%20b%26c");
+  CHECK(query_string({{"user", ""}}).empty());
 }

@@ -92,6 +92,17 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+std::string query_string(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> parameters) {
+  std::string query;
+  for (const auto& [name, value] : parameters) {
+    if (value.empty()) continue;
+    if (!query.empty()) query += '&';
+    query += fmt::format("{}={}", name, percent_encode(value));
+  }
+  return query;
+}
+
 std::string artifact_path(const Coordinate& coordinate) {
   return fmt::format("/api/v1/artifacts/{}/{}/{}", percent_encode(coordinate.ci),
                      percent_encode(coordinate.version), percent_encode(coordinate.file));
@@ -140,6 +151,55 @@ std::string field_text(const boost::json::value& item, std::string_view key) {
   if (value == nullptr || value->is_null()) return "-";
   if (value->is_string()) return std::string(value->get_string());
   return boost::json::serialize(*value);
+}
+
+std::string list_text(const boost::json::value& item, std::string_view key,
+                      std::string_view empty) {
+  std::string out;
+  for (const auto& value : array_field(item, key)) {
+    if (!out.empty()) out += ",";
+    out += value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value);
+  }
+  return out.empty() ? std::string(empty) : out;
+}
+
+Result<json::object> request_object(client::HttpClient& http, std::string_view method,
+                                    const std::string& target, std::string_view body,
+                                    unsigned expected, std::FILE* problem_out,
+                                    const client::Headers& headers) {
+  TG_ASSIGN_OR_RETURN(const client::HttpResponse answer,
+                      http.request(method, target, body, headers));
+  if (answer.status == expected) return json_object(answer);
+  if (problem_out != nullptr && is_problem(answer)) fmt::print(problem_out, "{}\n", answer.body);
+  return problem_status(answer);
+}
+
+Result<json::object> fetch_all_pages(client::HttpClient& http, std::string_view path,
+                                     std::string_view query, std::FILE* problem_out) {
+  json::object merged;
+  json::array items;
+  std::string cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    std::string target = fmt::format("{}?limit=1000", path);
+    if (!query.empty()) target += fmt::format("&{}", query);
+    if (!cursor.empty()) target += "&cursor=" + percent_encode(cursor);
+    TG_ASSIGN_OR_RETURN(json::object body,
+                        request_object(http, "GET", target, {}, 200, problem_out));
+    const json::value* page_items = body.if_contains("items");
+    if (page_items == nullptr || !page_items->is_array())
+      return invalid(fmt::format("the server's list at {} has no items", path));
+    for (const auto& item : page_items->get_array()) items.push_back(item);
+    const json::value* next = body.if_contains("next_cursor");
+    const bool more = next != nullptr && next->is_string() && !next->get_string().empty();
+    if (more) cursor = std::string(next->get_string());
+    if (page == 0) merged = std::move(body);
+    if (!more) {
+      merged["items"] = std::move(items);
+      merged["next_cursor"] = nullptr;
+      return merged;
+    }
+  }
+  return internal_error(fmt::format("the server's list at {} does not end", path));
 }
 
 const boost::json::array& array_field(const boost::json::object& item, std::string_view key) {

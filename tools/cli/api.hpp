@@ -2,8 +2,11 @@
 // URLs, reading JSON answers, and turning problem+json answers into a Status.
 #pragma once
 
+#include <cstdio>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -31,6 +34,10 @@ Result<Coordinate> parse_coordinate(std::string_view text);
 // query value.
 std::string percent_encode(std::string_view text);
 
+// "a=1&b=2" from name/value pairs, values percent-encoded, pairs with an empty value left out.
+std::string query_string(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> parameters);
+
 // "/api/v1/artifacts/{ci}/{version}/{file}", each part percent-encoded.
 std::string artifact_path(const Coordinate& coordinate);
 
@@ -50,9 +57,32 @@ Result<boost::json::object> json_object(const client::HttpResponse& response);
 // Pages a listing command follows at most: a server handing out cursors forever is a bug.
 inline constexpr int kMaxPages = 100'000;
 
+// Sends one request and returns the answer's JSON object when its status is `expected`. Any
+// other answer becomes problem_status(); when `problem_out` is given (commands pass their output
+// under --json), a problem+json document is printed there first, so scripts can read its type.
+// Errors: as HttpClient::request, problem_status, json_object.
+Result<boost::json::object> request_object(client::HttpClient& http, std::string_view method,
+                                           const std::string& target, std::string_view body,
+                                           unsigned expected, std::FILE* problem_out = nullptr,
+                                           const client::Headers& headers = {});
+
+// Every page of the list at `path`: GET path?limit=1000[&query][&cursor=…] until next_cursor is
+// null or empty, at most kMaxPages. Returns the first page's object with the items of all pages
+// and a null next_cursor. `query` is "a=1&b=2" with values percent-encoded, or empty. Errors: as
+// request_object (expecting 200); invalid when a page has no "items" array; internal when the
+// pages do not end.
+Result<boost::json::object> fetch_all_pages(client::HttpClient& http, std::string_view path,
+                                            std::string_view query = {},
+                                            std::FILE* problem_out = nullptr);
+
 // A field of an item as display text: strings as they are, other values as JSON, "-" when the
 // field is missing or null (or the item is no object).
 std::string field_text(const boost::json::value& item, std::string_view key);
+
+// An array field as "a,b,c": strings as they are, other values as JSON; `empty` when the field
+// is missing, no array, or an empty one.
+std::string list_text(const boost::json::value& item, std::string_view key,
+                      std::string_view empty = "-");
 
 // A field that is an array, or an empty one when it is missing or something else. The result
 // refers into `item` (or a static empty array): keep the item alive while using it.

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "cli/api.hpp"
+#include "cli/subcommands.hpp"
 #include "cli/table.hpp"
 #include "cli/verify.hpp"
 #include "tollgate/time.hpp"
@@ -162,8 +163,7 @@ void add_baseline_commands(CLI::App& app, BaselineCommands& commands) {
   at->add_option("--env", o.environment, "the environment")->required();
   at->add_option("when", o.when, "YYYY-MM-DD (the end of that day UTC) or an RFC 3339 time")
       ->required();
-  for (CLI::App* sub : command->get_subcommands({}))
-    sub->callback([&o, sub] { o.action = sub->get_name(); });
+  record_action(*command, o.action);
   commands.command = command;
 }
 

@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "cli/progress.hpp"
 #include "cli/resumable_upload.hpp"
@@ -39,7 +42,15 @@ struct CommandContext {
   ProgressBar& progress;
   bool json = false;
   std::FILE* out = stdout;
+
+  // Where a command prints a refusal's problem document: `out` with json (so scripts can read
+  // its type), else nowhere.
+  std::FILE* problem_out() const { return json ? out : nullptr; }
 };
+
+// Prints a command's result: with json the object as one line of JSON, else the readable view.
+void print_result(const CommandContext& context, const boost::json::object& result,
+                  std::string_view view);
 
 struct PushOptions {
   std::vector<std::string> files;

@@ -11,35 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Every page of a list: the first page's object with the items of all pages and no cursor.
-Result<json::object> fetch_all(client::HttpClient& http, const std::string& path) {
-  json::object merged;
-  json::array items;
-  std::string cursor;
-  for (int page = 0; page < kMaxPages; ++page) {
-    const std::string target =
-        path + "?limit=1000" + (cursor.empty() ? "" : "&cursor=" + percent_encode(cursor));
-    TG_ASSIGN_OR_RETURN(const client::HttpResponse answer, http.request("GET", target));
-    if (answer.status != 200) return problem_status(answer);
-    TG_ASSIGN_OR_RETURN(json::object body, json_object(answer));
-    const json::value* page_items = body.if_contains("items");
-    if (page_items == nullptr || !page_items->is_array()) {
-      return invalid("the server's list at " + path + " has no items");
-    }
-    for (const auto& item : page_items->get_array()) items.push_back(item);
-    const json::value* next = body.if_contains("next_cursor");
-    const bool more = next != nullptr && next->is_string() && !next->get_string().empty();
-    if (more) cursor = std::string(next->get_string());
-    if (page == 0) merged = std::move(body);
-    if (!more) {
-      merged["items"] = std::move(items);
-      merged["next_cursor"] = nullptr;
-      return merged;
-    }
-  }
-  return internal_error("the server's list at " + path + " does not end");
-}
-
 std::string size_text(const json::value& item) {
   const json::value* value = item.is_object() ? item.get_object().if_contains("size") : nullptr;
   if (value == nullptr) return "-";
@@ -89,7 +60,7 @@ Status ls(CommandContext& context, const LsOptions& options) {
       level = "files";
     }
   }
-  TG_ASSIGN_OR_RETURN(const json::object list, fetch_all(context.http, path));
+  TG_ASSIGN_OR_RETURN(const json::object list, fetch_all_pages(context.http, path));
   if (context.json) {
     fmt::print(context.out, "{}\n", json::serialize(list));
   } else {

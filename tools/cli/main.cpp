@@ -5,8 +5,10 @@
 
 #include "cli/audit.hpp"
 #include "cli/baseline.hpp"
+#include "cli/ci.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/identity.hpp"
 #include "cli/pca.hpp"
 #include "cli/release.hpp"
 #include "cli/verify.hpp"
@@ -174,6 +176,10 @@ int main(int argc, char** argv) {
   add_baseline_commands(app, baseline_commands);
   AuditCommands audit_commands;
   add_audit_commands(app, audit_commands);
+  CiCommands ci_commands;
+  add_ci_commands(app, ci_commands);
+  IdentityCommands identity_commands;
+  add_identity_commands(app, identity_commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -196,17 +202,19 @@ int main(int argc, char** argv) {
   client::HttpClient http(std::move(server).value());
   ProgressBar progress = ProgressBar::on_stderr();
   CommandContext context{http, progress, global.json, stdout};
-  const Status status = push_command->parsed()       ? push(context, push_options)
-                        : fetch_command->parsed()    ? fetch(context, fetch_options)
-                        : keys_command->parsed()     ? keys(context, keys_options)
-                        : verify_command->parsed()   ? verify_signed(context, verify_options)
-                        : rfc_command->parsed()      ? rfc(context, rfc_options)
-                        : pca_command->parsed()      ? pca(context, pca_options)
-                        : baseline_commands.parsed() ? baseline(context, baseline_commands.options)
-                        : audit_commands.parsed()    ? audit(context, audit_commands.options)
-                        : release_commands.parsed()
-                            ? run_release_commands(context, release_commands)
-                            : ls(context, ls_options);
+  const Status status =
+      push_command->parsed()       ? push(context, push_options)
+      : fetch_command->parsed()    ? fetch(context, fetch_options)
+      : keys_command->parsed()     ? keys(context, keys_options)
+      : verify_command->parsed()   ? verify_signed(context, verify_options)
+      : rfc_command->parsed()      ? rfc(context, rfc_options)
+      : pca_command->parsed()      ? pca(context, pca_options)
+      : baseline_commands.parsed() ? baseline(context, baseline_commands.options)
+      : audit_commands.parsed()    ? audit(context, audit_commands.options)
+      : ci_commands.parsed()       ? run_ci_commands(context, ci_commands)
+      : identity_commands.parsed() ? run_identity_commands(context, identity_commands)
+      : release_commands.parsed()  ? run_release_commands(context, release_commands)
+                                   : ls(context, ls_options);
   std::fflush(stdout);
   return status.ok() ? kExitOk : fail(status);
 }

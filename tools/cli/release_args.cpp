@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "cli/release.hpp"
+#include "cli/subcommands.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -180,8 +181,7 @@ void add_release_commands(CLI::App& app, ReleaseCommands& commands) {
   add_contents(*command, o);
   add_gate(*command, o);
   add_moves_and_reads(*command, o);
-  for (CLI::App* sub : command->get_subcommands({}))
-    sub->callback([&o, sub] { o.action = sub->get_name(); });
+  record_action(*command, o.action);
   commands.release_command = command;
   commands.schedule_command =
       app.add_subcommand("schedule", "the master schedule: planned and actual dates, conflicts");

@@ -11,17 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string joined(const json::value& item, std::string_view key) {
-  const json::value* value = item.is_object() ? item.get_object().if_contains(key) : nullptr;
-  if (value == nullptr || !value->is_array() || value->get_array().empty()) return "-";
-  std::string out;
-  for (const auto& v : value->get_array()) {
-    if (!out.empty()) out += ",";
-    out += v.is_string() ? std::string(v.get_string()) : json::serialize(v);
-  }
-  return out;
-}
-
 Result<json::object> call(client::HttpClient& http, std::string_view method,
                           const std::string& target, const std::string& body, unsigned expected) {
   TG_ASSIGN_OR_RETURN(const client::HttpResponse answer, http.request(method, target, body));
@@ -83,7 +72,7 @@ void print_rfc(std::FILE* out, const json::object& rfc) {
              rfc.contains("impact") ? field_text(rfc.at("impact"), "risk") : "-",
              rfc.contains("impact") ? field_text(rfc.at("impact"), "resources") : "-",
              rfc.contains("impact") ? field_text(rfc.at("impact"), "cycle_time") : "-");
-  fmt::print(out, "cis: {}\n", joined(rfc, "cis"));
+  fmt::print(out, "cis: {}\n", list_text(rfc, "cis"));
   if (const json::value* analysis = rfc.if_contains("impact_analysis");
       analysis != nullptr && analysis->is_object()) {
     for (const auto& kv : analysis->get_object()) {
@@ -118,7 +107,7 @@ Status rfc(CommandContext& context, const RfcOptions& options) {
       std::vector<TableRow> rows;
       for (const auto& item : result.at("items").get_array())
         rows.push_back({field_text(item, "id"), field_text(item, "state"),
-                        field_text(item, "category"), joined(item, "cis"),
+                        field_text(item, "category"), list_text(item, "cis"),
                         field_text(item, "title")});
       fmt::print(context.out, "{}",
                  render_table({"ID", "STATE", "CATEGORY", "CIS", "TITLE"}, rows));
