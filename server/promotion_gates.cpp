@@ -69,7 +69,9 @@ void check_rfcs(storage::ReadTxn& txn, const Release& release, std::vector<Unmet
   }
   // Only an RFC that is approved or being implemented authorises a change; every CI the release
   // changes must be named by one, and an emergency release needs an emergency RFC.
-  std::vector<Rfc> in_force;
+  // (Each is reported once: an RFC that is not in force is rfc-not-approved, a CI that no
+  // linked RFC names at all is ci-not-covered.)
+  std::vector<Rfc> linked;
   for (const auto& id : release.rfcs) {
     auto rfc = load_rfc(txn, id);
     if (!rfc)
@@ -78,19 +80,18 @@ void check_rfcs(storage::ReadTxn& txn, const Release& release, std::vector<Unmet
       out.push_back({"rfc", "rfc-not-approved",
                      fmt::format("linked RFC {} is {}, not approved or implemented", id,
                                  rfc_state_name(rfc->state))});
-    else
-      in_force.push_back(std::move(*rfc));
+    if (rfc) linked.push_back(std::move(*rfc));
   }
   for (const ReleaseItem& item : release.items) {
-    const bool named = std::any_of(in_force.begin(), in_force.end(), [&](const Rfc& rfc) {
+    const bool named = std::any_of(linked.begin(), linked.end(), [&](const Rfc& rfc) {
       return std::find(rfc.cis.begin(), rfc.cis.end(), item.ci) != rfc.cis.end();
     });
     if (!named)
       out.push_back({"rfc", "ci-not-covered",
-                     fmt::format("no approved RFC linked to the release names CI {}", item.ci)});
+                     fmt::format("no RFC linked to the release names CI {}", item.ci)});
   }
   if (release.category == ReleaseCategory::emergency &&
-      std::none_of(in_force.begin(), in_force.end(),
+      std::none_of(linked.begin(), linked.end(),
                    [](const Rfc& rfc) { return rfc.category == "emergency"; }))
     out.push_back({"rfc", "rfc-not-emergency",
                    "an emergency release needs an approved RFC of category emergency"});

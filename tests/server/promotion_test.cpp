@@ -64,6 +64,7 @@ struct Promo : testing::AppFixture {
     put_artifact("payments", "2.4", "app.tar", "payments build 2.4\n");
     put_artifact("ledger", "1.0", "ledger.jar", "ledger 1.0\n");
     store_rfc("rfc-1", RfcState::approved);
+    store_rfc("rfc-e", RfcState::approved, "emergency");
   }
 
   std::string put_artifact(const std::string& ci, const std::string& version,
@@ -75,11 +76,12 @@ struct Promo : testing::AppFixture {
     return sha;
   }
 
-  void store_rfc(const std::string& id, RfcState state) {
+  void store_rfc(const std::string& id, RfcState state, const std::string& category = "normal") {
     Rfc rfc;
     rfc.id = id;
     rfc.title = "change " + id;
-    rfc.category = "normal";
+    rfc.category = category;
+    rfc.cis = {"ledger", "payments"};
     rfc.state = state;
     rfc.created_by = "cm";
     rfc.created_at = kStart;
@@ -111,7 +113,7 @@ struct Promo : testing::AppFixture {
     r.name = "payments";
     r.version = version;
     r.category = category;
-    r.rfcs = {"rfc-1"};
+    r.rfcs = {category == ReleaseCategory::emergency ? "rfc-e" : "rfc-1"};
     add_item(r, "payments", version);
     for (const char* kind : {"build_instructions", "test_plan", "backout_procedure"})
       r.documents.push_back({kind, std::string(kind) + ".md", "releases/" + id + "/" + kind,
@@ -406,10 +408,39 @@ TEST_CASE("promotion: production needs a linked RFC that is approved") {
   f.save(r);
   CHECK(unmet_of(f.promote("rel-1", "production")) == std::vector<std::string>{"rfc no-rfc"});
   f.check_unchanged("rel-1", 3, 3, "production");
+  // A closed RFC, or one about other CIs, authorises nothing.
   r.rfcs = {"rfc-1"};
   f.save(r);
+  f.store_rfc("rfc-1", RfcState::closed);
+  CHECK(unmet_of(f.promote("rel-1", "production")) ==
+        std::vector<std::string>{"rfc rfc-not-approved"});
+  Rfc other;
+  other.id = "rfc-1";
+  other.title = "about the ledger only";
+  other.category = "normal";
+  other.state = RfcState::approved;
+  other.cis = {"ledger"};
+  f.put_record(storage::Table::rfcs, "rfc-1", json::serialize(other.to_record()));
+  CHECK(unmet_of(f.promote("rel-1", "production")) ==
+        std::vector<std::string>{"rfc ci-not-covered"});
+  f.check_unchanged("rel-1", 3, 3, "production");
   f.store_rfc("rfc-1", RfcState::implemented);
   CHECK(f.promote("rel-1", "production").status == 200);
+}
+
+TEST_CASE("promotion: an emergency release needs an emergency RFC") {
+  Promo f;
+  f.make_release("rel-1", ReleaseCategory::emergency);
+  Release r = f.load("rel-1");
+  r.rfcs = {"rfc-1"};  // a normal RFC
+  f.save(r);
+  f.promote_ok("rel-1", "CINTE");
+  f.gate("rel-1", "tests:CINTE", "tester");
+  f.gate("rel-1", "implementation_approval", "boss");
+  f.gate("rel-1", "emergency_approval", "cm1");
+  f.gate("rel-1", "emergency_approval", "cm2");
+  CHECK(unmet_of(f.promote("rel-1", "production")) ==
+        std::vector<std::string>{"rfc rfc-not-emergency"});
 }
 
 TEST_CASE("promotion: emergency releases take the short path with two distinct approvers") {
@@ -424,7 +455,7 @@ TEST_CASE("promotion: emergency releases take the short path with two distinct a
   f.gate("rel-1", "emergency_approval", "cm1");
   f.gate("rel-1", "emergency_approval", "cm1");
   auto one = f.promote("rel-1", "production");
-  CHECK(unmet_of(one) == std::vector<std::string>{"emergency_approval one-approver"});
+  CHECK(unmet_of(one) == std::vector<std::string>{"emergency_approval too-few-approvers"});
   f.check_unchanged("rel-1", 1, 1, "production");
   f.gate("rel-1", "emergency_approval", "cm2");
   auto r = f.promote("rel-1", "production");
