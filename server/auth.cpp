@@ -203,6 +203,8 @@ Result<MintedToken> TokenService::mint(const TokenRequest& request, const Princi
                       fmt::format("environments: '{}' may not act in {}", user->id, e))
             .with_reason("token-widens-user");
   std::sort(record.roles.begin(), record.roles.end());
+  record.roles.erase(std::unique(record.roles.begin(), record.roles.end()), record.roles.end());
+  order_environments(config_, record.environments);
   record.created_at = now;
   record.created_by = actor.name;
   record.expires_at = expires_at;

@@ -14,6 +14,7 @@
 #include "server/http_server.hpp"
 #include "server/periodic.hpp"
 #include "server/router.hpp"
+#include "server/schema_version.hpp"
 #include "server/scrubber.hpp"
 #include "server/signing.hpp"
 #include "server/tls_cert.hpp"
@@ -25,9 +26,6 @@ namespace {
 
 using namespace tollgate;          // NOLINT(google-build-using-namespace)
 using namespace tollgate::server;  // NOLINT(google-build-using-namespace)
-
-// 1: tokens with free-form names; 2: users, and tokens that belong to them.
-constexpr std::uint32_t kSchemaVersion = 2;
 
 Result<std::unique_ptr<storage::LmdbStore>> open_store(const Config& config) {
   storage::LmdbOptions options;

@@ -21,9 +21,8 @@ constexpr std::size_t kMaxDisplayName = 200;
 constexpr std::size_t kMaxEmail = 254;
 
 bool printable(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 bool plausible_email(std::string_view e) {
@@ -113,12 +112,24 @@ Status check_environments(const Config& config, const std::vector<std::string>& 
   for (const auto& e : environments) {
     if (std::find(config.environments.begin(), config.environments.end(), e) ==
         config.environments.end())
-      return Status(Code::invalid, fmt::format("{}: no environment '{}'; environments are {}",
-                                               field, e.substr(0, 64),
-                                               fmt::join(config.environments, ", ")))
+      return Status(Code::invalid,
+                    fmt::format("{}: no environment '{}'; environments are {}", field,
+                                e.substr(0, 64), fmt::join(config.environments, ", ")))
           .with_reason("unknown-environment");
   }
   return {};
+}
+
+void order_environments(const Config& config, std::vector<std::string>& environments) {
+  const auto rank = [&](const std::string& e) {
+    return std::find(config.environments.begin(), config.environments.end(), e) -
+           config.environments.begin();
+  };
+  std::stable_sort(environments.begin(), environments.end(),
+                   [&](const std::string& a, const std::string& b) {
+                     return rank(a) != rank(b) ? rank(a) < rank(b) : a < b;
+                   });
+  environments.erase(std::unique(environments.begin(), environments.end()), environments.end());
 }
 
 Status UserService::validate(const User& user) const {
@@ -157,9 +168,7 @@ Result<User> UserService::create(const json::object& body, const std::string& ac
 }
 
 Result<User> UserService::create(User user, const std::string& actor) {
-  std::sort(user.environments.begin(), user.environments.end());
-  user.environments.erase(std::unique(user.environments.begin(), user.environments.end()),
-                          user.environments.end());
+  order_environments(config_, user.environments);
   TG_RETURN_IF_ERROR(validate(user));
   user.created_at = user.updated_at = clock_.now();
   user.created_by = user.updated_by = actor;
@@ -194,10 +203,7 @@ Result<User> UserService::patch(const std::string& id, const json::object& body,
     if (roles) user->roles = new_roles;
     if (environments) {
       user->environments = *environments;
-      std::sort(user->environments.begin(), user->environments.end());
-      user->environments.erase(
-          std::unique(user->environments.begin(), user->environments.end()),
-          user->environments.end());
+      order_environments(config_, user->environments);
     }
     if (disabled) user->disabled = *disabled;
     TG_RETURN_IF_ERROR(validate(*user));

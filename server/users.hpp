@@ -57,6 +57,10 @@ void store_user(storage::WriteTxn& txn, const User& user);
 Status check_environments(const Config& config, const std::vector<std::string>& environments,
                           std::string_view field);
 
+// Puts environment names in the pipeline's order (CINTE before SIT ...) without repeats;
+// names the configuration lacks go last, for check_environments to report.
+void order_environments(const Config& config, std::vector<std::string>& environments);
+
 // Administration of users (admins, through /api/v1/users; the directory, at each login).
 // Every change is one write; thread-safe.
 class UserService {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/schema_version.hpp"
 #include "storage/lmdb_store.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"
@@ -50,6 +51,13 @@ TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edi
   auto refused = must(admin.request("POST", "/api/v1/ci-types", R"({"name":"service"})",
                                     {{"Content-Type", "application/json"}}));
   REQUIRE(refused.status == 400);
+  // A write without a valid token is refused and enters no entry, only a counter.
+  HttpClient anonymous = server.client();
+  REQUIRE(must(anonymous.request("POST", "/api/v1/ci-types", R"({"name":"x","attributes":[]})",
+                                 {{"Content-Type", "application/json"}}))
+              .status == 401);
+  CHECK(contains(must(anonymous.request("GET", "/metrics")).body,
+                 "\ntollgate_unauthenticated_writes_total 1\n"));
 
   auto listed = must(auditor.request("GET", "/api/v1/audit-log?action=ci-types"));
   REQUIRE_MESSAGE(listed.status == 200, listed.body);
@@ -59,8 +67,8 @@ TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edi
   CHECK(items[0].at("request_id").as_string() == created.header("x-request-id"));
   CHECK(items[1].at("outcome").as_string() == "refused");
   CHECK(items[1].at("status").as_int64() == 400);
-  // Before these: the bootstrap admin token (at the first start) and the auditor's token.
-  CHECK(items[0].at("sequence").as_int64() == 3);
+  // Before these: the bootstrap admin (at the first start), the auditor's user and token.
+  CHECK(items[0].at("sequence").as_int64() == 4);
   auto first = body_of(must(auditor.request("GET", "/api/v1/audit-log?limit=1")));
   CHECK(first.at("items").at(0).at("action").as_string() == "tollgated bootstrap");
 
@@ -79,36 +87,37 @@ TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edi
   CHECK_MESSAGE(contains(out, R"("action":"tollgated bootstrap")"), out);
   CHECK_FALSE(contains(out, R"("sequence":2)"));
   out = cli(server, token, "audit-log verify");
-  CHECK_MESSAGE(contains(out, "audit log intact: 4 entries"), out);
+  CHECK_MESSAGE(contains(out, "audit log intact: 5 entries"), out);
   CHECK(contains(out, "exit=0"));
   CHECK(contains(cli(server, server.bootstrap_token(), "audit-log --actor nobody"), "exit=0"));
 
   // A clean stop commits the chain head to the vault; check agrees with it.
   REQUIRE(server.stop() == 0);
   std::string report = tollgated(server, "check");
-  CHECK_MESSAGE(contains(report, "audit log: 4 entries, chain intact, 1 vault checkpoints agree"),
+  CHECK_MESSAGE(contains(report, "audit log: 5 entries, chain intact, 1 vault checkpoints agree"),
                 report);
   CHECK(contains(report, "exit=0"));
 
-  // Behind the server's back: entry 3 now claims someone else created the type.
+  // Behind the server's back: entry 4 now claims someone else created the type.
   {
     storage::LmdbOptions options;
     options.path = server.data_dir() + "/db";
+    options.schema_version = server::kSchemaVersion;
     auto store = storage::LmdbStore::open(options);
-    REQUIRE(store.ok());
+    REQUIRE_MESSAGE(store.ok(), store.status().message());
     REQUIRE((*store)
                 ->write([](storage::WriteTxn& txn) {
-                  auto value = txn.get(storage::Table::audit_log, storage::be64(3));
+                  auto value = txn.get(storage::Table::audit_log, storage::be64(4));
                   REQUIRE(value);
                   auto entry = json::parse(*value).as_object();
                   entry["actor"] = "mallory";
-                  txn.put(storage::Table::audit_log, storage::be64(3), json::serialize(entry));
+                  txn.put(storage::Table::audit_log, storage::be64(4), json::serialize(entry));
                   return Status();
                 })
                 .ok());
   }
   report = tollgated(server, "check");
-  CHECK_MESSAGE(contains(report, "audit log: broken at entry 3"), report);
+  CHECK_MESSAGE(contains(report, "audit log: broken at entry 4"), report);
   CHECK(contains(report, "exit=1"));
 
   REQUIRE(server.start().ok());
@@ -117,8 +126,8 @@ TEST_CASE("audit log over HTTPS: entries, a vault checkpoint, and an offline edi
   REQUIRE(verified.status == 200);
   auto body = body_of(verified);
   CHECK_FALSE(body.at("valid").as_bool());
-  CHECK(body.at("first_broken").at("sequence").as_int64() == 3);
+  CHECK(body.at("first_broken").at("sequence").as_int64() == 4);
   out = cli(server, token, "audit-log verify");
-  CHECK_MESSAGE(contains(out, "the audit log is broken at entry 3"), out);
+  CHECK_MESSAGE(contains(out, "the audit log is broken at entry 4"), out);
   CHECK(contains(out, "exit=3"));
 }

@@ -6,6 +6,7 @@
 // user-bound /api/v1/tokens and /api/v1/whoami.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,15 @@ struct Fixture {
   }
 };
 
+// The calendar date (UTC, YYYY-MM-DD) `days` from now.
+std::string days_from_now(int days) {
+  const auto when = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+                    std::chrono::days(days);
+  const std::chrono::year_month_day date(when);
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+}
+
 // The item of a --json list with this id.
 json::value item_with_id(const json::value& list, const std::string& id) {
   for (const auto& item : list.at("items").as_array())
@@ -133,7 +143,7 @@ TEST_CASE("tollgate token: a narrowed token speaks for its user until it is revo
         "viewer"});
 
   const json::value minted = f.ok({"--json", "token", "create", "--user", "alice", "--name",
-                                   "laptop", "--role", "viewer", "--expires", "2099-12-31"})
+                                   "laptop", "--role", "viewer", "--expires", days_from_now(30)})
                                  .document();
   const std::string id(minted.at("id").as_string());
   const std::string secret(minted.at("token").as_string());

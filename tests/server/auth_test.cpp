@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/schema_version.hpp"
 #include "tests/support/app_fixture.hpp"
 
 using namespace tollgate;
@@ -42,16 +43,17 @@ TEST_CASE("users are people with unique, unreserved ids, known roles and environ
     CHECK(r.status == 400);
     CHECK(type_of(r) == "reserved-user");
   }
-  CHECK(f.call("POST", "/api/v1/users", R"({"id":"bob","name":"Bob","roles":["wizard"]})")
-            .status == 400);
+  CHECK(f.call("POST", "/api/v1/users", R"({"id":"bob","name":"Bob","roles":["wizard"]})").status ==
+        400);
   auto env = f.call("POST", "/api/v1/users",
                     R"({"id":"bob","name":"Bob","roles":["viewer"],"environments":["QA"]})");
   CHECK(env.status == 400);
   CHECK(type_of(env) == "unknown-environment");
   CHECK(f.call("POST", "/api/v1/users", R"({"id":"bob","name":"Bob","roles":["viewer"],"x":1})")
             .status == 400);
-  CHECK(f.call("POST", "/api/v1/users", R"({"id":"Bob!","name":"Bob","roles":["viewer"]})")
-            .status == 400);
+  CHECK(
+      f.call("POST", "/api/v1/users", R"({"id":"Bob!","name":"Bob","roles":["viewer"]})").status ==
+      400);
   // Refusals wrote nothing.
   CHECK(f.count(storage::Table::users) == 2);  // admin and alice
   auto listed = body_of(f.call("GET", "/api/v1/users"));
@@ -76,8 +78,9 @@ TEST_CASE("a token narrows its user and never widens it") {
   REQUIRE(minted.status == 201);
   auto token = body_of(minted);
   CHECK(token.at("user").as_string() == "alice");
-  CHECK(token.at("environments").as_array() == json::array{"SAT", "SIT"});
-  auto me = body_of(f.call("GET", "/api/v1/whoami", "", std::string(token.at("token").as_string())));
+  CHECK(token.at("environments").as_array() == json::array{"SIT", "SAT"});
+  auto me =
+      body_of(f.call("GET", "/api/v1/whoami", "", std::string(token.at("token").as_string())));
   CHECK(me.at("user").as_string() == "alice");
   CHECK(me.at("roles").as_array() == json::array{"tester"});
 
@@ -89,8 +92,8 @@ TEST_CASE("a token narrows its user and never widens it") {
   CHECK(other_env.status == 400);
   CHECK(type_of(other_env) == "token-widens-user");
   CHECK(f.call("POST", "/api/v1/tokens", R"({"user":"ghost"})").status == 400);
-  auto too_long = f.call("POST", "/api/v1/tokens",
-                         R"({"user":"alice","expires_at":"2030-01-01T00:00:00Z"})");
+  auto too_long =
+      f.call("POST", "/api/v1/tokens", R"({"user":"alice","expires_at":"2030-01-01T00:00:00Z"})");
   CHECK(too_long.status == 400);
   CHECK(type_of(too_long) == "token-expiry");
 
@@ -107,8 +110,7 @@ TEST_CASE("a token narrows its user and never widens it") {
   CHECK(body_of(own).at("roles").as_array() == json::array{"tester"});
 
   // Taking a role from the user takes it from every token at once.
-  REQUIRE(f.call("PATCH", "/api/v1/users/alice", R"({"roles":["release_manager"]})").status ==
-          200);
+  REQUIRE(f.call("PATCH", "/api/v1/users/alice", R"({"roles":["release_manager"]})").status == 200);
   auto outgrown = f.call("GET", "/api/v1/whoami", "", tester);
   CHECK(outgrown.status == 401);
   CHECK(type_of(outgrown) == "token-outgrown");
@@ -233,7 +235,7 @@ TEST_CASE("schema 1 tokens become users of their names") {
   }
   storage::LmdbOptions options;
   options.path = dir.str() + "/db";
-  options.schema_version = 2;
+  options.schema_version = kSchemaVersion;
   options.migrate = [&](storage::WriteTxn& txn, std::uint32_t from) {
     REQUIRE(from == 1);
     return migrate_tokens_to_users(txn, config, clock.now());
