@@ -38,9 +38,9 @@ enum class Role : std::uint8_t {
 };
 
 inline constexpr std::array<Role, 11> kAllRoles = {
-    Role::admin,    Role::cm_manager, Role::change_manager, Role::release_manager,
-    Role::requester, Role::tester,    Role::business,       Role::management,
-    Role::build_agent, Role::auditor, Role::viewer};
+    Role::admin,       Role::cm_manager, Role::change_manager, Role::release_manager,
+    Role::requester,   Role::tester,     Role::business,       Role::management,
+    Role::build_agent, Role::auditor,    Role::viewer};
 
 const char* role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);

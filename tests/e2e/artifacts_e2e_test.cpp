@@ -259,7 +259,7 @@ TEST_CASE("artifacts: bad uploads are refused with a problem and keep nothing") 
     HttpClient viewer = f.server.client(f.token("auditor-1", "viewer"));
     check_problem(must(viewer.request("PUT", "/api/v1/artifacts/payments-api/2.0.0/v.jar", bytes,
                                       upload_headers(digest))),
-                  403, "forbidden");
+                  403, "forbidden-role");
     CHECK(must(viewer.request("GET", path)).status == 200);
     HttpClient anonymous = f.server.client();
     check_problem(must(anonymous.request("GET", path)), 401, "unauthorized");

@@ -40,6 +40,8 @@ struct Fixture {
   HttpClient rm{client::ClientOptions{}};
   HttpClient cm{client::ClientOptions{}};
   HttpClient tester{client::ClientOptions{}};
+  HttpClient biz{client::ClientOptions{}};
+  HttpClient boss{client::ClientOptions{}};
   std::string auditor_token;
 
   Fixture() {
@@ -49,6 +51,8 @@ struct Fixture {
     rm = server.client(mint_token(admin, "rm", "release_manager"));
     cm = server.client(mint_token(admin, "cm", "change_manager"));
     tester = server.client(mint_token(admin, "tess", "tester"));
+    biz = server.client(mint_token(admin, "biz", "business"));
+    boss = server.client(mint_token(admin, "boss", "management"));
     auditor_token = mint_token(admin, "aud", "auditor");
     ok(admin, "POST", "/api/v1/ci-types", R"({"name":"service","attributes":[]})", 201);
     ok(admin, "POST", "/api/v1/cis",
@@ -93,9 +97,9 @@ struct Fixture {
     gate(tester, id, "tests:SIT");
     promote(id, "SAT");
     gate(tester, id, "tests:SAT");
-    gate(tester, id, "uat");
+    gate(biz, id, "uat");
     gate(cm, id, "rrr", R"(,"date":")" + format_date(SystemClock().now()) + "\"");
-    gate(admin, id, "implementation_approval");
+    gate(boss, id, "implementation_approval");
     promote(id, "production");
     return id;
   }
@@ -184,8 +188,8 @@ TEST_CASE("baselines over HTTPS and the CLI: create, save, verify offline, diff,
   CHECK(contains(text, "signature verified"));
   CHECK(contains(text, "payments 2.3  release " + release));
   CHECK(contains(text, "app.tar  sha256:" + sha256_of(kPayload)));
-  CHECK(contains(text, "gate implementation_approval pass by bootstrap-admin"));
-  CHECK(contains(text, "gate uat pass by tess"));
+  CHECK(contains(text, "gate implementation_approval pass by boss"));
+  CHECK(contains(text, "gate uat pass by biz"));
   CHECK(contains(text, "approved by cm"));
   // Later, q4 (recording production-v2) is in force; before any, there is none.
   auto now = printed(f.cli("--json --keys " + keys + " baseline at --env production " +

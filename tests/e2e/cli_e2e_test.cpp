@@ -29,6 +29,7 @@
 using namespace tollgate;
 using tollgate::client::HttpClient;
 using tollgate::e2e::contains;
+using tollgate::e2e::mint_token;
 using tollgate::e2e::must;
 using tollgate::e2e::read_file;
 using tollgate::e2e::ServerProcess;
@@ -165,11 +166,9 @@ struct Fixture {
     return path;
   }
 
+  // A token of user `name` (created if need be) with exactly `role`.
   std::string token(const std::string& name, const std::string& role) {
-    auto r = must(admin.request("POST", "/api/v1/tokens",
-                                fmt::format(R"({{"name":"{}","roles":["{}"]}})", name, role)));
-    REQUIRE_MESSAGE(r.status == 201, r.body);
-    return std::string(parse_json(r.body).at("token").as_string());
+    return mint_token(admin, name, role);
   }
 
   std::string url() const { return fmt::format("https://127.0.0.1:{}", server.port()); }

@@ -163,14 +163,18 @@ TEST_CASE("bad input is refused with a problem and changes nothing") {
     CHECK(must(reader.request("GET", "/api/v1/cis/payments-api")).status == 200);
     check_problem(must(reader.request("PATCH", "/api/v1/cis/payments-api", R"({"name":"R"})",
                                       {{"If-Match", "\"1\""}})),
-                  403, "forbidden");
+                  403, "forbidden-role");
     check_problem(
         must(reader.request("POST", "/api/v1/cis",
                             R"({"id":"r2","type":"service","name":"R","attributes":{"port":1}})")),
-        403, "forbidden");
+        403, "forbidden-role");
+    // A viewer mints no token for someone else, nor one wider than their own roles.
     check_problem(
-        must(reader.request("POST", "/api/v1/tokens", R"({"name":"me","roles":["admin"]})")), 403,
-        "forbidden");
+        must(reader.request("POST", "/api/v1/tokens", R"({"user":"admin","roles":["admin"]})")),
+        403, "token-other-user");
+    check_problem(
+        must(reader.request("POST", "/api/v1/tokens", R"({"user":"viewer-1","roles":["admin"]})")),
+        400, "token-widens-user");
   }
   SUBCASE("a body that is not JSON by its media type") {
     check_problem(must(f.admin.request("POST", "/api/v1/cis", "id=x",
@@ -271,10 +275,11 @@ TEST_CASE("every acknowledged write survives a restart, including concurrent one
 TEST_CASE("offline commands: admin-token mints a working token, check reports a clean store") {
   Fixture f;
   REQUIRE(f.server.stop() == 0);
-  const std::string minted = run_command(fmt::format("{} admin-token --data-dir {} --name ops 2>&1",
+  const std::string minted = run_command(fmt::format("{} admin-token --data-dir {} --user ops 2>&1",
                                                      TOLLGATED_PATH, f.server.data_dir()));
   REQUIRE_MESSAGE(minted.find("exit=0") != std::string::npos, minted);
   const std::string first_line = minted.substr(0, minted.find('\n'));
+  CHECK_MESSAGE(first_line.starts_with("admin token of user 'ops' (shown once; expires "), minted);
   const std::string token = first_line.substr(first_line.rfind(' ') + 1);
   CHECK(token.size() == 67);
   const std::string checked =
@@ -284,8 +289,8 @@ TEST_CASE("offline commands: admin-token mints a working token, check reports a 
   REQUIRE(f.server.restart().ok());
   HttpClient ops = f.server.client(token);
   CHECK(must(ops.request("GET", "/api/v1/cis")).status == 200);
-  CHECK(must(ops.request("POST", "/api/v1/tokens", R"({"name":"ci-bot","roles":["build_agent"]})"))
-            .status == 201);
+  // The new admin administers people: a user and a token for them.
+  CHECK_FALSE(mint_token(ops, "ci-bot", "build_agent").empty());
 }
 
 TEST_CASE("the access log has one JSON line per request") {
@@ -300,6 +305,6 @@ TEST_CASE("the access log has one JSON line per request") {
   auto entry = json::parse(line).as_object();
   CHECK(entry.at("route").as_string() == "/api/v1/cis/{id}");
   CHECK(entry.at("status").as_int64() == 200);
-  CHECK(entry.at("actor").as_string() == "bootstrap-admin");
+  CHECK(entry.at("actor").as_string() == "admin");
   CHECK(entry.at("method").as_string() == "GET");
 }

@@ -78,7 +78,7 @@ struct Fixture {
     const std::string id(created.at("id").as_string());
     ok(rm, "POST", "/api/v1/releases/" + id + "/items",
        R"({"ci":"payments","version":"2.3",
-           "install_paths":{"app.conf":"/etc/app.conf","lib.so":"lib/lib.so"}})");
+           "install_paths":{"app.conf":"etc/app.conf","lib.so":"lib/lib.so"}})");
     ok(rm, "POST", "/api/v1/releases/" + id + "/promote", R"({"environment":"CINTE"})");
   }
 

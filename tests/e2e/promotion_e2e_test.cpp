@@ -35,6 +35,8 @@ struct Fixture {
   HttpClient cm{client::ClientOptions{}};
   HttpClient cm2{client::ClientOptions{}};
   HttpClient tester{client::ClientOptions{}};
+  HttpClient biz{client::ClientOptions{}};
+  HttpClient boss{client::ClientOptions{}};
   HttpClient agent{client::ClientOptions{}};
   std::string digest = sha256_of(kPayload);
 
@@ -46,6 +48,8 @@ struct Fixture {
     cm = server.client(mint_token(admin, "cm", "change_manager"));
     cm2 = server.client(mint_token(admin, "cm2", "change_manager"));
     tester = server.client(mint_token(admin, "tess", "tester"));
+    biz = server.client(mint_token(admin, "biz", "business"));
+    boss = server.client(mint_token(admin, "boss", "management"));
     agent = server.client(mint_token(admin, "agent", "build_agent"));
     ok(admin, "POST", "/api/v1/ci-types", R"({"name":"service","attributes":[]})", 201);
     ok(admin, "POST", "/api/v1/cis",
@@ -126,12 +130,16 @@ TEST_CASE("promotion over HTTPS: RFC to production through four environments, th
   REQUIRE(f.promote(f.rm, id, "SAT").status == 200);
 
   f.gate(f.tester, id, "tests:SAT");
-  f.gate(f.tester, id, "uat");
+  f.gate(f.biz, id, "uat");
   f.gate(f.cm, id, "rrr", R"(,"date":")" + format_date(SystemClock().now()) + "\"");
   auto early = f.promote(f.rm, id, "production");
   check_problem(early, 409, "gates-unmet");
   CHECK(body_of(early).at("unmet").at(0).at("gate").as_string() == "implementation_approval");
-  f.gate(f.admin, id, "implementation_approval");
+  // Admin approves nothing: implementation approval is management's.
+  const std::string approval = "/api/v1/releases/" + id + "/gates/implementation_approval";
+  check_problem(must(f.admin.request("POST", approval, R"({"verdict":"pass"})")), 403,
+                "forbidden-role");
+  f.gate(f.boss, id, "implementation_approval");
   auto prod = f.promote(f.rm, id, "production");
   REQUIRE_MESSAGE(prod.status == 200, prod.body);
 

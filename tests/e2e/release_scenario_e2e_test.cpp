@@ -1,6 +1,7 @@
 // The release scenario end to end: one release driven from RFC to PIR through CINTE, SIT, SAT
-// and production over HTTPS, mostly with the `tollgate` CLI and --json, by distinct role tokens
-// (admin, two change managers, a release manager, a tester, a build agent); and every refusal
+// and production over HTTPS, mostly with the `tollgate` CLI and --json, by distinct people's
+// tokens (admin, two change managers, a release manager, a tester, a business user, a manager,
+// a build agent); and every refusal
 // on the way, each with its problem type and nothing changed: missing gates listed at once, a
 // skipped environment, wrong roles, self-approval, separation of duties, an unapproved RFC,
 // stale gates after a content change, a corrupted blob at promotion, a back-out restoring the
@@ -76,7 +77,7 @@ struct Site {
   tollgate::testing::TempDir work{"tollgate-release-e2e-"};
   ServerProcess server;
   HttpClient admin{client::ClientOptions{}};
-  std::string admin_token, cm1, cm2, rm, tester, agent;
+  std::string admin_token, cm1, cm2, rm, tester, biz, boss, agent;
   std::string today = format_date(SystemClock().now());
 
   // `freeze_windows`: the [freeze] windows value, e.g. [{from = "...", to = "...", reason =
@@ -92,6 +93,8 @@ struct Site {
     cm2 = mint_token(admin, "cm2", "change_manager");
     rm = mint_token(admin, "rm", "release_manager");
     tester = mint_token(admin, "tess", "tester");
+    biz = mint_token(admin, "biz", "business");
+    boss = mint_token(admin, "boss", "management");
     agent = mint_token(admin, "agent", "build_agent");
     http(admin, "POST", "/api/v1/ci-types", R"({"name":"service","attributes":[]})", 201);
     http(admin, "POST", "/api/v1/cis",
@@ -202,11 +205,12 @@ void production_phase(Site& s, const std::string& rel, const std::string& rfc) {
   CHECK(s.snapshot(rel) == before);
 
   s.ok(s.tester, "release gate " + rel + " tests:SAT --verdict pass --evidence plan.md");
-  s.ok(s.tester, "release gate " + rel + " uat --verdict pass --notes 'signed off'");
+  s.ok(s.biz, "release gate " + rel + " uat --verdict pass --notes 'signed off'");
   s.ok(s.cm1, "release gate " + rel + " rrr --verdict pass --date " + s.today);
-  s.ok(s.admin_token, "release gate " + rel + " implementation_approval --verdict pass");
+  s.ok(s.boss, "release gate " + rel + " implementation_approval --verdict pass");
 
-  // Only the unapproved RFC is left; its submitter cannot approve it, the other manager can.
+  // Only the unapproved RFC is left; its author and submitter cannot approve it, the other
+  // manager can.
   before = s.snapshot(rel);
   auto rfc_only =
       s.refused(s.rm, "release promote " + rel + " --env production", 4, 409, "gates-unmet");
@@ -236,9 +240,9 @@ void production_phase(Site& s, const std::string& rel, const std::string& rfc) {
                                                     "tests:SAT stale", "uat stale"});
   CHECK(s.snapshot(rel) == before);
   s.ok(s.tester, "release gate " + rel + " tests:SAT --verdict pass");
-  s.ok(s.tester, "release gate " + rel + " uat --verdict pass");
+  s.ok(s.biz, "release gate " + rel + " uat --verdict pass");
   s.ok(s.cm1, "release gate " + rel + " rrr --verdict pass --date " + s.today);
-  s.ok(s.admin_token, "release gate " + rel + " implementation_approval --verdict pass");
+  s.ok(s.boss, "release gate " + rel + " implementation_approval --verdict pass");
 
   auto production = s.ok(s.rm, "release promote " + rel + " --env production");
   CHECK(production.at("environment").as_string() == "production");
@@ -261,7 +265,7 @@ TEST_CASE("release scenario: RFC to PIR through four environments with the CLI, 
   s.refused(s.cm1,
             "release create --name payments --version 2.3 --type delta --category "
             "scheduled",
-            1, 403, "forbidden");
+            1, 403, "forbidden-role");
   CHECK(s.ok(s.rm, "release ls").at("items").as_array().empty());
 
   auto created = s.ok(s.rm, fmt::format("release create --name payments --version 2.3 --type "
@@ -270,12 +274,11 @@ TEST_CASE("release scenario: RFC to PIR through four environments with the CLI, 
                                         rfc, s.today, s.today));
   REQUIRE(created.at("id").as_string() == rel);
   CHECK(created.at("planned").at("production").as_string() == s.today);
-  auto item =
-      s.ok(s.rm, "release add " + rel +
-                     " --ci payments --version 2.3 --install-path app.tar=/opt/pay/app.tar");
+  auto item = s.ok(s.rm, "release add " + rel +
+                             " --ci payments --version 2.3 --install-path app.tar=opt/pay/app.tar");
   CHECK(item.at("items").at(0).at("artifacts").at(0).at("sha256").as_string() == digest23);
   CHECK(item.at("items").at(0).at("artifacts").at(0).at("install_path").as_string() ==
-        "/opt/pay/app.tar");
+        "opt/pay/app.tar");
 
   // Every CINTE requirement is listed at once; a wrong role cannot promote; nothing changes.
   auto before = s.snapshot(rel);
@@ -335,14 +338,18 @@ TEST_CASE("release scenario: RFC to PIR through four environments with the CLI, 
   CHECK(contains(readable.out, "pir "));
   CHECK(contains(readable.out, "deployed in: production"));
 
-  // Separation of duties: whoever created a release cannot approve its implementation.
-  auto own = s.ok(s.admin_token,
+  // Separation of duties by person: whoever created a release cannot approve its
+  // implementation, whichever of their tokens they use; admin approves nothing at all.
+  const std::string boss_rm = mint_token(s.admin, "boss", "release_manager");
+  auto own = s.ok(boss_rm,
                   "release create --name own --version 1 --type delta --category "
                   "scheduled");
   const std::string own_id(own.at("id").as_string());
   auto own_before = s.snapshot(own_id);
+  s.refused(s.boss, "release gate " + own_id + " implementation_approval --verdict pass", 1, 403,
+            "separation-of-duties");
   s.refused(s.admin_token, "release gate " + own_id + " implementation_approval --verdict pass", 1,
-            403, "separation-of-duties");
+            403, "forbidden-role");
   CHECK(s.snapshot(own_id) == own_before);
 
   // The VDD, the master schedule and the KPIs of the period (CHECKs, not REQUIREs: the rest of
@@ -411,12 +418,20 @@ TEST_CASE("release scenario: a freeze window stops production, not the emergency
   const std::string today = format_date(SystemClock().now());
   Site s(fmt::format(R"([{{from = "{}", to = "{}", reason = "e2e freeze"}}])", today, today));
   s.push("2.3", kRelease23);
-  const std::string rfc(s.ok(s.cm1, "rfc create --title 'Payments 2.3' --ci payments --risk high")
-                            .at("id")
-                            .as_string());
-  s.ok(s.cm1, "rfc submit " + rfc);
-  s.ok(s.cm2, "rfc approve " + rfc);
-  for (const char* category : {"scheduled", "emergency"}) {
+  // An approved RFC per release: the emergency release needs one of category emergency.
+  std::vector<std::string> rfcs;
+  for (const char* category : {"normal", "emergency"}) {
+    const std::string rfc(s.ok(s.cm1, fmt::format("rfc create --title 'Payments 2.3' --ci payments "
+                                                  "--risk high --category {}",
+                                                  category))
+                              .at("id")
+                              .as_string());
+    s.ok(s.cm1, "rfc submit " + rfc);
+    s.ok(s.cm2, "rfc approve " + rfc);
+    rfcs.push_back(rfc);
+  }
+  for (const auto& [category, rfc] :
+       {std::pair{"scheduled", rfcs[0]}, std::pair{"emergency", rfcs[1]}}) {
     const std::string id(s.ok(s.rm, fmt::format("release create --name payments --version 2.3 "
                                                 "--type delta --category {} --rfc {}",
                                                 category, rfc))
@@ -427,7 +442,7 @@ TEST_CASE("release scenario: a freeze window stops production, not the emergency
     s.ok(s.cm1, "release gate " + id + " trr --verdict pass");
     s.ok(s.rm, "release promote " + id + " --env CINTE");
     s.ok(s.tester, "release gate " + id + " tests:CINTE --verdict pass");
-    s.ok(s.admin_token, "release gate " + id + " implementation_approval --verdict pass");
+    s.ok(s.boss, "release gate " + id + " implementation_approval --verdict pass");
   }
 
   // rel-1 (scheduled) meets every production gate; only the freeze window stands in the way.
@@ -435,7 +450,7 @@ TEST_CASE("release scenario: a freeze window stops production, not the emergency
     s.ok(s.rm, fmt::format("release promote rel-1 --env {}", next));
     s.ok(s.tester, fmt::format("release gate rel-1 tests:{} --verdict pass", next));
   }
-  s.ok(s.tester, "release gate rel-1 uat --verdict pass");
+  s.ok(s.biz, "release gate rel-1 uat --verdict pass");
   s.ok(s.cm1, "release gate rel-1 rrr --verdict pass --date " + today);
   auto before = s.snapshot("rel-1");
   auto frozen = s.refused(s.rm, "release promote rel-1 --env production", 4, 409, "gates-unmet");
@@ -443,13 +458,15 @@ TEST_CASE("release scenario: a freeze window stops production, not the emergency
   CHECK(s.snapshot("rel-1") == before);
 
   // rel-2 (emergency) skips SIT and SAT, needs two distinct change managers, ignores the freeze.
+  // Its PIR is too early before production.
+  s.refused(s.cm2, "release gate rel-2 pir --verdict pass", 1, 409, "gate-too-early");
   s.refused(s.rm, "release promote rel-2 --env SIT", 1, 409, "not-on-path");
   s.ok(s.cm1, "release gate rel-2 emergency_approval --verdict pass");
   s.refused(s.cm1, "release gate rel-2 emergency_approval --verdict pass", 1, 409,
             "duplicate-approval");
   before = s.snapshot("rel-2");
   auto one = s.refused(s.rm, "release promote rel-2 --env production", 4, 409, "gates-unmet");
-  CHECK(unmet_of(one) == std::vector<std::string>{"emergency_approval one-approver"});
+  CHECK(unmet_of(one) == std::vector<std::string>{"emergency_approval too-few-approvers"});
   CHECK(s.snapshot("rel-2") == before);
   s.ok(s.cm2, "release gate rel-2 emergency_approval --verdict pass");
   auto emergency = s.ok(s.rm, "release promote rel-2 --env production");

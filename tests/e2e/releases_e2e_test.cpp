@@ -55,7 +55,7 @@ TEST_CASE("a release over HTTPS: item, build documents, TRR bound to the digest,
   check_problem(must(tester.request("POST", "/api/v1/releases",
                                     R"({"name":"Payments","version":"2026.12","type":"delta",
                                         "category":"scheduled"})")),
-                403, "forbidden");
+                403, "forbidden-role");
   auto created = must(rm.request("POST", "/api/v1/releases",
                                  R"({"name":"Payments","version":"2026.12","type":"delta",
                                      "category":"scheduled","planned":{"CINTE":"2026-12-03"}})"));

@@ -107,7 +107,12 @@ TEST_CASE("rfc e2e: an approved RFC lets a controlled CI change, and only then")
 
   auto submitted = must(cm1.request("POST", "/api/v1/rfcs/rfc-1/submit", R"({"note":"ready"})"));
   REQUIRE_MESSAGE(submitted.status == 200, submitted.body);
+  // Neither its submitter nor its creator decides it, even as a change manager; admin does not
+  // vote at all, nor does a release manager.
   check_problem(must(cm1.request("POST", "/api/v1/rfcs/rfc-1/approve")), 403, "self-approval");
+  HttpClient creator = f.server.client(mint_token(f.admin, "rm", "change_manager"));
+  check_problem(must(creator.request("POST", "/api/v1/rfcs/rfc-1/approve")), 403, "self-approval");
+  check_problem(must(f.admin.request("POST", "/api/v1/rfcs/rfc-1/approve")), 403, "forbidden-role");
   check_problem(must(rm.request("POST", "/api/v1/rfcs/rfc-1/approve")), 403, "forbidden-role");
   auto approved = must(cm2.request("POST", "/api/v1/rfcs/rfc-1/approve", R"({"note":"go"})"));
   REQUIRE_MESSAGE(approved.status == 200, approved.body);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -71,21 +72,30 @@ TEST_CASE("a raw request on its own connection is answered") {
   CHECK(response.status == 200);
 }
 
-TEST_CASE("the bootstrap token is printed on the first start only and stays valid") {
+TEST_CASE("the bootstrap token is written to a private file on the first start only") {
   ServerProcess server;
   require_started(server);
   const std::string token = server.bootstrap_token();
   REQUIRE_FALSE(token.empty());
-  CHECK(count_of(server.last_start_log(), "bootstrap admin token") == 1);
+  const std::string token_file = server.data_dir() + "/bootstrap-token";
+  CHECK(count_of(server.last_start_log(), "bootstrap admin token of user 'admin' written to " +
+                                              token_file + " (mode 0600)\n") == 1);
+  CHECK(std::filesystem::status(token_file).permissions() ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  CHECK(server.log().find(token) == std::string::npos);  // never printed
 
   const Status restarted = server.restart();
   REQUIRE_MESSAGE(restarted.ok(), restarted.to_string());
   CHECK(count_of(server.last_start_log(), "bootstrap admin token") == 0);
   CHECK(count_of(server.log(), "bootstrap admin token") == 1);
-  CHECK(server.last_start_log().find(token) == std::string::npos);
+  CHECK(server.log().find(token) == std::string::npos);
 
+  // It stays valid across restarts and belongs to the user admin.
   auto client = server.client(token);
   CHECK(require_response(client.request("GET", "/api/v1/cis")).status == 200);
+  const auto me = require_response(client.request("GET", "/api/v1/whoami"));
+  CHECK(me.status == 200);
+  CHECK_MESSAGE(me.body.find(R"("user":"admin")") != std::string::npos, me.body);
 }
 
 TEST_CASE("a client that does not trust the server's certificate refuses it") {

@@ -22,12 +22,18 @@ namespace {
 json::value body_of(const Response& r) { return json::parse(r.body); }
 
 struct Audited : AppFixture {
-  // Three requests: a CI type created (committed), a malformed body (refused), a request
-  // without a token (refused, actor unknown).
+  // Three requests: a CI type created (committed), a malformed body (refused), a viewer's
+  // attempt (refused by role); and one without a token, which gets no entry (only a counter).
   void three_requests() {
+    const std::string viewer = token_with(Role::viewer, "vic");
     REQUIRE(call("POST", "/api/v1/ci-types", R"({"name":"host","attributes":[]})").status == 201);
     REQUIRE(call("POST", "/api/v1/ci-types", R"({"name":)").status == 400);
+    REQUIRE(call("POST", "/api/v1/ci-types", R"({"name":"x","attributes":[]})", viewer).status ==
+            403);
+    const auto before = metrics.unauthenticated_writes();
     REQUIRE(call("POST", "/api/v1/ci-types", R"({"name":"x","attributes":[]})", "").status == 401);
+    REQUIRE(call("POST", "/api/v1/nowhere", "{}", "").status == 404);
+    CHECK(metrics.unauthenticated_writes() == before + 2);
   }
 
   std::vector<json::object> entries() {
@@ -84,8 +90,8 @@ TEST_CASE("Audit log: every mutating request appends a chained entry; reads appe
   CHECK(entries[1]["actor"].as_string() == "admin");
   CHECK(entries[1]["prev"].as_string() == entries[0]["hash"].as_string());
 
-  CHECK(entries[2]["actor"].as_string() == "-");
-  CHECK(entries[2]["status"].as_int64() == 401);
+  CHECK(entries[2]["actor"].as_string() == "vic");
+  CHECK(entries[2]["status"].as_int64() == 403);
   CHECK(entries[2]["prev"].as_string() == entries[1]["hash"].as_string());
   for (const auto& e : entries) CHECK(e.at("hash").as_string() == f.rehash(e));
 
@@ -150,7 +156,7 @@ TEST_CASE("Audit log: listing filters by actor, target, action, outcome and time
     return body_of(r).as_object();
   };
   CHECK(list("")["items"].as_array().size() == 4);
-  CHECK(list("?actor=-")["items"].as_array().size() == 1);
+  CHECK(list("?actor=vic")["items"].as_array().size() == 1);
   CHECK(list("?outcome=committed")["items"].as_array().size() == 2);
   CHECK(list("?action=ci-types")["items"].as_array().size() == 4);
   CHECK(list("?target=/api/v1")["items"].as_array().size() == 4);

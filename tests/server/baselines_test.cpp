@@ -75,6 +75,7 @@ struct Baselines : testing::AppFixture {
     rfc.id = id;
     rfc.title = "change " + id;
     rfc.category = "normal";
+    rfc.cis = {"ledger", "payments"};
     rfc.state = RfcState::approved;
     rfc.created_by = "rm";
     rfc.created_at = kStart;

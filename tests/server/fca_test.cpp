@@ -70,8 +70,8 @@ struct Fca : testing::ReportFixture {
     const std::string id = release_with(rfc(R"("api","db")"));
     item(id, "api", "1.0");
     item(id, "db", "1.0");
-    gate(id, "tests:CINTE", "pass", tester);
     event(id, "CINTE", "promote", clock.now());
+    gate(id, "tests:CINTE", "pass", tester);
     gate(id, "rrr", "pass", cm);
     return id;
   }
@@ -194,8 +194,8 @@ TEST_CASE_FIXTURE(Fca, "fca: failed tests in a reached environment are tests-fai
 TEST_CASE_FIXTURE(Fca, "fca: tests given for other contents are tests-stale") {
   const std::string id = release_with(rfc(R"("api","db")"));
   item(id, "api", "1.0");
-  gate(id, "tests:CINTE", "pass", tester);
   event(id, "CINTE", "promote", clock.now());
+  gate(id, "tests:CINTE", "pass", tester);
   item(id, "db", "1.0");        // the digest moves on: the test record is stale
   gate(id, "rrr", "pass", cm);  // the VDD describes the new contents
   auto result = audit(id);

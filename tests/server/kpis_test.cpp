@@ -37,6 +37,7 @@ struct Kpis : testing::ReportFixture {
     // rel-3: emergency, in production six hours after creation, never reviewed (pir overdue).
     clock.set(day("2026-12-03"));
     release("Hotfix", "emergency");
+    event("rel-3", "CINTE", "promote", day("2026-12-03", 1));
     gate("rel-3", "tests:CINTE", "pass", tester);
     event("rel-3", "production", "promote", day("2026-12-03", 6));
     // rel-4: created in January, planned only.

@@ -356,7 +356,7 @@ TEST_CASE("pca: refusals before the body: parameters, host, role, environment, m
 TEST_CASE("pca: refusals by role, environment, manifest and media type store nothing") {
   Pca f;
   const std::string body = line("app", kAppSha, 10);
-  for (Role role : {Role::viewer, Role::tester, Role::change_manager}) {
+  for (Role role : {Role::viewer, Role::tester, Role::business}) {
     CAPTURE(role_name(role));
     f.refused(f.pca(kSit, body, f.token_with(role, std::string("t-") + role_name(role))), 403,
               "forbidden-role");

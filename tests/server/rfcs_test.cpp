@@ -226,35 +226,77 @@ TEST_CASE("rfc: the submitter can neither approve nor reject their own RFC") {
 
 TEST_CASE("rfc: roles decide who may create and take each step") {
   Change f;
-  // Creation: admin, change_manager, release_manager; not a tester or viewer.
-  CHECK(f.app->rfcs.create(obj(kRfcBody), f.tester).status().reason() == "forbidden-role");
+  const std::string tester = f.token_with(Role::tester, "tester");
+  const std::string requester = f.token_with(Role::requester, "ria");
+  auto at = [](const Rfc& rfc, const char* step) { return "/api/v1/rfcs/" + rfc.id + "/" + step; };
+  // Creation: requester, cm_manager, change_manager, release_manager, admin; not a tester.
+  CHECK(type_of(f.call("POST", "/api/v1/rfcs", kRfcBody, tester)) ==
+        "urn:tollgate:problem:forbidden-role");
   CHECK(f.call("POST", "/api/v1/rfcs", kRfcBody, f.viewer_token).status == 403);
-  CHECK(f.call("POST", "/api/v1/rfcs", kRfcBody, f.token_with(Role::tester, "t")).status == 403);
   CHECK(f.rfc_count() == 0);
+  CHECK(f.call("POST", "/api/v1/rfcs", kRfcBody, requester).status == 201);
 
   Rfc rfc = f.in_state(RfcState::submitted);
-  // A release manager cannot decide.
-  for (RfcAction action : {RfcAction::approve, RfcAction::reject}) {
-    auto r = f.step(rfc.id, action, Principal{"rm2", {Role::release_manager}, {}});
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.status().code() == Code::forbidden);
-    CHECK(r.status().reason() == "forbidden-role");
+  // Neither a release manager nor an admin decides: the ECCB's change managers do.
+  for (const std::string& token : {f.rm_token, f.admin}) {
+    for (const char* step : {"approve", "reject"}) {
+      auto http = f.call("POST", at(rfc, step), "", token);
+      CHECK(http.status == 403);
+      CHECK(type_of(http) == "urn:tollgate:problem:forbidden-role");
+    }
   }
-  auto http = f.call("POST", "/api/v1/rfcs/" + rfc.id + "/approve", "", f.rm_token);
-  CHECK(http.status == 403);
-  CHECK(type_of(http) == "urn:tollgate:problem:forbidden-role");
-  REQUIRE(f.step(rfc.id, RfcAction::approve, f.cm2).ok());
+  REQUIRE(f.call("POST", at(rfc, "approve"), "", f.cm2_token).status == 200);
   // A release manager may implement, not review or close.
-  REQUIRE(f.step(rfc.id, RfcAction::implement, f.rm).ok());
-  CHECK(f.step(rfc.id, RfcAction::review, f.rm).status().reason() == "forbidden-role");
-  REQUIRE(f.step(rfc.id, RfcAction::review, f.admin_principal).ok());
-  CHECK(f.step(rfc.id, RfcAction::close, f.rm).status().reason() == "forbidden-role");
+  REQUIRE(f.call("POST", at(rfc, "implement"), "", f.rm_token).status == 200);
+  CHECK(f.call("POST", at(rfc, "review"), "", f.rm_token).status == 403);
+  REQUIRE(f.call("POST", at(rfc, "review"), "", f.cm1_token).status == 200);
+  CHECK(f.call("POST", at(rfc, "close"), "", f.rm_token).status == 403);
   auto still = f.app->rfcs.get(rfc.id);
   REQUIRE(still.ok());
   CHECK(still->state == RfcState::reviewed);
-  // A viewer is stopped at the router; a tester cannot implement.
-  CHECK(f.call("POST", "/api/v1/rfcs/" + rfc.id + "/close", "", f.viewer_token).status == 403);
-  CHECK(f.step(rfc.id, RfcAction::close, f.tester).status().reason() == "forbidden-role");
+  CHECK(f.call("POST", at(rfc, "close"), "", f.viewer_token).status == 403);
+  CHECK(f.call("POST", at(rfc, "close"), "", tester).status == 403);
+}
+
+TEST_CASE("rfc: the person who raised an RFC never decides it, and the ECCB votes to a quorum") {
+  Change f;
+  const std::string cm3 = f.token_with(Role::change_manager, "cm3");
+  // cm1 raises it, rm submits it: neither may decide.
+  auto raised = f.app->rfcs.create(obj(kRfcBody), f.cm1);
+  REQUIRE(raised.ok());
+  REQUIRE(f.step(raised->id, RfcAction::submit, f.rm).ok());
+  auto self = f.call("POST", "/api/v1/rfcs/" + raised->id + "/approve", "", f.cm1_token);
+  CHECK(self.status == 403);
+  CHECK(type_of(self) == "urn:tollgate:problem:self-approval");
+  CHECK(f.step(raised->id, RfcAction::reject, f.cm1).status().reason() == "self-approval");
+
+  // A quorum of two: the first vote leaves it submitted, the same voter again is refused,
+  // a second person approves it.
+  RfcService eccb(*f.audited, f.app->relationships, f.clock, 2);
+  auto vote = [&](const Principal& who) {
+    return eccb.transition(raised->id, RfcAction::approve, obj(R"({"note":"ok"})"), who);
+  };
+  auto first = vote(f.cm2);
+  REQUIRE(first.ok());
+  CHECK(first->state == RfcState::submitted);
+  CHECK(first->events.back().action == "approve");
+  CHECK(first->events.back().actor == "cm2");
+  CHECK(vote(f.cm2).status().reason() == "duplicate-vote");
+  Principal cm3p{"cm3", {Role::change_manager}, {}};
+  auto second = vote(cm3p);
+  REQUIRE(second.ok());
+  CHECK(second->state == RfcState::approved);
+  CHECK(second->decided_by == "cm3");
+
+  // One rejection rejects, whatever the votes before.
+  auto other = f.app->rfcs.create(obj(kRfcBody), f.rm);
+  REQUIRE(other.ok());
+  REQUIRE(f.step(other->id, RfcAction::submit, f.rm).ok());
+  REQUIRE(eccb.transition(other->id, RfcAction::approve, obj("{}"), f.cm2).ok());
+  auto rejected = eccb.transition(other->id, RfcAction::reject, obj("{}"), cm3p);
+  REQUIRE(rejected.ok());
+  CHECK(rejected->state == RfcState::rejected);
+  (void)cm3;
 }
 
 TEST_CASE("rfc: bodies are strict and CIs must exist; a refusal stores nothing") {

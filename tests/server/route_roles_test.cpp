@@ -189,9 +189,9 @@ TEST_CASE("the router enforces each route's rule for every role") {
       const Response response = f.call(route.method, target, "", tokens[r]);
       const bool refused =
           response.status == 403 && problem_type(response) == "urn:tollgate:problem:forbidden-role";
-      CHECK_MESSAGE(refused == !allowed.contains(r),
-                    key_of(route) << " as " << role_name(r) << ": " << response.status << " "
-                                  << response.body);
+      CHECK_MESSAGE(refused == !allowed.contains(r), key_of(route) << " as " << role_name(r) << ": "
+                                                                   << response.status << " "
+                                                                   << response.body);
     }
   }
 }
@@ -235,12 +235,10 @@ TEST_CASE("environment-scoped tokens act only in their environments") {
       f.call("POST", "/api/v1/releases/rel-1/backout", R"({"environment":"SAT"})", sit_rm)));
   CHECK(forbidden_env(f.call("POST", "/api/v1/releases/rel-1/gates/tests:production",
                              R"({"verdict":"pass"})", sit_tester)));
-  const std::string body =
-      R"({"environment":"SIT","host":"web-1","files":[]})";
+  const std::string body = R"({"environment":"SIT","host":"web-1","files":[]})";
   CHECK(forbidden_env(f.call("POST", "/api/v1/audits/pca", body, sat_agent)));
   // A token can never name an environment the configuration does not have.
-  auto unknown = f.call("POST", "/api/v1/tokens",
-                        R"({"user":"sit-rm","environments":["QA"]})");
+  auto unknown = f.call("POST", "/api/v1/tokens", R"({"user":"sit-rm","environments":["QA"]})");
   CHECK(unknown.status == 400);
   CHECK(problem_type(unknown) == "urn:tollgate:problem:unknown-environment");
 }

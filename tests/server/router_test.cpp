@@ -55,21 +55,22 @@ TEST_CASE("roles: readers read, writers write, only admins mint tokens") {
   AppFixture f;
   const std::string viewer = f.token_with(Role::viewer, "v");
   const std::string auditor = f.token_with(Role::auditor, "a");
-  const std::string manager = f.token_with(Role::change_manager, "cm");
+  const std::string manager = f.token_with(Role::cm_manager, "cm");
   const std::string type = R"({"name":"app","attributes":[]})";
-  check_problem(f.call("POST", "/api/v1/ci-types", type, viewer), 403, "forbidden");
+  check_problem(f.call("POST", "/api/v1/ci-types", type, viewer), 403, "forbidden-role");
   CHECK(f.call("GET", "/api/v1/ci-types", "", auditor).status == 200);
   CHECK(f.call("POST", "/api/v1/ci-types", type, manager).status == 201);
-  check_problem(f.call("POST", "/api/v1/tokens", R"({"name":"x","roles":["viewer"]})", manager),
-                403, "forbidden");
-  auto minted = f.call("POST", "/api/v1/tokens", R"({"name":"x","roles":["viewer","tester"]})");
+  f.ensure_user("x", {Role::viewer, Role::tester});
+  check_problem(f.call("POST", "/api/v1/tokens", R"({"user":"x","roles":["viewer"]})", manager),
+                403, "token-other-user");
+  auto minted = f.call("POST", "/api/v1/tokens", R"({"user":"x","roles":["viewer","tester"]})");
   REQUIRE(minted.status == 201);
   auto token = body_of(minted);
   CHECK(token.at("roles").as_array().size() == 2);
   const std::string secret(token.at("token").as_string());
   CHECK(secret.size() == 67);
   CHECK(f.call("GET", "/api/v1/cis", "", secret).status == 200);
-  check_problem(f.call("POST", "/api/v1/tokens", R"({"name":"y","roles":["wizard"]})"), 400,
+  check_problem(f.call("POST", "/api/v1/tokens", R"({"user":"x","roles":["wizard"]})"), 400,
                 "validation");
 }
 
