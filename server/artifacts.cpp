@@ -1,5 +1,7 @@
 #include "server/artifacts.hpp"
 
+#include "server/audit_log.hpp"
+
 #include <vector>
 
 #include <fmt/format.h>
@@ -216,6 +218,9 @@ Result<PutResult> ArtifactService::commit(const Coordinate& at, const storage::B
 
   bool created = false;
   std::string stored;
+  audit_note(fmt::format("/api/v1/artifacts/{}/{}/{}", at.ci, at.version, at.file),
+             fmt::format("stored artifact {} {} {}: {} bytes, sha256 {}", at.ci, at.version,
+                         at.file, blob.size, blob.digest));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
     created = false;
     TG_ASSIGN_OR_RETURN(Existing existing, check_in(txn, at, blob.digest));

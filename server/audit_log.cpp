@@ -62,7 +62,9 @@ bool matches(const json::object& entry, const AuditFilterQuery& filter) {
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
   };
   if (filter.actor && text("actor") != *filter.actor) return false;
-  if (filter.target && !target_matches(text("target"), *filter.target)) return false;
+  if (filter.target && !target_matches(text("target"), *filter.target) &&
+      !target_matches(text("resource"), *filter.target))
+    return false;
   if (filter.action && text("action").find(*filter.action) == std::string_view::npos) return false;
   if (filter.outcome && text("outcome") != *filter.outcome) return false;
   if (filter.from || filter.to) {
@@ -104,6 +106,33 @@ AuditScope::~AuditScope() { t_current = previous_; }
 
 AuditScope* AuditScope::current() { return t_current; }
 
+AuditScope::Bind::Bind(AuditScope* scope) : previous_(t_current) { t_current = scope; }
+
+AuditScope::Bind::~Bind() { t_current = previous_; }
+
+void audit_note(std::string resource, std::string summary) {
+  AuditScope* scope = AuditScope::current();
+  if (scope == nullptr) return;
+  scope->request().resource = std::move(resource);
+  if (summary.empty()) return;
+  if (summary.size() > kMaxAuditSummary) {  // cut at a character boundary, and say so
+    std::size_t end = kMaxAuditSummary;
+    while (end > 0 && (static_cast<unsigned char>(summary[end]) & 0xC0) == 0x80) --end;
+    summary.resize(end);
+    summary += "...";
+  }
+  scope->request().summary = std::move(summary);
+}
+
+std::string audit_field_list(const boost::json::object& changes) {
+  std::string out;
+  for (const auto& kv : changes) {
+    if (!out.empty()) out += ", ";
+    out += kv.key();
+  }
+  return out;
+}
+
 Status append_audit_entry(storage::WriteTxn& txn, const AuditRequest& request,
                           const AuditOutcome& outcome, Micros time) {
   TG_ASSIGN_OR_RETURN(auto head, chain_head(txn));
@@ -113,6 +142,8 @@ Status append_audit_entry(storage::WriteTxn& txn, const AuditRequest& request,
   entry["actor"] = request.actor;
   entry["action"] = request.action;
   entry["target"] = request.target;
+  entry["resource"] = request.resource.empty() ? request.target : request.resource;
+  if (!request.summary.empty()) entry["summary"] = request.summary;
   entry["request_id"] = request.request_id;
   entry["outcome"] = outcome.outcome;
   if (outcome.status != 0) entry["status"] = outcome.status;
@@ -130,12 +161,13 @@ Status AuditingStore::read(const std::function<Status(storage::ReadTxn&)>& fn) {
 Status AuditingStore::write(const std::function<Status(storage::WriteTxn&)>& fn) {
   AuditScope* scope = AuditScope::current();
   if (scope == nullptr || scope->recorded()) return inner_.write(fn);
-  // The request and the time are fixed before the write: fn may run more than once.
-  const AuditRequest request = scope->request();
+  // The time is fixed before the write: fn may run more than once. fn runs on the store's
+  // writer thread while this one waits; bound there, it names the request's resource.
   const Micros time = clock_.now();
   Status status = inner_.write([&](storage::WriteTxn& txn) -> Status {
+    AuditScope::Bind bind(scope);
     TG_RETURN_IF_ERROR(fn(txn));
-    return append_audit_entry(txn, request, {"committed", 0, {}}, time);
+    return append_audit_entry(txn, scope->request(), {"committed", 0, {}}, time);
   });
   if (status.ok()) scope->set_recorded();
   return status;

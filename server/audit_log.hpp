@@ -3,6 +3,8 @@
 // Entry (stored as JSON under be64(sequence)):
 //   {"sequence": N, "time": RFC 3339, "actor": token name ("-" before authentication),
 //    "action": "POST /api/v1/releases/{id}/promote", "target": "/api/v1/releases/rel-3/promote",
+//    "resource": the object acted on ("/api/v1/cis/delta" for a created CI; the target if no
+//    service named one), "summary": one line saying what changed (optional),
 //    "request_id": "...", "outcome": "committed" | "ok" | "refused" | "failed",
 //    "status": HTTP status (absent for "committed"), "problem": reason of a refusal (optional),
 //    "prev": SHA-256 of entry N-1 (64 zeros for the first), "hash": SHA-256 of this entry}
@@ -46,6 +48,8 @@ struct AuditRequest {
   std::string action;  // method and route pattern, or method and "unmatched"
   std::string target;  // the request path, without the query
   std::string request_id;
+  std::string resource;  // the object acted on, once a service has named it
+  std::string summary;   // one line: what the request changed
 };
 
 // The request the calling thread is serving, while the router handles a mutating request.
@@ -56,8 +60,21 @@ class AuditScope {
   AuditScope(const AuditScope&) = delete;
   AuditScope& operator=(const AuditScope&) = delete;
 
-  // The scope of the calling thread; null outside a mutating request.
+  // The scope of the calling thread; null outside a mutating request. Inside a write that the
+  // AuditingStore runs for a request, on whichever thread runs it, that request's scope.
   static AuditScope* current();
+
+  // Makes `scope` the current one of the calling thread for its lifetime.
+  class Bind {
+   public:
+    explicit Bind(AuditScope* scope);
+    ~Bind();
+    Bind(const Bind&) = delete;
+    Bind& operator=(const Bind&) = delete;
+
+   private:
+    AuditScope* previous_;
+  };
 
   AuditRequest& request() { return request_; }
   // Whether an entry for this request has been committed.
@@ -69,6 +86,16 @@ class AuditScope {
   bool recorded_ = false;
   AuditScope* previous_;
 };
+
+// Names the object the current request acts on and what it changes, for its audit entry.
+// Services call it where they know the object (inside their write, for ids they allocate);
+// an empty summary keeps the one named before. No-op outside a mutating request.
+// A summary longer than kMaxAuditSummary bytes is cut short.
+void audit_note(std::string resource, std::string summary = {});
+inline constexpr std::size_t kMaxAuditSummary = 240;
+
+// "name, status, attributes.port": the keys of a change record, for a summary.
+std::string audit_field_list(const boost::json::object& changes);
 
 struct AuditOutcome {
   std::string outcome;  // "committed", "ok", "refused", "failed"

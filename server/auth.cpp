@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
 #include "server/crypto.hpp"
 #include "server/json_body.hpp"
 #include "server/record_fields.hpp"
@@ -217,6 +218,10 @@ Result<MintedToken> TokenService::store_new(TokenRecord record, const Deliver& d
   const std::string hash = sha256_hex(t.token);
   record.id = hash.substr(0, kTokenIdLength);
   t.record = std::move(record);
+  audit_note(
+      "/api/v1/tokens/" + t.record.id,
+      fmt::format("minted token {} for {} with roles {}, expiring {}", t.record.id, t.record.user,
+                  role_list(t.record.roles), format_rfc3339(t.record.expires_at)));
   if (deliver) TG_RETURN_IF_ERROR(deliver(t));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     txn.put(Table::tokens, hash, json::serialize(t.record.to_json()));
@@ -382,6 +387,8 @@ Result<TokenRecord> TokenService::revoke(const std::string& id, const Principal&
     auto record = hash.empty() ? std::nullopt : load_token(txn, hash);
     if (!record || (record->user != actor.name && !actor.has(Role::admin)))
       return not_found(fmt::format("no token '{}'", id));
+    audit_note("/api/v1/tokens/" + id,
+               fmt::format("revoked token {} of {}", record->id, record->user));
     if (!record->revoked_at) {
       record->revoked_at = clock_.now();
       record->revoked_by = actor.name;

@@ -1,5 +1,7 @@
 #include "server/baselines.hpp"
 
+#include "server/audit_log.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -194,6 +196,8 @@ Result<BaselineRecord> BaselineService::create(const json::object& body, const P
       if (txn.get(storage::Table::baselines, *name))
         return conflict(fmt::format("baseline '{}' exists", *name))
             .with_reason(kBaselineExistsReason);
+      audit_note("/api/v1/baselines/" + *name,
+                 fmt::format("recorded baseline {} at commit {}", *name, record.commit));
       txn.put(storage::Table::baselines, *name, json::serialize(record.to_json()));
       return {};
     });

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
+
 namespace tollgate::server {
 
 using storage::Table;
@@ -10,6 +12,7 @@ using storage::Table;
 Result<CiType> CiTypeService::create(const boost::json::object& body, const Principal& actor) {
   TG_ASSIGN_OR_RETURN(CiType type, parse_ci_type(body));
   type.created_by = actor.name;
+  audit_note("/api/v1/ci-types/" + type.name, fmt::format("defined CI type {}", type.name));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     if (txn.get(Table::ci_types, type.name))
       return conflict(fmt::format("CI type '{}' already exists", type.name));

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
 #include "server/json_body.hpp"
 #include "server/rfcs.hpp"
 #include "tollgate/ids.hpp"
@@ -127,8 +128,8 @@ json::object diff(const Ci& before, const Ci& after) {
   return changes;
 }
 
-// Configuration control: a change of a controlled CI needs an RFC that is approved (or went
-// further) and names the CI, read in the caller's (the change's) transaction.
+}  // namespace
+
 Status check_change_control(storage::ReadTxn& txn, const std::string& ci,
                             const std::optional<std::string>& rfc_id) {
   if (!rfc_id)
@@ -144,10 +145,10 @@ Status check_change_control(storage::ReadTxn& txn, const std::string& ci,
                               "with an approved RFC that lists it",
                               *rfc_id, ci))
         .with_reason("rfc-unknown");
-  if (!rfc->approved_or_later())
+  if (!rfc->authorises_change())
     return Status(Code::conflict,
-                  fmt::format("RFC '{}' is {}, not approved: CI '{}' is controlled and changes "
-                              "only with an approved RFC that lists it",
+                  fmt::format("RFC '{}' is {}, not approved or implemented: CI '{}' is controlled "
+                              "and changes only with an approved RFC that lists it",
                               *rfc_id, rfc_state_name(rfc->state), ci))
         .with_reason("rfc-not-approved");
   if (!rfc->names_ci(ci))
@@ -158,6 +159,8 @@ Status check_change_control(storage::ReadTxn& txn, const std::string& ci,
         .with_reason("rfc-does-not-name-ci");
   return Status();
 }
+
+namespace {
 
 std::string history_entry(const Ci& ci, json::object snapshot, const Principal& actor,
                           const std::optional<std::string>& rfc, std::string_view action,
@@ -179,6 +182,27 @@ std::string history_key(std::string_view id, std::uint64_t revision) {
   key.push_back('\0');
   key += storage::be64(revision);
   return key;
+}
+
+Status record_relationship_change(storage::WriteTxn& txn, const std::string& id,
+                                  const std::string& relationship, bool added,
+                                  const std::optional<std::string>& rfc, const Principal& actor,
+                                  Micros now) {
+  auto stored = txn.get(Table::cis, id);
+  if (!stored) return not_found(fmt::format("no CI '{}'", id));
+  TG_ASSIGN_OR_RETURN(Ci ci, Ci::from_json(*stored));
+  if (!ci.controlled) return Status();
+  TG_RETURN_IF_ERROR(check_change_control(txn, id, rfc));
+  ci.revision += 1;
+  ci.updated_at = std::max(now, ci.updated_at);
+  json::object changes;
+  record_change(changes, "relationships", added ? json::value(nullptr) : json::value(relationship),
+                added ? json::value(relationship) : json::value(nullptr));
+  txn.put(Table::cis, id, json::serialize(ci.to_json()));
+  txn.put(Table::ci_history, history_key(id, ci.revision),
+          history_entry(ci, ci.to_json(), actor, rfc, added ? "relate" : "unrelate",
+                        std::move(changes)));
+  return Status();
 }
 
 Result<Ci> CiService::create(const json::object& body, const Principal& actor) {
@@ -205,6 +229,10 @@ Result<Ci> CiService::create(const json::object& body, const Principal& actor) {
   ci.controlled = controlled.value_or(false);
   if (attributes) ci.attributes = *attributes;
   ci.revision = 1;
+
+  audit_note("/api/v1/cis/" + ci.id,
+             fmt::format("created CI {} of type {}, status {}{}", ci.id, ci.type,
+                         status_name(ci.status), ci.controlled ? ", controlled" : ""));
 
   // Validate and render outside the store's single writer, which then only re-checks what
   // may have changed meanwhile: the id, the type's schema, the referenced CIs.
@@ -344,6 +372,9 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
     if (changes.empty()) return Status();
     if (before.controlled) TG_RETURN_IF_ERROR(check_change_control(txn, id, rfc));
     after.revision = before.revision + 1;
+    audit_note("/api/v1/cis/" + id,
+               fmt::format("changed CI {} to revision {}: {}{}", id, after.revision,
+                           audit_field_list(changes), rfc ? " under " + *rfc : std::string()));
     after.updated_at = std::max(clock_.now(), before.updated_at);
     txn.put(Table::cis, id, json::serialize(after.to_json()));
     txn.put(Table::ci_history, history_key(id, after.revision),

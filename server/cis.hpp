@@ -62,4 +62,19 @@ class CiService {
 // Key of a CI's history entry: id \0 be64(revision).
 std::string history_key(std::string_view id, std::uint64_t revision);
 
+// Configuration control of a change to CI `ci`, which is controlled: `rfc` must name an RFC that
+// is approved or implemented and names the CI. Errors: conflict with reason rfc-required,
+// rfc-unknown, rfc-not-approved or rfc-does-not-name-ci.
+Status check_change_control(storage::ReadTxn& txn, const std::string& ci,
+                            const std::optional<std::string>& rfc);
+
+// A relationship of CI `id` ("depends_on payments" / "ledger depends_on") was added or removed.
+// When the CI is controlled, checks configuration control and records the change as a new
+// revision in its history; an uncontrolled CI is left as it is. Errors: not_found, those of
+// check_change_control.
+Status record_relationship_change(storage::WriteTxn& txn, const std::string& id,
+                                  const std::string& relationship, bool added,
+                                  const std::optional<std::string>& rfc, const Principal& actor,
+                                  Micros now);
+
 }  // namespace tollgate::server

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
+#include "server/cis.hpp"
 #include "server/cmdb_model.hpp"
 #include "server/crypto.hpp"
 #include "tollgate/ids.hpp"
@@ -386,6 +388,7 @@ struct DocumentService::PutRequest {
   const std::string& note;
   const DocumentPrecondition& precondition;
   const storage::VaultAuthor& author;
+  const std::optional<std::string>& rfc;
 };
 
 Result<PutOutcome> DocumentService::put(const std::string& ci, const std::string& name,
@@ -399,9 +402,12 @@ Result<PutOutcome> DocumentService::put(const std::string& ci, const std::string
   if (write.media_type) {
     TG_ASSIGN_OR_RETURN(media_type, normalise_media_type(*write.media_type));
   }
-  TG_RETURN_IF_ERROR(check_ci(ci, true));
+  if (write.rfc && !is_slug(*write.rfc))
+    return invalid(fmt::format("rfc: '{}' is not the id of an RFC", printable(*write.rfc)));
+  TG_RETURN_IF_ERROR(check_ci(ci, true, write.rfc));
   const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
-  const PutRequest request{ci, name, write.content, media_type, note, precondition, author};
+  const PutRequest request{ci,   name,         write.content, media_type,
+                           note, precondition, author,        write.rfc};
 
   std::lock_guard lock(put_mutex_);
   for (int attempt = 1;; ++attempt) {
@@ -445,6 +451,8 @@ Result<DocumentRevision> DocumentService::commit_version(const PutRequest& r,
                                                          const std::string& media_type) {
   const std::string path = vault_path(r.ci, r.name);
   std::string message = commit_subject(first, r.ci, r.name);
+  if (r.rfc) message += " under " + *r.rfc;
+  audit_note(fmt::format("/api/v1/cis/{}/documents/{}", r.ci, r.name), message);
   if (!r.note.empty()) message += "\n\n" + r.note;
   storage::VaultChanges changes;
   changes.writes[path] = r.content;
@@ -460,7 +468,8 @@ Result<DocumentRevision> DocumentService::commit_version(const PutRequest& r,
                           commit.time, std::move(message), std::string(media_type)};
 }
 
-Status DocumentService::check_ci(const std::string& ci, bool for_write) const {
+Status DocumentService::check_ci(const std::string& ci, bool for_write,
+                                 const std::optional<std::string>& rfc) const {
   if (!is_slug(ci)) return not_found(fmt::format("no CI '{}'", printable(ci)));
   return store_.read([&](storage::ReadTxn& txn) {
     auto stored = txn.get(Table::cis, ci);
@@ -471,6 +480,9 @@ Status DocumentService::check_ci(const std::string& ci, bool for_write) const {
       return Status(Code::conflict,
                     fmt::format("CI '{}' is disposed: its documents can no longer change", ci))
           .with_reason("ci-disposed");
+    // Configuration control, read before the vault commit: an RFC that stops authorising the
+    // change between the two is the same race as one closed just after the change.
+    if (found.controlled) return check_change_control(txn, ci, rfc);
     return Status();
   });
 }

@@ -109,6 +109,7 @@ struct DocumentWrite {
   std::string content;                    // the complete new content; must not be empty
   std::optional<std::string> media_type;  // nullopt: the current version's, or a guess
   std::string note;                       // the author's message (may be empty, may be lines)
+  std::optional<std::string> rfc;         // authorises a change of a controlled CI's documents
 };
 
 // Conditions on the document's current version, from If-Match / If-None-Match: commit ids
@@ -170,7 +171,9 @@ class DocumentService {
   // Commits r.content as the next version, conditional on the vault still being at `head`.
   Result<DocumentRevision> commit_version(const PutRequest& r, const std::string& head, bool first,
                                           const std::string& media_type);
-  Status check_ci(const std::string& ci, bool for_write) const;
+  // The CI exists; for a write also: not disposed, and if controlled, `rfc` authorises it.
+  Status check_ci(const std::string& ci, bool for_write,
+                  const std::optional<std::string>& rfc = std::nullopt) const;
   Status check_collision(const std::string& ci, const std::string& name,
                          const std::string& head) const;
   std::optional<Document> record(const std::string& ci, const std::string& name) const;

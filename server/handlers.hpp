@@ -81,6 +81,11 @@ Response add_release_document(Context& ctx);
 Response get_release_document(Context& ctx);
 Response add_known_error(Context& ctx);
 Response record_gate(Context& ctx);
+Response correct_release(Context& ctx);
+Response remove_release_item(Context& ctx);
+Response cancel_release(Context& ctx);
+Response resolve_known_error(Context& ctx);
+Response update_rfc(Context& ctx);
 
 // Baselines (handlers_baselines.cpp)
 Response create_baseline(Context& ctx);

@@ -183,7 +183,7 @@ Response add_relationship(Context& ctx) {
 Response remove_relationship(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  Status st = ctx.app.relationships.remove(*body);
+  Status st = ctx.app.relationships.remove(*body, ctx.principal);
   if (!st.ok()) return problem(st);
   Response r;
   r.status = 204;

@@ -46,8 +46,12 @@ bool is_json_wrapper(std::string_view content_type) {
   return essence == "application/json";
 }
 
-Result<DocumentWrite> document_write(const Request& request) {
+// The body as the document (any media type), or a JSON wrapper {content, message, media_type,
+// rfc}; ?rfc= names the RFC that authorises changing a controlled CI's documents.
+Result<DocumentWrite> document_write(const Context& ctx) {
+  const Request& request = ctx.request;
   DocumentWrite write;
+  if (auto rfc = ctx.query_value("rfc")) write.rfc = std::string(*rfc);
   write.note = std::string(request.header("x-tollgate-message"));
   if (!is_json_wrapper(request.header("content-type"))) {
     write.content = request.body;
@@ -60,6 +64,7 @@ Result<DocumentWrite> document_write(const Request& request) {
   auto content = f.string("content", true);
   auto message = f.string("message");
   write.media_type = f.string("media_type");
+  if (auto rfc = f.string("rfc")) write.rfc = std::move(rfc);
   TG_RETURN_IF_ERROR(f.finish());
   write.content = std::move(*content);
   if (message) write.note = std::move(*message);
@@ -98,7 +103,7 @@ Response list_documents(Context& ctx) {
 }
 
 Response put_document(Context& ctx) {
-  auto write = document_write(ctx.request);
+  auto write = document_write(ctx);
   if (!write) return problem(write.status());
   DocumentPrecondition precondition{entity_tags(ctx.request.header("if-match")),
                                     entity_tags(ctx.request.header("if-none-match"))};

@@ -15,7 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kStates[] = {"planned", "in_progress", "deployed", "backed_out"};
+constexpr const char* kStates[] = {"planned", "in_progress", "deployed", "backed_out", "cancelled"};
 
 Response release_response(const Context& ctx, unsigned status, const Result<Release>& release) {
   if (!release) return problem(release.status());
@@ -30,7 +30,8 @@ Result<ReleaseFilter> filter_of(const Context& ctx) {
   if (auto state = ctx.query_value("state")) {
     if (std::find(std::begin(kStates), std::end(kStates), *state) == std::end(kStates))
       return invalid(fmt::format(
-          "state: '{}' is not one of planned, in_progress, deployed, backed_out", *state));
+          "state: '{}' is not one of planned, in_progress, deployed, backed_out, cancelled",
+          *state));
     filter.state = std::string(*state);
   }
   if (auto category = ctx.query_value("category")) {
@@ -110,6 +111,35 @@ Response record_gate(Context& ctx) {
   if (!conflicts) return problem(conflicts.status());
   o["conflicts"] = std::move(*conflicts);
   return json_response(201, o);
+}
+
+Response correct_release(Context& ctx) {
+  auto body = parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  return release_response(ctx, 200, ctx.app.releases.correct(ctx.params[0], *body, ctx.principal));
+}
+
+Response remove_release_item(Context& ctx) {
+  // The body ({note}) is optional.
+  auto body = ctx.request.body.empty() ? Result<json::object>(json::object())
+                                       : parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  return release_response(
+      ctx, 200, ctx.app.releases.remove_item(ctx.params[0], ctx.params[1], *body, ctx.principal));
+}
+
+Response cancel_release(Context& ctx) {
+  auto body = parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  return release_response(ctx, 200, ctx.app.releases.cancel(ctx.params[0], *body, ctx.principal));
+}
+
+Response resolve_known_error(Context& ctx) {
+  auto body = parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  return release_response(
+      ctx, 200,
+      ctx.app.releases.resolve_known_error(ctx.params[0], ctx.params[1], *body, ctx.principal));
 }
 
 }  // namespace tollgate::server::handlers

@@ -65,6 +65,14 @@ Response get_rfc(Context& ctx) {
   return rfc_response(ctx, 200, *rfc);
 }
 
+Response update_rfc(Context& ctx) {
+  auto body = parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  auto rfc = ctx.app.rfcs.update(ctx.params[0], *body, ctx.principal);
+  if (!rfc) return problem(rfc.status());
+  return rfc_response(ctx, 200, *rfc);
+}
+
 Response submit_rfc(Context& ctx) { return step(ctx, RfcAction::submit); }
 Response approve_rfc(Context& ctx) { return step(ctx, RfcAction::approve); }
 Response reject_rfc(Context& ctx) { return step(ctx, RfcAction::reject); }

@@ -79,7 +79,8 @@ int serve(Config& config) {
   const std::string token_file =
       (std::filesystem::path(config.data_dir) / "bootstrap-token").string();
   auto bootstrap = [&app, &token_file] {
-    AuditScope audit({"tollgated", "tollgated bootstrap", "/api/v1/users/admin", "startup"});
+    AuditScope audit({"tollgated", "tollgated bootstrap", "/api/v1/users/admin", "startup",
+                      "/api/v1/users/admin", "bootstrap: the first admin and its token"});
     return app.tokens.bootstrap(
         [&](const MintedToken& t) { return write_private_file(token_file, t.token + "\n"); });
   }();
@@ -149,7 +150,8 @@ int admin_token(Config& config, const std::string& user_id) {
   SystemClock clock;
   // Audited like a request: the entry lands in the transaction that stores the token.
   AuditingStore audited(**store, clock);
-  AuditScope audit({"tollgated", "tollgated admin-token", "/api/v1/users/" + user_id, "local"});
+  AuditScope audit({"tollgated", "tollgated admin-token", "/api/v1/users/" + user_id, "local",
+                    "/api/v1/users/" + user_id, "admin token minted on the server's host"});
   UserService users(audited, config, clock);
   auto user = users.get(user_id);
   if (!user && user.status().code() == Code::not_found) {

@@ -1,4 +1,5 @@
 #include "server/promotion.hpp"
+#include "server/audit_log.hpp"
 
 #include <algorithm>
 #include <map>
@@ -92,6 +93,9 @@ Result<PromotionResult> PromotionService::promote(const std::string& release_id,
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
     release = load_release(txn, release_id);
     if (!release) return release_not_found(release_id);
+    if (release->cancelled())
+      return conflict(fmt::format("release '{}' was cancelled; it goes nowhere", release_id))
+          .with_reason("release-cancelled");
     if (auto stored = load_current_manifest(txn, environment)) current = std::move(*stored);
     const auto& path = path_of(*release);
     const auto index = std::find(path.begin(), path.end(), environment) - path.begin();
@@ -183,9 +187,11 @@ Result<PromotionResult> PromotionService::record(Release release, const Manifest
 
   const EnvironmentEvent event{next.environment, next.action, actor.name, next.created_at,
                                next.version};
+  audit_note("/api/v1/releases/" + release.id,
+             fmt::format("{}: manifest {} version {}", message, next.environment, next.version));
   Status written = store_.write([&](storage::WriteTxn& txn) -> Status {
     auto stored = load_release(txn, release.id);
-    if (!stored || stored->digest() != digest)
+    if (!stored || stored->digest() != digest || (next.action == "promote" && stored->cancelled()))
       return concurrent_change(fmt::format("{} changed meanwhile", release.id));
     const auto current = load_current_manifest(txn, next.environment);
     if ((current ? current->version : 0) != previous.version)

@@ -6,8 +6,11 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
+#include "server/cis.hpp"
 #include "server/cmdb_model.hpp"
 #include "server/json_body.hpp"
+#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -27,14 +30,33 @@ std::string rel_key(std::string_view a, RelType type, std::string_view b) {
 struct Triple {
   std::string from, to;
   RelType type = RelType::depends_on;
+  std::optional<std::string> rfc;  // authorises the change of a controlled end
 };
+
+// A controlled end changes only under an approved RFC naming it, and keeps the change in its
+// history; the audit entry names the relationship.
+Status control_ends(storage::WriteTxn& txn, const Triple& t, bool added, const Principal& actor,
+                    Micros now) {
+  const std::string type = rel_type_name(t.type);
+  TG_RETURN_IF_ERROR(record_relationship_change(txn, t.from, fmt::format("{} {}", type, t.to),
+                                                added, t.rfc, actor, now));
+  TG_RETURN_IF_ERROR(record_relationship_change(txn, t.to, fmt::format("{} {}", t.from, type),
+                                                added, t.rfc, actor, now));
+  audit_note(fmt::format("/api/v1/relationships/{}/{}/{}", t.from, type, t.to),
+             fmt::format("{} {} {} {}{}", added ? "related" : "unrelated", t.from, type, t.to,
+                         t.rfc ? " under " + *t.rfc : std::string()));
+  return Status();
+}
 
 Result<Triple> parse_triple(const json::object& body) {
   Fields f(body);
   auto from = f.string("from", true);
   auto type = f.string("type", true);
   auto to = f.string("to", true);
+  auto rfc = f.string("rfc");
+  if (rfc && !is_slug(*rfc)) f.error("rfc: must be the id of an RFC");
   Triple t;
+  t.rfc = rfc;
   if (type) {
     if (auto rt = parse_rel_type(*type))
       t.type = *rt;
@@ -122,6 +144,7 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const json::objec
       return Status();
     }
     rel = Relationship{t.from, t.type, t.to, clock_.now(), actor.name};
+    TG_RETURN_IF_ERROR(control_ends(txn, t, true, actor, rel.created_at));
     const std::string value = json::serialize(rel.to_json());
     txn.put(Table::rel_out, out_key, value);
     txn.put(Table::rel_in, rel_key(t.to, t.type, t.from), value);
@@ -131,12 +154,14 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const json::objec
   return std::make_pair(std::move(rel), created);
 }
 
-Status RelationshipService::remove(const json::object& body) {
+Status RelationshipService::remove(const json::object& body, const Principal& actor) {
   TG_ASSIGN_OR_RETURN(Triple t, parse_triple(body));
   return store_.write([&](storage::WriteTxn& txn) {
-    if (!txn.erase(Table::rel_out, rel_key(t.from, t.type, t.to)))
+    if (!txn.get(Table::rel_out, rel_key(t.from, t.type, t.to)))
       return not_found(
           fmt::format("no relationship {} {} {}", t.from, rel_type_name(t.type), t.to));
+    TG_RETURN_IF_ERROR(control_ends(txn, t, false, actor, clock_.now()));
+    txn.erase(Table::rel_out, rel_key(t.from, t.type, t.to));
     txn.erase(Table::rel_in, rel_key(t.to, t.type, t.from));
     return Status();
   });

@@ -48,14 +48,17 @@ class RelationshipService {
  public:
   RelationshipService(storage::KvStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-  // POST /api/v1/relationships {from, type, to}. Returns the relationship and whether it is new
-  // (an existing one is returned as it is). Errors: invalid (body, unknown type, a CI related
-  // to itself), not_found (unknown CI), conflict (a disposed CI).
+  // POST /api/v1/relationships {from, type, to, rfc?}. Returns the relationship and whether it
+  // is new (an existing one is returned as it is). A controlled end needs `rfc` (approved or
+  // implemented, naming it) and records the change in its history. Errors: invalid (body,
+  // unknown type, a CI related to itself), not_found (unknown CI), conflict (a disposed CI,
+  // configuration control).
   Result<std::pair<Relationship, bool>> add(const boost::json::object& body,
                                             const Principal& actor);
 
-  // DELETE /api/v1/relationships {from, type, to}. Errors: invalid, not_found.
-  Status remove(const boost::json::object& body);
+  // DELETE /api/v1/relationships {from, type, to, rfc?}: configuration control as for add.
+  // Errors: invalid, not_found, conflict (configuration control).
+  Status remove(const boost::json::object& body, const Principal& actor);
 
   // Every relationship in which the CI takes part. Errors: not_found.
   Result<std::vector<Relationship>> of(const std::string& id);

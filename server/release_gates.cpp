@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
 #include "server/documents.hpp"
 #include "server/json_body.hpp"
 #include "server/releases.hpp"
@@ -191,6 +192,7 @@ Result<Release> ReleaseService::add_document(const std::string& id, const json::
   }
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_contents_open(r));
+    audit_note(fmt::format("/api/v1/releases/{}/documents/{}", id, input.name), message);
     ReleaseDocument doc{input.kind, input.name, path,         commit.id,
                         blob,       actor.name, clock_.now(), input.media_type};
     const auto at = std::find_if(r.documents.begin(), r.documents.end(),
@@ -259,6 +261,8 @@ Result<Release> ReleaseService::record_gate(const std::string& id, const std::st
                                       actor.name))
               .with_reason("duplicate-approval");
     }
+    audit_note(fmt::format("/api/v1/releases/{}/gates/{}", r.id, gate),
+               fmt::format("recorded gate {} of release {}: {}", gate, r.id, record.verdict));
     GateRecord entry = record;
     entry.digest = digest;
     entry.actor = actor.name;

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "server/artifacts.hpp"
+#include "server/audit_log.hpp"
 #include "server/json_body.hpp"
 #include "server/releases.hpp"
 #include "server/rfcs.hpp"
@@ -235,6 +236,9 @@ Result<Release> ReleaseService::update(const std::string& id, const Change& chan
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
     auto release = load_release(txn, id);
     if (!release) return not_found(fmt::format("no release '{}'", id));
+    if (release->cancelled())
+      return conflict(fmt::format("release '{}' was cancelled: its record is closed", id))
+          .with_reason("release-cancelled");
     TG_RETURN_IF_ERROR(change(txn, *release));
     release->updated_at = clock_.now();
     store_release(txn, *release);
@@ -255,6 +259,9 @@ Result<Release> ReleaseService::create(const json::object& body, const Principal
     ++seq;
     txn.put(Table::meta, kReleaseCounter, storage::be64(seq));
     r.id = fmt::format("rel-{}", seq);
+    audit_note("/api/v1/releases/" + r.id,
+               fmt::format("created {} release {} ({} items)", release_category_name(r.category),
+                           r.id, r.items.size()));
     r.created_by = actor.name;
     r.created_at = r.updated_at = clock_.now();
     for (ReleaseItem& item : r.items) {
@@ -329,6 +336,8 @@ Result<Release> ReleaseService::add_item(const std::string& id, const json::obje
     }
     item.added_by = actor.name;
     item.added_at = clock_.now();
+    audit_note(fmt::format("/api/v1/releases/{}/items/{}", r.id, item.ci),
+               fmt::format("put {} {} into release {}", item.ci, item.version, r.id));
     put_item(r, std::move(item));
     return {};
   });
@@ -344,8 +353,16 @@ Result<Release> ReleaseService::add_known_error(const std::string& id, const jso
     f.error(fmt::format("workaround: at most {} characters", kMaxText));
   TG_RETURN_IF_ERROR(f.finish());
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
-    r.known_errors.push_back({fmt::format("ke-{}", r.known_errors.size() + 1), *summary,
-                              workaround.value_or(""), actor.name, clock_.now()});
+    audit_note(
+        fmt::format("/api/v1/releases/{}/known-errors/ke-{}", r.id, r.known_errors.size() + 1),
+        fmt::format("recorded known error ke-{} of release {}", r.known_errors.size() + 1, r.id));
+    KnownError error;
+    error.id = fmt::format("ke-{}", r.known_errors.size() + 1);
+    error.summary = *summary;
+    error.workaround = workaround.value_or("");
+    error.recorded_by = actor.name;
+    error.recorded_at = clock_.now();
+    r.known_errors.push_back(std::move(error));
     return {};
   });
 }

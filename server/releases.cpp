@@ -197,7 +197,13 @@ bool Release::backed_out_of(std::string_view environment) const {
   return false;
 }
 
+bool Release::cancelled() const {
+  return std::any_of(corrections.begin(), corrections.end(),
+                     [](const ReleaseCorrection& c) { return c.action == "cancel"; });
+}
+
 std::string Release::state(const std::vector<std::string>& environment_order) const {
+  if (cancelled()) return "cancelled";
   if (environments.empty()) return "planned";
   if (environments.back().action == "backout") return "backed_out";
   const auto current = current_environment();
@@ -230,12 +236,27 @@ json::object Release::to_record() const {
                                              {"added_by", d.added_by},
                                              {"added_at", format_rfc3339(d.added_at)},
                                              {"media_type", d.media_type}});
-  for (const KnownError& e : known_errors)
-    error_array.emplace_back(json::object{{"id", e.id},
-                                          {"summary", e.summary},
-                                          {"workaround", e.workaround},
-                                          {"recorded_by", e.recorded_by},
-                                          {"recorded_at", format_rfc3339(e.recorded_at)}});
+  for (const KnownError& e : known_errors) {
+    json::object error{{"id", e.id},
+                       {"summary", e.summary},
+                       {"workaround", e.workaround},
+                       {"recorded_by", e.recorded_by},
+                       {"recorded_at", format_rfc3339(e.recorded_at)}};
+    error["resolved"] = e.resolved_at.has_value();
+    if (e.resolved_at) {
+      error["resolution"] = e.resolution;
+      error["resolved_by"] = e.resolved_by;
+      error["resolved_at"] = format_rfc3339(*e.resolved_at);
+    }
+    error_array.emplace_back(std::move(error));
+  }
+  json::array correction_array;
+  for (const ReleaseCorrection& c : corrections)
+    correction_array.emplace_back(json::object{{"action", c.action},
+                                               {"actor", c.actor},
+                                               {"time", format_rfc3339(c.time)},
+                                               {"note", c.note},
+                                               {"changes", c.changes}});
   for (const GateRecord& g : gates) gate_array.emplace_back(gate_record(g));
   for (const EnvironmentEvent& e : environments)
     event_array.emplace_back(json::object{{"environment", e.environment},
@@ -258,6 +279,7 @@ json::object Release::to_record() const {
           {"planned", std::move(planned_dates)},
           {"gates", std::move(gate_array)},
           {"environments", std::move(event_array)},
+          {"corrections", std::move(correction_array)},
           {"created_by", created_by},
           {"created_at", format_rfc3339(created_at)},
           {"updated_at", format_rfc3339(updated_at)}};
@@ -285,9 +307,27 @@ Result<Release> Release::from_record(std::string_view stored) {
     r.documents.push_back({str(*d, "kind"), str(*d, "name"), str(*d, "path"), str(*d, "commit"),
                            str(*d, "blob"), str(*d, "added_by"), time_field(*d, "added_at"),
                            str(*d, "media_type")});
-  for (const json::object* e : objects(o, "known_errors"))
-    r.known_errors.push_back({str(*e, "id"), str(*e, "summary"), str(*e, "workaround"),
-                              str(*e, "recorded_by"), time_field(*e, "recorded_at")});
+  for (const json::object* e : objects(o, "known_errors")) {
+    KnownError error;
+    error.id = str(*e, "id");
+    error.summary = str(*e, "summary");
+    error.workaround = str(*e, "workaround");
+    error.recorded_by = str(*e, "recorded_by");
+    error.recorded_at = time_field(*e, "recorded_at");
+    if (e->contains("resolved_at")) {
+      error.resolution = str(*e, "resolution");
+      error.resolved_by = str(*e, "resolved_by");
+      error.resolved_at = time_field(*e, "resolved_at");
+    }
+    r.known_errors.push_back(std::move(error));
+  }
+  for (const json::object* c : objects(o, "corrections")) {
+    ReleaseCorrection correction{
+        str(*c, "action"), str(*c, "actor"), time_field(*c, "time"), str(*c, "note"), {}};
+    if (const auto* changes = c->if_contains("changes"); changes && changes->is_object())
+      correction.changes = changes->get_object();
+    r.corrections.push_back(std::move(correction));
+  }
   if (const json::value* planned = o.if_contains("planned"); planned && planned->is_object())
     for (const auto& [env, date] : planned->get_object())
       if (date.is_string()) r.planned.emplace(std::string(env), std::string(date.get_string()));

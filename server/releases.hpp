@@ -73,6 +73,19 @@ struct KnownError {
   std::string workaround;
   std::string recorded_by;
   Micros recorded_at = 0;
+  std::string resolution;  // how it was resolved, once it was
+  std::string resolved_by;
+  std::optional<Micros> resolved_at;
+};
+
+// A correction of a release's record: reschedule, link-rfcs, remove-item, cancel,
+// resolve-known-error. Corrections are kept in order; nothing is erased.
+struct ReleaseCorrection {
+  std::string action;
+  std::string actor;
+  Micros time = 0;
+  std::string note;
+  boost::json::object changes;  // field -> {"old", "new"}
 };
 
 // One verdict on one gate. Gate names: trr, tests:<env>, uat, rrr, implementation_approval,
@@ -111,14 +124,16 @@ struct Release {
   std::map<std::string, std::string> planned;  // environment -> YYYY-MM-DD
   std::vector<GateRecord> gates;               // every record ever given, in order
   std::vector<EnvironmentEvent> environments;  // promotions and back-outs, in order
+  std::vector<ReleaseCorrection> corrections;  // in order
   std::string created_by;
   Micros created_at = 0;
   Micros updated_at = 0;
 
   // Where the release stands, for lists and ?state=: "planned" (never promoted), "in_progress"
   // (in an environment before the last), "deployed" (in the last environment, `production`),
-  // "backed_out" (its latest environment event is a back-out).
+  // "backed_out" (its latest environment event is a back-out), "cancelled" (for good).
   std::string state(const std::vector<std::string>& environment_order) const;
+  bool cancelled() const;
   // The item of a CI, if the release carries one.
   const ReleaseItem* item(std::string_view ci) const;
   const ReleaseDocument* document(std::string_view document_name) const;
@@ -217,6 +232,28 @@ class ReleaseService {
   // POST .../known-errors {summary, workaround?}. Errors: forbidden, invalid, not_found.
   Result<Release> add_known_error(const std::string& id, const boost::json::object& body,
                                   const Principal& actor);
+
+  // Corrections: each is kept in `corrections` (action, actor, time, note, changes) and refused
+  // once the release reached production ("release-deployed") or was cancelled
+  // ("release-cancelled").
+  //
+  // PATCH /api/v1/releases/{id} {planned?: {env: date | null}, rfcs?: [...], note?}: reschedule
+  // (the named environments' dates; null unplans one) and/or replace the linked RFCs. Errors:
+  // invalid (body, unknown environment or RFC), not_found, conflict.
+  Result<Release> correct(const std::string& id, const boost::json::object& body,
+                          const Principal& actor);
+  // DELETE .../items/{ci} {note?}: the item leaves; the digest changes, so earlier gate records
+  // go stale. Errors: not_found (release, item), conflict.
+  Result<Release> remove_item(const std::string& id, const std::string& ci,
+                              const boost::json::object& body, const Principal& actor);
+  // POST .../cancel {note}: for good. Refused while the release is in an environment (reason
+  // "release-in-environment": back it out first). Errors: invalid, not_found, conflict.
+  Result<Release> cancel(const std::string& id, const boost::json::object& body,
+                         const Principal& actor);
+  // POST .../known-errors/{ke}/resolve {resolution}. Errors: invalid, not_found (release, known
+  // error), conflict ("known-error-resolved", "release-cancelled").
+  Result<Release> resolve_known_error(const std::string& id, const std::string& known_error,
+                                      const boost::json::object& body, const Principal& actor);
 
   // POST .../gates/{gate} {verdict, notes?, evidence?, date?}: a record bound to the current
   // digest. Errors: not_found (release; gate, reason "unknown-gate"), invalid (body; evidence not

@@ -1,5 +1,7 @@
 #include "server/rfcs.hpp"
 
+#include "server/audit_log.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <set>
@@ -55,8 +57,8 @@ bool one_of(std::string_view v, const char* const (&names)[N]) {
 }
 
 // The impact assessment: risk (required), resources and cycle_time (free text).
-std::optional<json::object> read_impact(Fields& f) {
-  const json::object* given = f.object("impact", true);
+std::optional<json::object> read_impact(Fields& f, bool required = true) {
+  const json::object* given = f.object("impact", required);
   if (!given) return std::nullopt;
   Fields inner(*given, "impact");
   auto risk = inner.string("risk", true);
@@ -74,8 +76,8 @@ std::optional<json::object> read_impact(Fields& f) {
   return impact;
 }
 
-std::vector<std::string> read_cis(Fields& f) {
-  auto cis = f.strings("cis", true);
+std::vector<std::string> read_cis(Fields& f, bool required = true) {
+  auto cis = f.strings("cis", required);
   if (!cis) return {};
   if (cis->empty()) f.error("cis: an RFC names at least one CI");
   if (cis->size() > kMaxCis) f.error(fmt::format("cis: at most {} CIs", kMaxCis));
@@ -312,6 +314,8 @@ Result<Rfc> RfcService::create(const json::object& body, const Principal& actor)
     rfc.id = allocate_id(txn);
     rfc.created_at = rfc.updated_at = clock_.now();
     rfc.events = {RfcEvent{"create", actor.name, rfc.created_at, ""}};
+    audit_note("/api/v1/rfcs/" + rfc.id, fmt::format("raised {} RFC {} for {}: {}", rfc.category,
+                                                     rfc.id, fmt::join(rfc.cis, ","), rfc.title));
     txn.put(Table::rfcs, rfc.id, json::serialize(rfc.to_record()));
     return Status();
   }));
@@ -349,6 +353,71 @@ Result<Page<Rfc>> RfcService::list(const RfcFilter& filter, const PageRequest& p
     return failure;
   }));
   return out;
+}
+
+Result<Rfc> RfcService::update(const std::string& id, const json::object& body,
+                               const Principal& actor) {
+  Fields f(body);
+  auto title = f.string("title");
+  auto description = f.string("description");
+  auto category = f.string("category");
+  const bool has_cis = body.contains("cis");
+  std::vector<std::string> cis = read_cis(f, false);
+  std::optional<json::object> impact = read_impact(f, false);
+  auto note = f.string("note");
+  if (title && title->empty()) f.error("title: must not be empty");
+  check_text(f, title, "title", kMaxTitle, false);
+  check_text(f, description, "description", kMaxDescription, true);
+  check_text(f, note, "note", kMaxNote, true);
+  if (category && !one_of(*category, kCategories))
+    f.error(fmt::format("category: '{}' is not one of standard, normal, emergency", *category));
+  TG_RETURN_IF_ERROR(f.finish());
+
+  Rfc rfc;
+  TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
+    auto stored = txn.get(Table::rfcs, id);
+    if (!stored) return not_found(fmt::format("no RFC '{}'", id));
+    TG_ASSIGN_OR_RETURN(rfc, Rfc::from_record(*stored));
+    if (rfc.state != RfcState::draft)
+      return Status(Code::conflict,
+                    fmt::format("RFC '{}' is {}: only a draft can be edited; the ECCB decides "
+                                "on what was submitted",
+                                id, rfc_state_name(rfc.state)))
+          .with_reason("rfc-not-draft");
+    if (rfc.created_by != actor.name)
+      return Status(Code::forbidden,
+                    fmt::format("RFC '{}' was raised by '{}': only its author edits the draft", id,
+                                rfc.created_by))
+          .with_reason("not-rfc-author");
+    std::vector<std::string> changed;
+    if (title && *title != rfc.title) rfc.title = *title, changed.emplace_back("title");
+    if (description && *description != rfc.description)
+      rfc.description = *description, changed.emplace_back("description");
+    if (category && *category != rfc.category)
+      rfc.category = *category, changed.emplace_back("category");
+    if (has_cis && cis != rfc.cis) {
+      std::vector<std::string> missing;
+      for (const auto& ci : cis)
+        if (!txn.get(Table::cis, ci)) missing.push_back(ci);
+      if (!missing.empty())
+        return Status(Code::invalid, fmt::format("cis: no CI '{}'", fmt::join(missing, "', '")))
+            .with_reason("unknown-ci")
+            .with_items(missing);
+      rfc.cis = cis;
+      changed.emplace_back("cis");
+    }
+    if (impact && *impact != rfc.impact) rfc.impact = *impact, changed.emplace_back("impact");
+    if (changed.empty()) return Status();
+    const Micros now = std::max(clock_.now(), rfc.updated_at);
+    rfc.updated_at = now;
+    const std::string what = fmt::format("{}", fmt::join(changed, ", "));
+    rfc.events.push_back(
+        RfcEvent{"update", actor.name, now, note ? fmt::format("{} ({})", *note, what) : what});
+    audit_note("/api/v1/rfcs/" + id, fmt::format("edited draft RFC {}: {}", id, what));
+    txn.put(Table::rfcs, id, json::serialize(rfc.to_record()));
+    return Status();
+  }));
+  return rfc;
 }
 
 Result<Rfc> RfcService::transition(const std::string& id, RfcAction action,
@@ -396,6 +465,10 @@ Result<Rfc> RfcService::transition(const std::string& id, RfcAction action,
     if (decision && rfc.state != RfcState::submitted) rfc.decided_by = actor.name;
     rfc.updated_at = now;
     rfc.events.push_back(RfcEvent{step, actor.name, now, note.value_or("")});
+    audit_note("/api/v1/rfcs/" + id,
+               rfc.state == *next && action == RfcAction::approve && quorum_ > 1
+                   ? fmt::format("voted to approve RFC {}: it is {}", id, rfc_state_name(rfc.state))
+                   : fmt::format("{} RFC {}: it is {}", step, id, rfc_state_name(rfc.state)));
     txn.put(Table::rfcs, id, json::serialize(rfc.to_record()));
     return Status();
   }));

@@ -58,6 +58,11 @@ struct Rfc {
   // Whether the RFC is approved or went further (implemented, reviewed, closed): what
   // configuration control and the production gate accept.
   bool approved_or_later() const;
+  // Whether it authorises changing the CIs it names now: approved or being implemented (not
+  // draft, submitted, rejected, reviewed or closed).
+  bool authorises_change() const {
+    return state == RfcState::approved || state == RfcState::implemented;
+  }
   bool names_ci(std::string_view ci) const;
 
   boost::json::object to_record() const;
@@ -95,6 +100,12 @@ class RfcService {
   // stores the RFC. Errors: invalid (body, unknown field; reason unknown-ci for a CI that
   // does not exist), forbidden (reason forbidden-role).
   Result<Rfc> create(const boost::json::object& body, const Principal& actor);
+
+  // PATCH /api/v1/rfcs/{id} {title?, description?, category?, cis?, impact?, note?}: while it is
+  // a draft, by the person who raised it; recorded as an "update" event naming the fields.
+  // Errors: invalid, not_found, forbidden ("not-rfc-author"), conflict ("rfc-not-draft").
+  Result<Rfc> update(const std::string& id, const boost::json::object& body,
+                     const Principal& actor);
 
   // Errors: not_found.
   Result<Rfc> get(const std::string& id);

@@ -61,4 +61,13 @@ std::string RoleSet::text() const {
   return fmt::format("{} or {}", fmt::join(names, ", "), last);
 }
 
+std::string role_list(const std::vector<Role>& roles) {
+  std::string out;
+  for (Role r : roles) {
+    if (!out.empty()) out += ',';
+    out += role_name(r);
+  }
+  return out;
+}
+
 }  // namespace tollgate::server

@@ -44,6 +44,8 @@ inline constexpr std::array<Role, 11> kAllRoles = {
 
 const char* role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);
+// "release_manager,viewer"
+std::string role_list(const std::vector<Role>& roles);
 
 // A set of roles as a bit mask (bit = the role's value).
 class RoleSet {

@@ -103,6 +103,8 @@ const std::vector<Route> kRoutes = {
     {"GET", "/api/v1/rfcs", Allow::any_role(), list_rfcs, "List RFCs (state, ci, limit, cursor)"},
     {"POST", "/api/v1/rfcs", kRfcRaise, create_rfc, "Create an RFC (draft)"},
     {"GET", "/api/v1/rfcs/{id}", Allow::any_role(), get_rfc, "Get an RFC with its impact analysis"},
+    {"PATCH", "/api/v1/rfcs/{id}", kRfcRaise, update_rfc,
+     "Edit a draft RFC (its author: title, description, category, cis, impact)"},
     {"POST", "/api/v1/rfcs/{id}/submit", kRfcRaise, submit_rfc, "Submit an RFC"},
     {"POST", "/api/v1/rfcs/{id}/approve", kEccb, approve_rfc,
      "Approve a submitted RFC (change_manager, admin; not its submitter)"},
@@ -120,14 +122,22 @@ const std::vector<Route> kRoutes = {
      "Create a release (release_manager, admin)"},
     {"GET", "/api/v1/releases/{id}", Allow::any_role(), get_release,
      "Get a release with its digest and gates"},
+    {"PATCH", "/api/v1/releases/{id}", kReleaseWrite, correct_release,
+     "Reschedule a release or change its linked RFCs (planned, rfcs, note)"},
+    {"POST", "/api/v1/releases/{id}/cancel", kReleaseWrite, cancel_release,
+     "Cancel a release that is in no environment and never reached production (note)"},
     {"POST", "/api/v1/releases/{id}/items", kReleaseWrite, add_release_item,
      "Add a CI version with all its artifacts (release_manager, admin)"},
+    {"DELETE", "/api/v1/releases/{id}/items/{ci}", kReleaseWrite, remove_release_item,
+     "Remove a release's item (note?)"},
     {"POST", "/api/v1/releases/{id}/documents", kReleaseDocuments, add_release_document,
      "Commit a release document to the vault (release_manager, admin)"},
     {"GET", "/api/v1/releases/{id}/documents/{name}", Allow::any_role(), get_release_document,
      "A release document's content"},
     {"POST", "/api/v1/releases/{id}/known-errors", kKnownErrors, add_known_error,
      "Record a known error of a release"},
+    {"POST", "/api/v1/releases/{id}/known-errors/{ke}/resolve", kKnownErrors, resolve_known_error,
+     "Resolve a known error of a release (resolution)"},
     {"POST", "/api/v1/releases/{id}/gates/{gate}", Allow::gate_policy(), record_gate,
      "Record a gate verdict, bound to the current digest (roles per [gates])"},
     {"POST", "/api/v1/releases/{id}/promote", kReleaseWrite, promote_release,
@@ -242,8 +252,12 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
     }
     route_out = route.pattern;
     AuditScope* audit = AuditScope::current();
-    if (audit != nullptr)
+    if (audit != nullptr) {
       audit->request().action = fmt::format("{} {}", route.method, route.pattern);
+      // What the route does, until the service says what it changed.
+      const std::string_view what = route.summary;
+      audit->request().summary = std::string(what.substr(0, what.find(" (")));
+    }
     Context ctx{request, app, {}, std::move(params), {}};
     for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
     if (route.allow.needs_token()) {

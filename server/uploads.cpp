@@ -1,5 +1,7 @@
 #include "server/uploads.hpp"
 
+#include "server/audit_log.hpp"
+
 #include <vector>
 
 #include <fmt/format.h>
@@ -84,6 +86,7 @@ Result<UploadState> UploadService::create(const Principal& actor) {
   TG_RETURN_IF_ERROR(upload->sync());  // the session file exists durably before its record
   const Micros now = clock_.now();
   const Record record{actor.name, now, now};
+  audit_note("/api/v1/uploads/" + id, "started upload " + id);
   Status written = store_.write([&](storage::WriteTxn& txn) -> Status {
     txn.put(Table::uploads, id, record.to_json(id));
     return {};

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/audit_log.hpp"
 #include "server/json_body.hpp"
 #include "server/record_fields.hpp"
 #include "tollgate/ids.hpp"
@@ -173,6 +174,9 @@ Result<User> UserService::create(User user, const std::string& actor) {
   user.created_at = user.updated_at = clock_.now();
   user.created_by = user.updated_by = actor;
   if (user.source.empty()) user.source = "local";
+  audit_note("/api/v1/users/" + user.id,
+             fmt::format("created user {} ({}) with roles {}{}", user.id, user.name,
+                         role_list(user.roles), user.disabled ? ", disabled" : ""));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     if (txn.get(Table::users, user.id))
       return Status(Code::conflict, fmt::format("user '{}' already exists", user.id))
@@ -207,6 +211,20 @@ Result<User> UserService::patch(const std::string& id, const json::object& body,
     }
     if (disabled) user->disabled = *disabled;
     TG_RETURN_IF_ERROR(validate(*user));
+    audit_note(
+        "/api/v1/users/" + id, fmt::format("changed user {}: {}", id, [&] {
+          std::vector<std::string> what;
+          if (name) what.emplace_back("name");
+          if (email) what.emplace_back("email");
+          if (roles) what.push_back("roles " + role_list(user->roles));
+          if (environments)
+            what.push_back(fmt::format(
+                "environments {}", user->environments.empty()
+                                       ? std::string("all")
+                                       : fmt::format("{}", fmt::join(user->environments, ","))));
+          if (disabled) what.emplace_back(*disabled ? "disabled" : "enabled");
+          return fmt::format("{}", fmt::join(what, ", "));
+        }()));
     user->updated_at = clock_.now();
     user->updated_by = actor;
     store_user(txn, *user);

@@ -40,8 +40,7 @@ struct Fixture {
     REQUIRE(must(admin.request("POST", "/api/v1/ci-types", R"({"name":"service","attributes":[]})"))
                 .status == 201);
     REQUIRE(must(admin.request("POST", "/api/v1/cis",
-                               R"({"id":"ledger","type":"service","name":"Ledger",
-                                   "controlled":true})"))
+                               R"({"id":"ledger","type":"service","name":"Ledger"})"))
                 .status == 201);
     REQUIRE(
         must(admin.request("POST", "/api/v1/cis", R"({"id":"web","type":"service","name":"Web"})"))
@@ -49,6 +48,10 @@ struct Fixture {
     REQUIRE(must(admin.request("POST", "/api/v1/relationships",
                                R"({"from":"web","type":"depends_on","to":"ledger"})"))
                 .status == 201);
+    // Controlled from now on: its relationships too change only under an approved RFC.
+    REQUIRE(must(admin.request("PATCH", "/api/v1/cis/ledger", R"({"controlled":true})",
+                               {{"If-Match", "\"1\""}}))
+                .status == 200);
     rm_token = mint_token(admin, "rm", "release_manager");
     cm1_token = mint_token(admin, "cm1", "change_manager");
     cm2_token = mint_token(admin, "cm2", "change_manager");
@@ -102,7 +105,7 @@ TEST_CASE("rfc e2e: an approved RFC lets a controlled CI change, and only then")
 
   // Not approved yet: the controlled CI refuses the change.
   const std::string patch = R"({"name":"Ledger v2","rfc":"rfc-1"})";
-  check_problem(must(rm.request("PATCH", "/api/v1/cis/ledger", patch, {{"If-Match", "\"1\""}})),
+  check_problem(must(rm.request("PATCH", "/api/v1/cis/ledger", patch, {{"If-Match", "\"2\""}})),
                 409, "rfc-not-approved");
 
   auto submitted = must(cm1.request("POST", "/api/v1/rfcs/rfc-1/submit", R"({"note":"ready"})"));
@@ -128,18 +131,18 @@ TEST_CASE("rfc e2e: an approved RFC lets a controlled CI change, and only then")
 
   // Without the RFC: refused; with it: the change and its history entry.
   check_problem(must(rm.request("PATCH", "/api/v1/cis/ledger", R"({"name":"Ledger v2"})",
-                                {{"If-Match", "\"1\""}})),
+                                {{"If-Match", "\"2\""}})),
                 409, "rfc-required");
-  auto changed = must(rm.request("PATCH", "/api/v1/cis/ledger", patch, {{"If-Match", "\"1\""}}));
+  auto changed = must(rm.request("PATCH", "/api/v1/cis/ledger", patch, {{"If-Match", "\"2\""}}));
   REQUIRE_MESSAGE(changed.status == 200, changed.body);
   CHECK(body_of(changed).at("name").as_string() == "Ledger v2");
   auto history = body_of(must(rm.request("GET", "/api/v1/cis/ledger/history")));
   const auto& entries = history.at("items").as_array();
-  REQUIRE(entries.size() == 2);
-  CHECK(entries[1].at("rfc").as_string() == "rfc-1");
-  CHECK(entries[1].at("actor").as_string() == "rm");
+  REQUIRE(entries.size() == 3);  // created, controlled, changed
+  CHECK(entries[2].at("rfc").as_string() == "rfc-1");
+  CHECK(entries[2].at("actor").as_string() == "rm");
   check_problem(must(rm.request("PATCH", "/api/v1/cis/ledger", R"({"name":"Ledger v3"})",
-                                {{"If-Match", "\"2\""}})),
+                                {{"If-Match", "\"3\""}})),
                 409, "rfc-required");
 
   auto listed = body_of(must(rm.request("GET", "/api/v1/rfcs?state=approved&ci=ledger")));

@@ -112,7 +112,7 @@ TEST_CASE("Audit log: every mutating request appends a chained entry; reads appe
 
 TEST_CASE("Audit log: the entry commits with the change, and only once per request") {
   Audited f;
-  AuditScope scope({"someone", "TEST", "/t", "r-1"});
+  AuditScope scope({"someone", "TEST", "/t", "r-1", "", ""});
   // A failed write keeps neither the change nor an entry.
   CHECK_FALSE(f.app->store
                   .write([](storage::WriteTxn& txn) {
@@ -272,4 +272,59 @@ TEST_CASE("Audit log: checkpoints in the vault catch consistent rewrites and tru
     CHECK(v.broken->sequence == 3);
     CHECK(v.broken->reason.find("removed") != std::string::npos);
   }
+}
+
+TEST_CASE("Audit log: each entry names the object acted on and says in a line what changed") {
+  Audited f;
+  REQUIRE(f.call("POST", "/api/v1/ci-types", R"({"name":"service","attributes":[]})").status ==
+          201);
+  const std::string rm = f.mint("rm", {Role::release_manager, Role::cm_manager}).token;
+  REQUIRE(f.call("POST", "/api/v1/cis", R"({"id":"delta","type":"service","name":"Delta"})", rm)
+              .status == 201);
+  REQUIRE(f.call("PATCH", "/api/v1/cis/delta", R"({"name":"Delta 2","owner":"ops"})", rm,
+                 {{"if-match", "*"}})
+              .status == 200);
+  REQUIRE(f.call("POST", "/api/v1/rfcs",
+                 R"({"title":"Move delta","cis":["delta"],"impact":{"risk":"low"}})", rm)
+              .status == 201);
+  REQUIRE(
+      f.call("POST", "/api/v1/users", R"({"id":"bob","name":"Bob","roles":["viewer"]})").status ==
+      201);
+  auto minted = f.call("POST", "/api/v1/tokens", R"({"user":"bob"})");
+  REQUIRE(minted.status == 201);
+  const std::string secret(body_of(minted).at("token").as_string());
+  const std::string token_id(body_of(minted).at("id").as_string());
+  REQUIRE(f.call("DELETE", "/api/v1/tokens/" + token_id).status == 200);
+  REQUIRE(f.call("POST", "/api/v1/releases",
+                 R"({"name":"R","version":"1","type":"delta","category":"scheduled"})", rm)
+              .status == 201);
+  REQUIRE(
+      f.call("POST", "/api/v1/cis", R"({"id":"delta","type":"service","name":"D"})", rm).status ==
+      409);
+
+  std::map<std::string, std::string> summary_of;  // resource -> summary of its last entry
+  for (const auto& e : f.entries()) {
+    CAPTURE(json::serialize(e));
+    CHECK(e.contains("resource"));
+    CHECK(std::string(json::serialize(e)).find(secret) == std::string::npos);
+    summary_of[std::string(e.at("resource").as_string())] =
+        e.contains("summary") ? std::string(e.at("summary").as_string()) : "";
+  }
+  CHECK(summary_of.at("/api/v1/ci-types/service") == "defined CI type service");
+  CHECK(summary_of.at("/api/v1/rfcs/rfc-1").starts_with("raised normal RFC rfc-1 for delta"));
+  CHECK(summary_of.at("/api/v1/users/bob") == "created user bob (Bob) with roles viewer");
+  CHECK(summary_of.at("/api/v1/tokens/" + token_id) == "revoked token " + token_id + " of bob");
+  CHECK(summary_of.at("/api/v1/releases/rel-1") == "created scheduled release rel-1 (0 items)");
+
+  // Everything done to the CI, found by its resource: the creation, the change, and the refused
+  // second creation (named, with the route's own words).
+  auto listed = body_of(f.call("GET", "/api/v1/audit-log?target=/api/v1/cis/delta"));
+  const auto& items = listed.at("items").as_array();
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].at("target").as_string() == "/api/v1/cis");
+  CHECK(items[0].at("summary").as_string() == "created CI delta of type service, status ordered");
+  CHECK(items[1].at("summary").as_string() == "changed CI delta to revision 2: name, owner");
+  CHECK(items[2].at("outcome").as_string() == "refused");
+  CHECK(items[2].at("summary").as_string() == "created CI delta of type service, status ordered");
+  CHECK(f.verify().entries == f.entries().size());
 }

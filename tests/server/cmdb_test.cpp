@@ -241,8 +241,9 @@ TEST_CASE("relationships are checked, idempotent and removable") {
             .code() == Code::invalid);
   CHECK(rels.of("b")->size() == 1);
   CHECK(rels.of("a")->size() == 1);
-  CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})")).ok());
-  CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})")).code() == Code::not_found);
+  CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal).ok());
+  CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal).code() ==
+        Code::not_found);
   CHECK(rels.of("b")->empty());
 }
 

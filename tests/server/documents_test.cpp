@@ -368,7 +368,7 @@ TEST_CASE("missing CIs and documents are 404; bad names are 400, traversal inclu
   CHECK(f.vault->list("cis/app-api").value().size() == 1);
   CHECK(f.head() == head);
   // The service refuses the same names when called directly.
-  DocumentWrite w{"evil", std::nullopt, ""};
+  DocumentWrite w{"evil", std::nullopt, "", std::nullopt};
   for (const char* name : {"a/b", "../x", "..", "a\\b"})
     CHECK(f.app->documents.put("app-api", name, w, {}, f.admin_principal).status().code() ==
           Code::invalid);
@@ -438,10 +438,10 @@ TEST_CASE("git is the truth: a failed index write loses nothing, and the index i
   FailingWrites store(*f.store);
   DocumentService docs(store, *f.vault, f.clock);
   const Principal carol{"carol", {Role::admin}, {}};
-  REQUIRE(docs.put("app-api", "plan.md", {"v1", std::nullopt, ""}, {}, carol).ok());
+  REQUIRE(docs.put("app-api", "plan.md", {"v1", std::nullopt, "", std::nullopt}, {}, carol).ok());
 
   store.fail = true;
-  auto v2 = docs.put("app-api", "plan.md", {"v2", std::nullopt, "second"}, {}, carol);
+  auto v2 = docs.put("app-api", "plan.md", {"v2", std::nullopt, "second", std::nullopt}, {}, carol);
   REQUIRE(v2.ok());  // committed: the vault is the system of record
   CHECK(v2->committed);
   CHECK_FALSE(v2->indexed);
@@ -458,7 +458,7 @@ TEST_CASE("git is the truth: a failed index write loses nothing, and the index i
 
   // The next put, even an unchanged one, repairs the record.
   store.fail = false;
-  auto repaired = docs.put("app-api", "plan.md", {"v2", std::nullopt, ""}, {}, carol);
+  auto repaired = docs.put("app-api", "plan.md", {"v2", std::nullopt, "", std::nullopt}, {}, carol);
   REQUIRE(repaired.ok());
   CHECK_FALSE(repaired->committed);
   CHECK(repaired->indexed);
@@ -468,7 +468,7 @@ TEST_CASE("git is the truth: a failed index write loses nothing, and the index i
   CHECK(rec->at("versions").as_int64() == 2);
 
   // Without any record, rebuild_index writes the same records from the vault.
-  REQUIRE(docs.put("app-api", "vdd.txt", {"vdd", std::nullopt, ""}, {}, carol).ok());
+  REQUIRE(docs.put("app-api", "vdd.txt", {"vdd", std::nullopt, "", std::nullopt}, {}, carol).ok());
   const auto before = f.record("app-api", "vdd.txt");
   REQUIRE(f.store
               ->write([](storage::WriteTxn& txn) {
@@ -551,7 +551,7 @@ TEST_CASE("concurrent puts, also from two services on one vault, lose no version
       DocumentService& docs = t % 2 ? f.app->documents : other;
       const Principal who{fmt::format("writer-{}", t), {Role::admin}, {}};
       for (int i = 0; i < kVersions; ++i) {
-        const DocumentWrite w{fmt::format("{}-{}", t, i), std::nullopt, ""};
+        const DocumentWrite w{fmt::format("{}-{}", t, i), std::nullopt, "", std::nullopt};
         if (!docs.put("app-api", fmt::format("doc-{}.txt", t), w, {}, who).ok()) ++failures;
         if (!docs.put("app-api", "shared.txt", w, {}, who).ok()) ++failures;
       }
@@ -575,8 +575,9 @@ TEST_CASE("concurrent puts, also from two services on one vault, lose no version
   for (int t = 0; t < 2; ++t) {
     racers.emplace_back([&, t] {
       DocumentService& docs = t ? f.app->documents : other;
-      auto put = docs.put("app-api", "shared.txt", {fmt::format("race-{}", t), std::nullopt, ""},
-                          {{seen}, {}}, f.admin_principal);
+      auto put = docs.put("app-api", "shared.txt",
+                          {fmt::format("race-{}", t), std::nullopt, "", std::nullopt}, {{seen}, {}},
+                          f.admin_principal);
       if (put.ok()) ++won;
       if (put.status().code() == Code::precondition_failed) ++stale;
     });

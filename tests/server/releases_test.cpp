@@ -571,3 +571,146 @@ TEST_CASE("releases: [gates] in the configuration file sets who records a gate")
 }
 
 }  // namespace tollgate::server
+
+namespace tollgate::server {
+namespace {
+
+// The release's last correction.
+json::object last_correction(const json::object& release) {
+  const auto& all = release.at("corrections").as_array();
+  REQUIRE_FALSE(all.empty());
+  return all.back().as_object();
+}
+
+}  // namespace
+}  // namespace tollgate::server
+
+using namespace tollgate::server;  // NOLINT(google-build-using-namespace)
+
+TEST_CASE("releases: reschedule and relink RFCs; each correction is kept with who and why") {
+  Fixture f;
+  const std::string id =
+      f.create(R"({"name":"R","version":"1","type":"delta","category":"scheduled",)"
+               R"("planned":{"SIT":"2027-01-10","production":"2027-02-01"}})",
+               f.rm);
+  const std::string path = std::string(kReleases) + "/" + id;
+  REQUIRE(
+      f.call("POST", "/api/v1/rfcs", R"({"title":"t","cis":["api"],"impact":{"risk":"low"}})", f.rm)
+          .status == 201);
+
+  auto moved = f.call("PATCH", path,
+                      R"({"planned":{"SIT":"2027-01-17","production":null,"SAT":"2027-01-24"},)"
+                      R"("note":"SIT slipped a week"})",
+                      f.rm);
+  REQUIRE_MESSAGE(moved.status == 200, moved.body);
+  auto body = body_of(moved);
+  CHECK(body.at("planned") == json::parse(R"({"SAT":"2027-01-24","SIT":"2027-01-17"})"));
+  auto correction = last_correction(body);
+  CHECK(text(correction.at("action")) == "reschedule");
+  CHECK(text(correction.at("actor")) == "rm");
+  CHECK(text(correction.at("note")) == "SIT slipped a week");
+  CHECK(correction.at("changes").at("planned.SIT") ==
+        json::parse(R"({"old":"2027-01-10","new":"2027-01-17"})"));
+  CHECK(correction.at("changes").at("planned.production").at("new").is_null());
+
+  auto linked = f.call("PATCH", path, R"({"rfcs":["rfc-1"]})", f.rm);
+  REQUIRE(linked.status == 200);
+  CHECK(body_of(linked).at("rfcs") == json::parse(R"(["rfc-1"])"));
+  CHECK(text(last_correction(body_of(linked)).at("action")) == "link-rfcs");
+  CHECK(body_of(linked).at("corrections").as_array().size() == 2);
+
+  // Bad input changes nothing.
+  const json::object before = f.get(id);
+  for (const char* bad :
+       {R"({"rfcs":["rfc-99"]})", R"({"planned":{"moon":"2027-01-01"}})",
+        R"({"planned":{"SIT":"soon"}})", R"({})", R"({"name":"other"})", R"({"rfcs":["../x"]})"}) {
+    CAPTURE(bad);
+    CHECK(f.call("PATCH", path, bad, f.rm).status == 400);
+  }
+  CHECK(f.call("PATCH", path, R"({"rfcs":[]})", f.tester).status == 403);
+  CHECK(f.get(id) == before);
+}
+
+TEST_CASE("releases: removing an item makes earlier gates stale and is kept as a correction") {
+  Fixture f;
+  const std::string id = f.create_delta(f.rm);
+  REQUIRE(f.item(id, "api", "1.0", f.rm).status == 200);
+  REQUIRE(f.item(id, "web", "1.0", f.rm).status == 200);
+  REQUIRE(f.gate(id, "trr", kPass, f.cm1).status == 201);
+  const std::string path = std::string(kReleases) + "/" + id + "/items/";
+
+  CHECK(f.call("DELETE", path + "nope", "", f.rm).status == 404);
+  CHECK(f.call("DELETE", path + "web", "", f.tester).status == 403);
+  auto removed = f.call("DELETE", path + "web", R"({"note":"not ready"})", f.rm);
+  REQUIRE_MESSAGE(removed.status == 200, removed.body);
+  auto body = body_of(removed);
+  CHECK(body.at("items").as_array().size() == 1);
+  CHECK(text(last_correction(body).at("action")) == "remove-item");
+  CHECK(last_correction(body).at("changes").at("items.web") ==
+        json::parse(R"({"old":"1.0","new":null})"));
+  CHECK(f.gate_status(id, "trr") == "stale");
+
+  // Once in production the contents are frozen: no item leaves.
+  f.promoted(id, "production");
+  auto frozen = f.call("DELETE", path + "api", "", f.rm);
+  CHECK(frozen.status == 409);
+  CHECK(problem_type(frozen) == "urn:tollgate:problem:release-deployed");
+  auto late = f.call("PATCH", std::string(kReleases) + "/" + id,
+                     R"({"planned":{"SIT":"2027-01-01"}})", f.rm);
+  CHECK(problem_type(late) == "urn:tollgate:problem:release-deployed");
+}
+
+TEST_CASE(
+    "releases: a cancelled release is closed for good; one in an environment is not cancelled") {
+  Fixture f;
+  const std::string id = f.create_delta(f.rm);
+  REQUIRE(f.item(id, "api", "1.0", f.rm).status == 200);
+  const std::string cancel = "cancel";
+
+  CHECK(f.post(id, cancel, R"({})", f.rm).status == 400);  // why, always
+  f.promoted(id, "CINTE");
+  auto busy = f.post(id, cancel, R"({"note":"superseded"})", f.rm);
+  CHECK(busy.status == 409);
+  CHECK(problem_type(busy) == "urn:tollgate:problem:release-in-environment");
+
+  const std::string other = f.create_delta(f.rm);
+  REQUIRE(f.item(other, "api", "1.0", f.rm).status == 200);
+  REQUIRE(f.post(other, "known-errors", R"({"summary":"slow"})", f.tester).status == 201);
+  auto cancelled = f.post(other, cancel, R"({"note":"superseded by rel-1"})", f.rm);
+  REQUIRE_MESSAGE(cancelled.status == 200, cancelled.body);
+  CHECK(text(body_of(cancelled).at("state")) == "cancelled");
+  CHECK(text(last_correction(body_of(cancelled)).at("action")) == "cancel");
+  const json::object before = f.get(other);
+  for (const Response& r :
+       {f.post(other, cancel, R"({"note":"again"})", f.rm), f.item(other, "web", "1.0", f.rm),
+        f.gate(other, "trr", kPass, f.cm1),
+        f.post(other, "known-errors/ke-1/resolve", R"({"resolution":"x"})", f.tester),
+        f.call("PATCH", std::string(kReleases) + "/" + other, R"({"rfcs":[]})", f.rm),
+        f.post(other, "promote", R"({"environment":"CINTE"})", f.rm)}) {
+    CHECK(r.status == 409);
+    CHECK(problem_type(r) == "urn:tollgate:problem:release-cancelled");
+  }
+  CHECK(f.get(other) == before);
+  auto listed = body_of(f.call("GET", std::string(kReleases) + "?state=cancelled"));
+  REQUIRE(listed.at("items").as_array().size() == 1);
+  CHECK(text(listed.at("items").as_array()[0].at("id")) == other);
+}
+
+TEST_CASE("releases: a known error is resolved once, with who and how") {
+  Fixture f;
+  const std::string id = f.create_delta(f.rm);
+  REQUIRE(f.post(id, "known-errors", R"({"summary":"slow start"})", f.tester).status == 201);
+  CHECK(f.post(id, "known-errors/ke-9/resolve", R"({"resolution":"x"})", f.tester).status == 404);
+  CHECK(f.post(id, "known-errors/ke-1/resolve", R"({})", f.tester).status == 400);
+  CHECK(f.post(id, "known-errors/ke-1/resolve", R"({"resolution":"x"})", f.viewer).status == 403);
+  auto resolved =
+      f.post(id, "known-errors/ke-1/resolve", R"({"resolution":"fixed in 1.1"})", f.tester);
+  REQUIRE_MESSAGE(resolved.status == 200, resolved.body);
+  const auto error = body_of(resolved).at("known_errors").as_array()[0].as_object();
+  CHECK(error.at("resolved").as_bool());
+  CHECK(text(error.at("resolution")) == "fixed in 1.1");
+  CHECK(text(error.at("resolved_by")) == "tess");
+  auto again = f.post(id, "known-errors/ke-1/resolve", R"({"resolution":"y"})", f.tester);
+  CHECK(again.status == 409);
+  CHECK(problem_type(again) == "urn:tollgate:problem:known-error-resolved");
+}

@@ -463,3 +463,133 @@ TEST_CASE("configuration control: a controlled CI changes only with an approved 
   CHECK(f.patch_ci("web", R"({"name":"Web","controlled":true})", f.rm_token).status == 200);
   CHECK(f.patch_ci("web", R"({"name":"Web 2"})", f.rm_token).status == 409);
 }
+
+TEST_CASE("configuration control covers a controlled CI's relationships at either end") {
+  Change f;
+  REQUIRE(f.call("POST", "/api/v1/cis",
+                 R"({"id":"core","type":"component","name":"Core","controlled":true})")
+              .status == 201);
+  const char* core_rfc = R"({"title":"core","cis":["core"],"impact":{"risk":"low"}})";
+  Rfc approved = f.in_state(RfcState::approved, core_rfc);
+  Rfc reviewed = f.in_state(RfcState::reviewed, core_rfc);
+  Rfc closed = f.in_state(RfcState::closed, core_rfc);
+  Rfc elsewhere = f.in_state(RfcState::approved);  // names pay-api only
+
+  auto relate = [&](const std::string& method, const std::string& from, const std::string& rfc) {
+    const std::string extra = rfc.empty() ? "" : R"(,"rfc":")" + rfc + "\"";
+    return f.call(method, "/api/v1/relationships",
+                  fmt::format(R"({{"from":"{}","type":"depends_on","to":"{}"{}}})", from,
+                              from == "core" ? "web" : "core", extra),
+                  f.rm_token);
+  };
+  auto revision = [&](const std::string& id) {
+    auto ci = f.app->cis.get(id);
+    REQUIRE(ci.ok());
+    return ci->revision;
+  };
+  // At the "to" end and at the "from" end alike; a refusal stores nothing.
+  for (const std::string from : {"web", "core"}) {
+    CAPTURE(from);
+    auto none = relate("POST", from, "");
+    CHECK(none.status == 409);
+    CHECK(type_of(none) == "urn:tollgate:problem:rfc-required");
+    CHECK(type_of(relate("POST", from, reviewed.id)) == "urn:tollgate:problem:rfc-not-approved");
+    CHECK(type_of(relate("POST", from, closed.id)) == "urn:tollgate:problem:rfc-not-approved");
+    CHECK(type_of(relate("POST", from, elsewhere.id)) ==
+          "urn:tollgate:problem:rfc-does-not-name-ci");
+    auto rels = f.app->relationships.of("core");
+    REQUIRE(rels.ok());
+    CHECK(rels->empty());
+  }
+  CHECK(revision("core") == 1);
+
+  REQUIRE(relate("POST", "web", approved.id).status == 201);
+  CHECK(revision("core") == 2);
+  CHECK(revision("web") == 1);  // an uncontrolled end is left as it is
+  auto history = body_of(f.call("GET", "/api/v1/cis/core/history"));
+  const auto& entries = history.at("items").as_array();
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[1].at("action").as_string() == "relate");
+  CHECK(entries[1].at("rfc").as_string() == approved.id);
+  CHECK(entries[1].at("actor").as_string() == "rm");
+  CHECK(entries[1].at("changes").at("relationships").at("new").as_string() == "web depends_on");
+
+  // Removing it is a change too.
+  auto kept = relate("DELETE", "web", "");
+  CHECK(kept.status == 409);
+  CHECK(type_of(kept) == "urn:tollgate:problem:rfc-required");
+  CHECK(f.app->relationships.of("core")->size() == 1);
+  CHECK(relate("DELETE", "web", approved.id).status == 204);
+  CHECK(f.app->relationships.of("core")->empty());
+  history = body_of(f.call("GET", "/api/v1/cis/core/history"));
+  REQUIRE(history.at("items").as_array().size() == 3);
+  CHECK(history.at("items").as_array()[2].at("action").as_string() == "unrelate");
+  CHECK(f.call("POST", "/api/v1/relationships",
+               R"({"from":"web","type":"depends_on","to":"core","rfc":"../x"})", f.rm_token)
+            .status == 400);
+}
+
+TEST_CASE("configuration control covers a controlled CI's documents; the commit names the RFC") {
+  Change f;
+  REQUIRE(f.call("POST", "/api/v1/cis",
+                 R"({"id":"core","type":"component","name":"Core","controlled":true})")
+              .status == 201);
+  const char* core_rfc = R"({"title":"core","cis":["core"],"impact":{"risk":"low"}})";
+  Rfc approved = f.in_state(RfcState::approved, core_rfc);
+  Rfc closed = f.in_state(RfcState::closed, core_rfc);
+  auto put = [&](const std::string& query, const std::string& body = R"({"content":"v1\n"})") {
+    return f.call("PUT", "/api/v1/cis/core/documents/design.txt" + query, body, f.rm_token);
+  };
+  auto none = put("");
+  CHECK(none.status == 409);
+  CHECK(type_of(none) == "urn:tollgate:problem:rfc-required");
+  CHECK(type_of(put("?rfc=" + closed.id)) == "urn:tollgate:problem:rfc-not-approved");
+  CHECK(put("?rfc=../../x").status == 400);
+  CHECK(f.call("GET", "/api/v1/cis/core/documents/design.txt").status == 404);
+  // An uncontrolled CI's documents need no RFC.
+  CHECK(f.call("PUT", "/api/v1/cis/web/documents/notes.txt", R"({"content":"notes\n"})", f.rm_token)
+            .status == 201);
+
+  auto ok = put("?rfc=" + approved.id);
+  REQUIRE(ok.status == 201);
+  const std::string message(body_of(ok).at("message").as_string());
+  CHECK_MESSAGE(message.find("under " + approved.id) != std::string::npos, message);
+  // The JSON form may name it in the body instead.
+  CHECK(put("", R"({"content":"v2\n","rfc":")" + approved.id + "\"}").status == 200);
+  CHECK(put("", R"({"content":"v3\n"})").status == 409);
+}
+
+TEST_CASE("rfc: only a draft is edited, only by the person who raised it, and each edit is kept") {
+  Change f;
+  const std::string rfc_requester = f.token_with(Role::requester, "req");
+  Rfc draft = f.create();  // raised by rm
+  const std::string path = "/api/v1/rfcs/" + draft.id;
+
+  auto other = f.call("PATCH", path, R"({"title":"Mine now"})", rfc_requester);
+  CHECK(other.status == 403);
+  CHECK(type_of(other) == "urn:tollgate:problem:not-rfc-author");
+  CHECK(f.call("PATCH", path, R"({"cis":["nope"]})", f.rm_token).status == 400);
+  CHECK(f.call("PATCH", path, R"({"colour":"red"})", f.rm_token).status == 400);
+  CHECK(f.call("PATCH", path, R"({"cis":[]})", f.rm_token).status == 400);
+
+  auto edited = f.call("PATCH", path,
+                       R"({"title":"Upgrade payments and db","cis":["pay-api","pay-db"],)"
+                       R"("note":"db too"})",
+                       f.rm_token);
+  REQUIRE(edited.status == 200);
+  auto body = body_of(edited);
+  CHECK(body.at("title").as_string() == "Upgrade payments and db");
+  CHECK(body.at("cis").as_array().size() == 2);
+  const auto& events = body.at("events").as_array();
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].at("action").as_string() == "update");
+  CHECK(events[1].at("actor").as_string() == "rm");
+  CHECK(events[1].at("note").as_string() == "db too (title, cis)");
+
+  // Submitted: the ECCB decides on what it saw.
+  REQUIRE(f.step(draft.id, RfcAction::submit, f.rm).ok());
+  auto late = f.call("PATCH", path, R"({"title":"Sneaky"})", f.rm_token);
+  CHECK(late.status == 409);
+  CHECK(type_of(late) == "urn:tollgate:problem:rfc-not-draft");
+  CHECK(f.app->rfcs.get(draft.id)->title == "Upgrade payments and db");
+}
