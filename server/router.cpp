@@ -230,9 +230,12 @@ bool json_media_type(std::string_view content_type) {
 // reason; with neither, the token check answers 401 as before.
 Result<Principal> authenticate(const Request& request, App& app) {
   const std::string_view authorization = request.header("authorization");
-  if (authorization.empty() && request.client_certificate && !app.config.tls_client_ca.empty())
+  if (!authorization.empty() || app.config.tls_client_ca.empty())
+    return app.tokens.authenticate(authorization);
+  if (request.client_certificate)
     return authenticate_certificate(*request.client_certificate, app.store);
-  return app.tokens.authenticate(authorization);
+  return Status(Code::unauthorized,
+                "an Authorization: Bearer <token> header or a client certificate is required");
 }
 
 Response dispatch(const Request& request, App& app, std::string_view& route_out) {

@@ -120,3 +120,48 @@ TEST_CASE("a trusted certificate authenticates as its enabled user, with all of 
   REQUIRE(f.app->users.patch("agent1", boost::json::object{{"disabled", true}}, "t").ok());
   CHECK(reason(cert) == "user-disabled");
 }
+
+TEST_CASE("the router: a certificate counts only with client_ca and without Authorization") {
+  tollgate::testing::AppFixture f;
+  f.ensure_user("agent1", {Role::build_agent});
+  auto cert = std::make_shared<ClientCertificate>();
+  cert->verdict = ClientCertificate::Verdict::trusted;
+  cert->user = "agent1";
+  cert->subject = "CN=agent1";
+  cert->fingerprint = std::string(64, 'b');
+  auto whoami = [&](std::shared_ptr<const ClientCertificate> presented,
+                    const std::string& authorization) {
+    Request r;
+    r.method = "GET";
+    r.target = "/api/v1/whoami";
+    if (!authorization.empty()) r.headers.emplace_back("authorization", authorization);
+    r.client_certificate = std::move(presented);
+    return handle(r, *f.app);
+  };
+  auto user_of = [](const Response& r) {
+    return std::string(boost::json::parse(r.body).at("user").as_string());
+  };
+
+  // Without [tls] client_ca the certificate is ignored.
+  CHECK(whoami(cert, "").status == 401);
+
+  f.config.tls_client_ca = "/etc/tollgate/agents-ca.pem";
+  auto by_cert = whoami(cert, "");
+  REQUIRE(by_cert.status == 200);
+  CHECK(user_of(by_cert) == "agent1");
+  CHECK(by_cert.actor == "agent1");
+  // An Authorization header decides alone, and a refused token does not fall back.
+  auto by_token = whoami(cert, "Bearer " + f.admin);
+  REQUIRE(by_token.status == 200);
+  CHECK(user_of(by_token) == "admin");
+  CHECK(whoami(cert, "Bearer tg_" + std::string(64, '0')).status == 401);
+  // Neither: 401 naming both ways in.
+  auto neither = whoami(nullptr, "");
+  CHECK(neither.status == 401);
+  CHECK(neither.body.find("or a client certificate") != std::string::npos);
+  auto untrusted = std::make_shared<ClientCertificate>(*cert);
+  untrusted->verdict = ClientCertificate::Verdict::untrusted;
+  auto refused = whoami(untrusted, "");
+  CHECK(refused.status == 401);
+  CHECK(refused.body.find("urn:tollgate:problem:certificate-untrusted") != std::string::npos);
+}
