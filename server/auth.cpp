@@ -322,6 +322,7 @@ Result<Principal> TokenService::authenticate(std::string_view authorization) con
   p.name = user->id;
   p.display_name = user->name;
   p.token_id = token->id;
+  p.authenticated_by = "token";
   for (Role r : token->roles)
     if (user->has(r)) p.roles.push_back(r);
   auto envs = intersect_environments(token->environments, user->environments);

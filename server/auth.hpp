@@ -40,6 +40,9 @@ struct Principal {
   std::vector<std::string> environments;  // empty: every environment
   std::string token_id = {};              // empty for the server's own work
   std::string display_name = {};
+  // How the request authenticated: "token" or "certificate" (server/certificate_auth.hpp);
+  // empty for the server's own work.
+  std::string authenticated_by = {};
 
   bool has(Role role) const;
   bool has_any(std::initializer_list<Role> roles) const;

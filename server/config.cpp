@@ -81,9 +81,19 @@ Status apply_server(const toml::table& t, Config& c) {
 
 Status apply_tls(const toml::table& t, Config& c) {
   constexpr std::string_view s = "tls";
-  TG_RETURN_IF_ERROR(check_keys(t, s, {"enabled", "cert", "key"}));
+  TG_RETURN_IF_ERROR(check_keys(t, s, {"enabled", "cert", "key", "client_ca", "client_identity"}));
   TG_RETURN_IF_ERROR(read_bool(t, s, "enabled", c.tls));
   TG_RETURN_IF_ERROR(read_string(t, s, "cert", c.tls_cert));
+  TG_RETURN_IF_ERROR(read_string(t, s, "client_ca", c.tls_client_ca));
+  std::string identity;
+  TG_RETURN_IF_ERROR(read_string(t, s, "client_identity", identity));
+  if (!identity.empty()) {
+    const auto parsed = parse_client_identity(identity);
+    if (!parsed)
+      return invalid(fmt::format(
+          "[{}] client_identity: '{}' is not one of cn, san-email, san-dns, san-uri", s, identity));
+    c.tls_client_identity = *parsed;
+  }
   return read_string(t, s, "key", c.tls_key);
 }
 
@@ -369,12 +379,35 @@ Status load_config_file(const std::string& path, Config& config) {
   return {};
 }
 
+std::optional<ClientIdentity> parse_client_identity(std::string_view text) {
+  for (auto identity : {ClientIdentity::cn, ClientIdentity::san_email, ClientIdentity::san_dns,
+                        ClientIdentity::san_uri})
+    if (client_identity_name(identity) == text) return identity;
+  return std::nullopt;
+}
+
+std::string_view client_identity_name(ClientIdentity identity) {
+  switch (identity) {
+    case ClientIdentity::cn:
+      return "cn";
+    case ClientIdentity::san_email:
+      return "san-email";
+    case ClientIdentity::san_dns:
+      return "san-dns";
+    case ClientIdentity::san_uri:
+      return "san-uri";
+  }
+  return "cn";
+}
+
 Status validate(const Config& config) {
   if (config.data_dir.empty()) return invalid("data_dir must not be empty");
   if (config.max_map_size_mb < config.map_size_mb)
     return invalid("[storage] max_map_size_mb must be at least map_size_mb");
   if (config.tls_cert.empty() != config.tls_key.empty())
     return invalid("[tls] cert and key must be given together (or both left empty)");
+  if (!config.tls_client_ca.empty() && !config.tls)
+    return invalid("[tls] client_ca needs TLS: it cannot be used with plain HTTP (--no-tls)");
   if (config.listen_host.empty()) return invalid("the listen host must not be empty");
   if (config.token_default_expiry_days > config.token_max_expiry_days)
     return invalid("[tokens] default_expiry_days must not exceed max_expiry_days");

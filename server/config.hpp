@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tollgate/status.hpp"
@@ -57,6 +59,16 @@ struct FreezeWindow {
   std::string reason;
 };
 
+// Where a client certificate names its user ([tls] client_identity): the subject's common name
+// ("cn"), or the certificate's one subjectAltName entry of a type: "san-email" (an rfc822Name
+// whose local part is the user id; the user's e-mail must be that address), "san-dns" (a
+// dNSName that is the user id) or "san-uri" (a URI "urn:tollgate:user:<id>").
+enum class ClientIdentity { cn, san_email, san_dns, san_uri };
+
+// "cn", "san-email", "san-dns" or "san-uri"; nullopt for anything else.
+std::optional<ClientIdentity> parse_client_identity(std::string_view text);
+std::string_view client_identity_name(ClientIdentity identity);
+
 struct Config {
   // [server]
   std::string data_dir = "./var";
@@ -76,6 +88,12 @@ struct Config {
   bool tls = true;
   std::string tls_cert;  // empty: DATA/tls/cert.pem, generated on first start
   std::string tls_key;
+  // PEM file of the CA(s) that issue build agents' client certificates. Empty: the server asks
+  // for no client certificate. Set: it asks for one (without requiring it) and a certificate
+  // that verifies against these CAs authenticates as the user it names (server/client_cert.hpp).
+  std::string tls_client_ca;
+  // [tls] client_identity: which field of a client certificate names its user.
+  ClientIdentity tls_client_identity = ClientIdentity::cn;
 
   // [storage]
   std::uint64_t map_size_mb = 64;

@@ -5,6 +5,7 @@
 #include "server/handlers.hpp"
 #include "server/json_body.hpp"
 #include "server/render.hpp"
+#include "tollgate/time.hpp"
 
 namespace tollgate::server::handlers {
 
@@ -48,11 +49,22 @@ Response whoami(Context& ctx) {
   const Principal& p = ctx.principal;
   json::array envs;
   for (const auto& e : p.environments) envs.emplace_back(e);
-  return json_response(200, json::object{{"user", p.name},
-                                         {"name", p.display_name},
-                                         {"roles", role_names(p.roles)},
-                                         {"environments", std::move(envs)},
-                                         {"token", json::object{{"id", p.token_id}}}});
+  json::object body{{"user", p.name},
+                    {"name", p.display_name},
+                    {"roles", role_names(p.roles)},
+                    {"environments", std::move(envs)},
+                    {"authenticated_by", p.authenticated_by}};
+  const auto& cert = ctx.request.client_certificate;
+  if (p.authenticated_by == "certificate" && cert) {
+    body["token"] = nullptr;
+    body["certificate"] = json::object{{"id", p.token_id},
+                                       {"subject", cert->subject},
+                                       {"fingerprint", cert->fingerprint},
+                                       {"not_after", format_rfc3339(cert->not_after)}};
+  } else {
+    body["token"] = json::object{{"id", p.token_id}};
+  }
+  return json_response(200, std::move(body));
 }
 
 Response list_users(Context& ctx) {

@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "server/client_cert.hpp"
 #include "server/crypto.hpp"
 #include "server/problem.hpp"
 #include "server/router.hpp"
@@ -420,6 +421,7 @@ class Session : public SessionBase {
     request.method = exchange->method;
     request.target = exchange->target;
     request.remote = remote_;
+    request.client_certificate = client_certificate_;
     request.headers.reserve(8);
     for (const auto& field : req) {
       std::string name(field.name_string());
@@ -696,6 +698,8 @@ class Session : public SessionBase {
 
   Shared& shared_;
   std::string remote_;
+  // What the TLS handshake's client certificate says; null without one (or without TLS).
+  std::shared_ptr<const ClientCertificate> client_certificate_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
@@ -753,6 +757,9 @@ class TlsSession final : public Session<TlsSession>,
       beast::get_lowest_layer(self->stream_).expires_after(kHandshakeTimeout);
       self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
         if (ec) return self->do_close();
+        if (!self->shared_.config.tls_client_ca.empty())
+          self->client_certificate_ = read_client_certificate(
+              self->stream_.native_handle(), self->shared_.config.tls_client_identity);
         self->do_read();
       });
     });
@@ -883,6 +890,9 @@ Result<std::uint16_t> HttpServer::start(const std::string& cert_file, const std:
           fmt::format("cannot load the TLS certificate {}: {}", cert_file, ec.message()));
     impl.tls.use_private_key_file(key_file, ssl::context::pem, ec);
     if (ec) return invalid(fmt::format("cannot load the TLS key {}: {}", key_file, ec.message()));
+    if (!impl.config.tls_client_ca.empty())
+      TG_RETURN_IF_ERROR(
+          request_client_certificates(impl.tls.native_handle(), impl.config.tls_client_ca));
   }
   const std::string host =
       impl.config.listen_host == "localhost" ? "127.0.0.1" : impl.config.listen_host;

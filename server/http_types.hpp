@@ -14,6 +14,7 @@
 
 #include "storage/blob_store.hpp"
 #include "tollgate/status.hpp"
+#include "tollgate/time.hpp"
 
 namespace tollgate::server {
 
@@ -65,6 +66,29 @@ class StringBodyReader final : public BodyReader {
   std::string_view rest_;
 };
 
+// The client certificate a TLS connection presented, as checked once after its handshake
+// (server/client_cert.hpp). Only present when [tls] client_ca is set and the client sent one.
+struct ClientCertificate {
+  enum class Verdict {
+    trusted,        // the chain verified against [tls] client_ca, dates and purpose included
+    untrusted,      // another CA, a broken chain or signature, a revoked or unusable cert
+    expired,        // the certificate (or one in its chain) is past its notAfter
+    not_yet_valid,  // before its notBefore
+    wrong_purpose,  // its extended key usage does not allow clientAuth
+  };
+  Verdict verdict = Verdict::untrusted;
+  std::string verify_error;  // OpenSSL's words for a verdict other than trusted
+  // The user id the configured field ([tls] client_identity) names; empty when the field is
+  // missing, repeated or not a user id. Meaningful only for a trusted certificate.
+  std::string user;
+  std::string email;        // for san-email: the whole address, to match the user's e-mail
+  std::string subject;      // one-line subject DN, for messages and logs
+  std::string fingerprint;  // lower-case hex SHA-256 of the DER certificate
+  Micros not_after = 0;
+
+  bool trusted() const { return verdict == Verdict::trusted; }
+};
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // raw request target, e.g. "/api/v1/cis?limit=10"
@@ -75,6 +99,9 @@ struct Request {
   BodyReader* body_stream = nullptr;
   std::string remote;      // peer address, for the access log
   std::string request_id;  // unique per request, echoed as X-Request-Id
+  // The connection's client certificate; null when none was asked for or presented. Shared by
+  // every request of the connection, computed once after the handshake.
+  std::shared_ptr<const ClientCertificate> client_certificate;
 
   // The first value of header `name` (lower case), or empty.
   std::string_view header(std::string_view name) const {

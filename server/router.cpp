@@ -9,6 +9,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "server/audit_log.hpp"
+#include "server/certificate_auth.hpp"
 #include "server/handlers.hpp"
 #include "server/handlers_documents.hpp"
 #include "server/problem.hpp"
@@ -232,6 +233,21 @@ bool json_media_type(std::string_view content_type) {
          (type.starts_with("application/") && type.ends_with("+json"));
 }
 
+// Who sends `request`. An Authorization header decides alone: with one, the connection's
+// client certificate is ignored (a token is the narrower, explicit credential; a failing token
+// never falls back to the certificate). Without one, a client certificate ([tls] client_ca
+// set and one presented) authenticates the request, or refuses it with the certificate's
+// reason; with neither, the token check answers 401 as before.
+Result<Principal> authenticate(const Request& request, App& app) {
+  const std::string_view authorization = request.header("authorization");
+  if (!authorization.empty() || app.config.tls_client_ca.empty())
+    return app.tokens.authenticate(authorization);
+  if (request.client_certificate)
+    return authenticate_certificate(*request.client_certificate, app.store);
+  return Status(Code::unauthorized,
+                "an Authorization: Bearer <token> header or a client certificate is required");
+}
+
 Response dispatch(const Request& request, App& app, std::string_view& route_out) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return problem(invalid("the request target is not a valid path"));
@@ -261,7 +277,7 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
     Context ctx{request, app, {}, std::move(params), {}};
     for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
     if (route.allow.needs_token()) {
-      auto principal = app.tokens.authenticate(request.header("authorization"));
+      auto principal = authenticate(request, app);
       if (!principal) return problem(principal.status());
       ctx.principal = std::move(principal).value();
       if (audit != nullptr) audit->request().actor = ctx.principal.name;

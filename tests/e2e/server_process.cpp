@@ -250,14 +250,30 @@ std::string ServerProcess::last_start_log() const {
   return log_offset_ < text.size() ? text.substr(log_offset_) : std::string();
 }
 
-client::HttpClient ServerProcess::client(std::string token) const {
+void ServerProcess::use_config(const std::string& toml) {
+  const std::string path = temp_.file("tollgate.toml");
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << toml;
+  for (std::size_t i = 0; i + 1 < extra_args_.size(); ++i) {
+    if (extra_args_[i] == "--config") {
+      extra_args_[i + 1] = path;
+      return;
+    }
+  }
+  extra_args_.insert(extra_args_.end(), {"--config", path});
+}
+
+client::ClientOptions ServerProcess::client_options(std::string token) const {
   client::ClientOptions options;
   options.host = "127.0.0.1";
   options.port = port_;
   options.tls = tls_;
   if (tls_) options.ca_file = ca_file();
   options.token = std::move(token);
-  return client::HttpClient(std::move(options));
+  return options;
+}
+
+client::HttpClient ServerProcess::client(std::string token) const {
+  return client::HttpClient(client_options(std::move(token)));
 }
 
 }  // namespace tollgate::e2e

@@ -48,6 +48,10 @@ class ServerProcess {
   // stop() then start() on the same data directory; the port may change.
   Status restart();
 
+  // Writes `toml` as the server's config file (TEMP/tollgate.toml) and passes it with --config
+  // from the next start() on, e.g. "[tls]\nclient_ca = \"/path/ca.pem\"\n".
+  void use_config(const std::string& toml);
+
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   bool tls() const { return tls_; }
@@ -66,6 +70,8 @@ class ServerProcess {
 
   // A client for this server (TLS per mode, trusting ca_file()), sending `token` if not empty.
   client::HttpClient client(std::string token = {}) const;
+  // The options client() uses, for a test to add to (e.g. a client certificate).
+  client::ClientOptions client_options(std::string token = {}) const;
   // client(bootstrap_token()).
   client::HttpClient admin_client() const { return client(bootstrap_token()); }
 

@@ -76,3 +76,26 @@ TEST_CASE("cross-field validation and listen parsing") {
   CHECK_FALSE(set_listen("127.0.0.1:70000", e).ok());
   CHECK_FALSE(set_listen("127.0.0.1:", e).ok());
 }
+
+TEST_CASE("[tls] client_ca and client_identity") {
+  Config c;
+  CHECK(c.tls_client_ca.empty());
+  CHECK(c.tls_client_identity == ClientIdentity::cn);
+  REQUIRE(load("[tls]\nclient_ca = \"/etc/tollgate/agents-ca.pem\"\n"
+               "client_identity = \"san-email\"\n",
+               c)
+              .ok());
+  CHECK(c.tls_client_ca == "/etc/tollgate/agents-ca.pem");
+  CHECK(c.tls_client_identity == ClientIdentity::san_email);
+  CHECK(validate(c).ok());
+  for (const char* name : {"cn", "san-email", "san-dns", "san-uri"}) {
+    REQUIRE(parse_client_identity(name));
+    CHECK(client_identity_name(*parse_client_identity(name)) == name);
+  }
+  Config d;
+  const Status refused = load("[tls]\nclient_identity = \"serial\"\n", d);
+  CHECK(refused.message().find("client_identity: 'serial' is not one of") != std::string::npos);
+  d.tls_client_ca = "/ca.pem";
+  d.tls = false;
+  CHECK(validate(d).message().find("client_ca needs TLS") != std::string::npos);
+}

@@ -172,3 +172,29 @@ TEST_CASE("settings: a relative ca in the config file is relative to the file") 
   REQUIRE(flagged.ok());
   CHECK(flagged->ca == "here.pem");
 }
+
+TEST_CASE("settings: a client certificate and key from flags, environment or the file") {
+  tollgate::testing::TempDir dir;
+  write_config(dir, "cert = \"agent1.pem\"\nkey = \"/secret/agent1.key\"\n");
+  std::map<std::string, std::string> variables = {{"XDG_CONFIG_HOME", dir.str()}};
+  auto settings = resolve_settings({}, fake_environment(variables));
+  REQUIRE_MESSAGE(settings.ok(), settings.status().to_string());
+  CHECK(settings->cert == (dir.path() / "tollgate" / "agent1.pem").string());  // file-relative
+  CHECK(settings->key == "/secret/agent1.key");
+
+  variables["TOLLGATE_CERT"] = "/env/cert.pem";
+  variables["TOLLGATE_KEY"] = "/env/key.pem";
+  settings = resolve_settings({}, fake_environment(variables));
+  REQUIRE(settings.ok());
+  CHECK(settings->cert == "/env/cert.pem");
+  CHECK(settings->key == "/env/key.pem");
+
+  SettingFlags flags;
+  flags.cert = "flag.pem";
+  flags.key = "flag.key";
+  settings = resolve_settings(flags, fake_environment(variables));
+  REQUIRE(settings.ok());
+  CHECK(settings->cert == "flag.pem");
+  CHECK(settings->key == "flag.key");
+  CHECK(settings->keys.empty());  // --keys (manifest keys) is another setting
+}

@@ -18,6 +18,8 @@ struct FileSettings {
   std::optional<std::string> token;
   std::optional<std::string> ca;
   std::optional<std::string> keys;
+  std::optional<std::string> cert;
+  std::optional<std::string> key;
 };
 
 Result<toml::table> parse_toml(const std::string& path) {
@@ -37,15 +39,17 @@ Result<FileSettings> read_config_file(const std::string& path) {
                                        : key == "token" ? &settings.token
                                        : key == "ca"    ? &settings.ca
                                        : key == "keys"  ? &settings.keys
+                                       : key == "cert"  ? &settings.cert
+                                       : key == "key"   ? &settings.key
                                                         : nullptr;
     if (slot == nullptr) {
-      return invalid(
-          fmt::format("{}: unknown key '{}' (known: server, token, ca, keys)", path, key.str()));
+      return invalid(fmt::format("{}: unknown key '{}' (known: server, token, ca, keys, cert, key)",
+                                 path, key.str()));
     }
     if (!node.is_string()) return invalid(fmt::format("{}: {} must be a string", path, key.str()));
     *slot = *node.value<std::string>();
   }
-  for (auto* file : {&settings.ca, &settings.keys}) {
+  for (auto* file : {&settings.ca, &settings.keys, &settings.cert, &settings.key}) {
     if (*file && !(*file)->empty() && fs::path(**file).is_relative())
       *file = (fs::path(path).parent_path() / **file).lexically_normal().string();
   }
@@ -115,6 +119,8 @@ Result<Settings> resolve_settings(const SettingFlags& flags, const Environment& 
   pick(settings.token, flags.token, lookup(env, "TOLLGATE_TOKEN"), file.token);
   pick(settings.ca, flags.ca, lookup(env, "TOLLGATE_CA"), file.ca);
   pick(settings.keys, flags.keys, lookup(env, "TOLLGATE_KEYS"), file.keys);
+  pick(settings.cert, flags.cert, lookup(env, "TOLLGATE_CERT"), file.cert);
+  pick(settings.key, flags.key, lookup(env, "TOLLGATE_KEY"), file.key);
   return settings;
 }
 

@@ -1,12 +1,15 @@
-// Where the `tollgate` CLI finds its server, token and CA.
+// Where the `tollgate` CLI finds its server, token, CA and client certificate.
 //
 // Each setting comes from the first source that has it: the command-line flag (--server,
-// --token, --ca, --keys), then the environment (TOLLGATE_SERVER, TOLLGATE_TOKEN, TOLLGATE_CA,
-// TOLLGATE_KEYS), then the config file. The config file is --config FILE when given (it must
+// --token, --ca, --keys, --cert, --key), then the environment (TOLLGATE_SERVER,
+// TOLLGATE_TOKEN, TOLLGATE_CA, TOLLGATE_KEYS, TOLLGATE_CERT, TOLLGATE_KEY), then the config
+// file. The config file is --config FILE when given (it must
 // then exist), otherwise $XDG_CONFIG_HOME/tollgate/config.toml, or
 // ~/.config/tollgate/config.toml when XDG_CONFIG_HOME is unset (either may be missing). It
-// holds top-level string keys `server`, `token`, `ca` and `keys` only; anything else in it is an
-// error. A relative `ca` or `keys` in the file is taken relative to the file's directory.
+// holds top-level string keys `server`, `token`, `ca`, `keys`, `cert` and `key` only; anything
+// else in it is an error. A relative `ca`, `keys`, `cert` or `key` in the file is taken
+// relative to the file's directory. `cert` and `key` are a client certificate and its private
+// key (build agents); `keys` is unrelated: the manifest signing keys.
 #pragma once
 
 #include <functional>
@@ -26,6 +29,8 @@ struct Settings {
   std::string token;        // empty: requests go without credentials (and get 401)
   std::string ca;           // PEM file to trust; empty: the system's trust store
   std::string keys;         // key file (`tollgate keys --save`) that manifests must verify with
+  std::string cert;         // client certificate (PEM) to present; empty: none
+  std::string key;          // its private key (PEM)
   std::string config_file;  // the config file that was read; empty when none was
 };
 
@@ -35,6 +40,8 @@ struct SettingFlags {
   std::optional<std::string> token;
   std::optional<std::string> ca;
   std::optional<std::string> keys;
+  std::optional<std::string> cert;
+  std::optional<std::string> key;
   std::optional<std::string> config_file;
 };
 

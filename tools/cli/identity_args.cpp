@@ -131,8 +131,8 @@ void add_identity_commands(CLI::App& app, IdentityCommands& commands) {
   add_token_actions(*token, commands.token);
   record_action(*token, commands.token.action);
   commands.token_command = token;
-  commands.whoami_command =
-      app.add_subcommand("whoami", "who the current token speaks for, with which roles");
+  commands.whoami_command = app.add_subcommand(
+      "whoami", "who the current token or client certificate speaks for, with which roles");
 }
 
 Status run_identity_commands(CommandContext& context, const IdentityCommands& commands) {

@@ -87,6 +87,10 @@ std::string format_whoami(const json::object& whoami) {
   if (const json::value* token = whoami.if_contains("token");
       token != nullptr && token->is_object())
     out += fmt::format("token: {}, expires {}\n", field_text(*token, "id"), expiry_text(*token));
+  if (const json::value* cert = whoami.if_contains("certificate");
+      cert != nullptr && cert->is_object())
+    out += fmt::format("certificate: {}, expires {}\n", field_text(*cert, "subject"),
+                       field_text(*cert, "not_after"));
   return out;
 }
 

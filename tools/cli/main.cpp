@@ -29,6 +29,9 @@ struct GlobalOptions {
   CLI::Option* config_flag = nullptr;
   std::string keys;
   CLI::Option* keys_flag = nullptr;
+  std::string cert, key;
+  CLI::Option* cert_flag = nullptr;
+  CLI::Option* key_flag = nullptr;
   bool json = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
 
@@ -39,6 +42,8 @@ struct GlobalOptions {
     if (*ca_flag) given.ca = ca;
     if (*config_flag) given.config_file = config_file;
     if (*keys_flag) given.keys = keys;
+    if (*cert_flag) given.cert = cert;
+    if (*key_flag) given.key = key;
     return given;
   }
 };
@@ -56,6 +61,11 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   global.keys_flag = app.add_option("--keys", global.keys,
                                     "key file signed manifests must verify with (env "
                                     "TOLLGATE_KEYS; written by `tollgate keys --save`)");
+  global.cert_flag = app.add_option("--cert", global.cert,
+                                    "PEM client certificate to present, for servers with "
+                                    "[tls] client_ca (env TOLLGATE_CERT)");
+  global.key_flag =
+      app.add_option("--key", global.key, "PEM private key of --cert (env TOLLGATE_KEY)");
   app.add_flag("--json", global.json, "print results as JSON");
   app.add_option("--timeout", global.timeout_seconds,
                  "seconds to wait for each network step (default 120)")
@@ -191,6 +201,8 @@ int main(int argc, char** argv) {
   client::ClientOptions options;
   options.token = settings->token;
   options.ca_file = settings->ca;
+  options.client_cert = settings->cert;
+  options.client_key = settings->key;
   options.timeout_seconds = global.timeout_seconds;
   auto server = client::parse_server_url(settings->server, options);
   if (!server.ok()) return fail(server.status());

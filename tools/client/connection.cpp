@@ -49,7 +49,31 @@ Status connection_error(std::string_view what, const error_code& ec) {
   return {Code::unavailable, std::string(what) + ": " + ec.message()};
 }
 
+namespace {
+
+// Presents options.client_cert (with its key) when the server asks for a certificate.
+Status use_client_certificate(ssl::context& context, const ClientOptions& options) {
+  error_code ec;
+  context.use_certificate_chain_file(options.client_cert, ec);
+  if (ec)
+    return Status(Code::invalid, "cannot load the client certificate '" + options.client_cert +
+                                     "': " + ec.message());
+  context.use_private_key_file(options.client_key, ssl::context::pem, ec);
+  if (ec)
+    return Status(Code::invalid,
+                  "cannot load the client key '" + options.client_key + "': " + ec.message());
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1)
+    return Status(Code::invalid, "the client key '" + options.client_key +
+                                     "' does not belong to the certificate '" +
+                                     options.client_cert + "'");
+  return {};
+}
+
+}  // namespace
+
 Result<ssl::context> make_tls_context(const ClientOptions& options) {
+  if (options.client_cert.empty() != options.client_key.empty())
+    return Status(Code::invalid, "a client certificate and its key must be given together");
   try {
     ssl::context context(ssl::context::tls_client);
     if (SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION) != 1) {
@@ -62,6 +86,7 @@ Result<ssl::context> make_tls_context(const ClientOptions& options) {
       context.load_verify_file(options.ca_file);
     }
     context.set_verify_mode(ssl::verify_peer);
+    if (!options.client_cert.empty()) TG_RETURN_IF_ERROR(use_client_certificate(context, options));
     return context;
   } catch (const boost::system::system_error& e) {
     return Status(Code::invalid, "cannot load the CA file '" + options.ca_file + "': " + e.what());

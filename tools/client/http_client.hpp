@@ -24,7 +24,11 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8443;
   bool tls = true;
-  std::string ca_file;       // PEM to trust; empty = the system's default trust store
+  std::string ca_file;  // PEM to trust; empty = the system's default trust store
+  // A client certificate (PEM chain) and its private key (PEM), presented when the server asks
+  // for one (build agents; the server's [tls] client_ca). Both or neither.
+  std::string client_cert;
+  std::string client_key;
   std::string token;         // sent as "Authorization: Bearer <token>" when non-empty
   int timeout_seconds = 30;  // per request
 };
