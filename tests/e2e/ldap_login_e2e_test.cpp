@@ -4,7 +4,10 @@
 
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -45,7 +48,10 @@ struct Fixture {
   std::string config_path;
   std::optional<ServerProcess> server;
 
-  explicit Fixture(const std::string& extra = "", bool configure = true) {
+  // `extra`: more [ldap] settings; `lookup`: how the DN is found (default: a DN template).
+  explicit Fixture(const std::string& extra = "", bool configure = true, std::string lookup = "") {
+    if (lookup.empty())
+      lookup = "bind_dn_template = \"uid={username},ou=people,dc=example,dc=org\"\n";
     const Status started = slapd.start();
     REQUIRE_MESSAGE(started.ok(), started.to_string());
     REQUIRE(slapd.add_person("alice", "Alice Liddell", "wonderland").ok());
@@ -57,7 +63,7 @@ struct Fixture {
     REQUIRE(slapd.add_group("sit-team", {"bob"}).ok());
     config_path = slapd.dir() + "/tollgate.toml";
     if (configure)
-      write_file(config_path, ldap_config(extra));
+      write_file(config_path, ldap_config(lookup + extra));
     else
       write_file(config_path, "[log]\naccess = false\n");
     server.emplace(std::vector<std::string>{"--config", config_path});
@@ -70,7 +76,6 @@ struct Fixture {
 url = "{}"
 starttls = true
 ca_file = "{}"
-bind_dn_template = "uid={{username}},ou=people,dc=example,dc=org"
 group_base = "ou=groups,dc=example,dc=org"
 session_hours = 2
 timeout_seconds = 3
@@ -257,4 +262,29 @@ TEST_CASE("tollgate login: the password piped on stdin, the token kept 0600 for 
   const std::string wrong = run_command("printf 'nope\\n' | " + base + " login --user alice 2>&1");
   CHECK_FALSE(contains(wrong, "\nexit=0"));
   CHECK(contains(wrong, "password is wrong"));
+}
+
+TEST_CASE("LDAP login by search: a service account finds the entry, then the person binds") {
+  const std::string password_file =
+      std::filesystem::temp_directory_path() / fmt::format("tg-ldap-pw-{}", ::getpid());
+  write_file(password_file, std::string(SlapdProcess::kRootPassword) + "\n");
+  const std::string lookup = fmt::format(
+      "search_base = \"{}\"\nsearch_filter = \"(&(objectClass=inetOrgPerson)(uid={{username}}))\"\n"
+      "bind_dn = \"{}\"\nbind_password_file = \"{}\"\n",
+      SlapdProcess::kPeople, SlapdProcess::kRootDn, password_file);
+  {
+    Fixture f("", true, lookup);
+    auto r = f.login("bob", "can-we-fix-it");
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    CHECK(roles_of(body_of(r)) == "tester ");
+    check_problem(f.login("bob", "wrong"), 401, "login-failed");
+    check_problem(f.login("nobody", "x"), 401, "login-failed");
+  }
+  // A service account the directory refuses is the directory's fault, not the person's.
+  write_file(password_file, "not-the-password\n");
+  {
+    Fixture f("", true, lookup);
+    check_problem(f.login("bob", "can-we-fix-it"), 503, "directory-unavailable");
+  }
+  std::filesystem::remove(password_file);
 }

@@ -1,5 +1,6 @@
 #include "tests/support/slapd_process.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -16,8 +17,6 @@ namespace tollgate::testing {
 namespace {
 
 constexpr const char* kSlapd = "/usr/sbin/slapd";
-constexpr const char* kRootDn = "cn=admin,dc=example,dc=org";
-constexpr const char* kRootPassword = "admin-secret";
 
 // A loopback port nobody listens on now (the kernel's choice for port 0).
 std::uint16_t free_port() {
@@ -35,16 +34,23 @@ std::uint16_t free_port() {
   return port;
 }
 
+// In a forked child: stdin from `input`, stdout and stderr appended to `log`. File descriptors
+// only: a stdio call here would flush the parent's buffered output a second time.
+void redirect_child(const std::string& input, const std::string& log) {
+  const int in = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+  const int out = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (in < 0 || out < 0 || ::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0 ||
+      ::dup2(out, STDERR_FILENO) < 0)
+    ::_exit(126);
+}
+
 // Runs `argv` with stdin from `input` (a file or /dev/null) and stdout+stderr appended to
 // `log`; returns its exit status (-1 when it could not run).
 int run(const std::vector<std::string>& argv, const std::string& input, const std::string& log) {
   const pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
-    std::FILE* in = std::freopen(input.c_str(), "r", stdin);
-    std::FILE* out = std::freopen(log.c_str(), "a", stdout);
-    if (in == nullptr || out == nullptr) ::_exit(126);
-    ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    redirect_child(input, log);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -166,9 +172,7 @@ Status SlapdProcess::start() {
   pid_ = ::fork();
   if (pid_ < 0) return io_error("fork failed");
   if (pid_ == 0) {
-    std::FILE* out = std::freopen(log.c_str(), "a", stdout);
-    if (out == nullptr) ::_exit(126);
-    ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    redirect_child("/dev/null", log);
     ::execl(kSlapd, kSlapd, "-h", listen.c_str(), "-f", conf.c_str(), "-d", "0",
             static_cast<char*>(nullptr));
     ::_exit(127);

@@ -27,6 +27,8 @@ class SlapdProcess {
   static constexpr const char* kSuffix = "dc=example,dc=org";
   static constexpr const char* kPeople = "ou=people,dc=example,dc=org";
   static constexpr const char* kGroups = "ou=groups,dc=example,dc=org";
+  static constexpr const char* kRootDn = "cn=admin,dc=example,dc=org";
+  static constexpr const char* kRootPassword = "admin-secret";
 
   SlapdProcess();
   ~SlapdProcess();
