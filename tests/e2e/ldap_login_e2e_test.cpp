@@ -51,7 +51,9 @@ struct Fixture {
   // `extra`: more [ldap] settings; `lookup`: how the DN is found (default: a DN template).
   explicit Fixture(const std::string& extra = "", bool configure = true, std::string lookup = "") {
     if (lookup.empty())
-      lookup = "bind_dn_template = \"uid={username},ou=people,dc=example,dc=org\"\n";
+      lookup =
+          "bind_dn_template = \"uid={username},ou=people,dc=example,dc=org\"\n"
+          "group_base = \"ou=groups,dc=example,dc=org\"\n";
     const Status started = slapd.start();
     REQUIRE_MESSAGE(started.ok(), started.to_string());
     REQUIRE(slapd.add_person("alice", "Alice Liddell", "wonderland").ok());
@@ -76,7 +78,6 @@ struct Fixture {
 url = "{}"
 starttls = true
 ca_file = "{}"
-group_base = "ou=groups,dc=example,dc=org"
 session_hours = 2
 timeout_seconds = 3
 failed_login_delay_ms = {}
@@ -270,8 +271,8 @@ TEST_CASE("LDAP login by search: a service account finds the entry, then the per
   write_file(password_file, std::string(SlapdProcess::kRootPassword) + "\n");
   const std::string lookup = fmt::format(
       "search_base = \"{}\"\nsearch_filter = \"(&(objectClass=inetOrgPerson)(uid={{username}}))\"\n"
-      "bind_dn = \"{}\"\nbind_password_file = \"{}\"\n",
-      SlapdProcess::kPeople, SlapdProcess::kRootDn, password_file);
+      "bind_dn = \"{}\"\nbind_password_file = \"{}\"\ngroup_base = \"{}\"\n",
+      SlapdProcess::kPeople, SlapdProcess::kRootDn, password_file, SlapdProcess::kGroups);
   {
     Fixture f("", true, lookup);
     auto r = f.login("bob", "can-we-fix-it");
@@ -287,4 +288,15 @@ TEST_CASE("LDAP login by search: a service account finds the entry, then the per
     check_problem(f.login("bob", "can-we-fix-it"), 503, "directory-unavailable");
   }
   std::filesystem::remove(password_file);
+}
+
+TEST_CASE("LDAP login with groups from the user entry's memberOf (no group_base)") {
+  Fixture f("", true, "bind_dn_template = \"uid={username},ou=people,dc=example,dc=org\"\n");
+  auto r = f.login("alice", "wonderland");
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  CHECK(roles_of(body_of(r)) == "release_manager tester ");
+  REQUIRE(f.slapd.remove_member("release-managers", "alice").ok());
+  auto again = f.login("alice", "wonderland");
+  REQUIRE_MESSAGE(again.status == 201, again.body);
+  CHECK(roles_of(body_of(again)) == "tester ");
 }

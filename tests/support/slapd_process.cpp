@@ -118,6 +118,7 @@ Status SlapdProcess::write_files() {
       "include /etc/ldap/schema/nis.schema\n"
       "modulepath /usr/lib/ldap\n"
       "moduleload back_mdb\n"
+      "moduleload memberof\n"
       "pidfile " +
       d +
       "/slapd.pid\n"
@@ -147,6 +148,7 @@ Status SlapdProcess::write_files() {
       "directory " +
       d +
       "/db\n"
+      "overlay memberof\n"
       "access to attrs=userPassword by self write by anonymous auth by * none\n"
       "access to * by * read\n";
   if (!write_file(dir_.file("slapd.conf"), conf)) return io_error("cannot write slapd.conf");

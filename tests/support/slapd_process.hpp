@@ -1,6 +1,7 @@
 // SlapdProcess: a real OpenLDAP server (/usr/sbin/slapd, from tools/install-deps.sh) for tests.
 //
-// Each SlapdProcess owns a temporary directory with a slapd.conf (mdb backend, suffix
+// Each SlapdProcess owns a temporary directory with a slapd.conf (mdb backend with the memberof
+// overlay, suffix
 // dc=example,dc=org, root cn=admin,dc=example,dc=org), a test CA and a server certificate for
 // 127.0.0.1 (so StartTLS can be tested), the database and slapd's log. start() runs slapd in
 // the foreground (-d 0) on a free loopback port, waits until it answers and, the first time,
