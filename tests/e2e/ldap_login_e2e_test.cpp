@@ -45,11 +45,14 @@ std::string roles_of(const json::object& o) {
 // dave (no group); a tollgated whose [ldap] points at it over StartTLS.
 struct Fixture {
   SlapdProcess slapd;
+  bool ldaps = false;  // ldaps:// instead of ldap:// with StartTLS
   std::string config_path;
   std::optional<ServerProcess> server;
 
   // `extra`: more [ldap] settings; `lookup`: how the DN is found (default: a DN template).
-  explicit Fixture(const std::string& extra = "", bool configure = true, std::string lookup = "") {
+  explicit Fixture(const std::string& extra = "", bool configure = true, std::string lookup = "",
+                   bool use_ldaps = false)
+      : ldaps(use_ldaps) {
     if (lookup.empty())
       lookup =
           "bind_dn_template = \"uid={username},ou=people,dc=example,dc=org\"\n"
@@ -74,9 +77,10 @@ struct Fixture {
   }
 
   std::string ldap_config(const std::string& extra) const {
+    const std::string transport = ldaps ? fmt::format("url = \"{}\"", slapd.ldaps_url())
+                                        : fmt::format("url = \"{}\"\nstarttls = true", slapd.url());
     return fmt::format(R"([ldap]
-url = "{}"
-starttls = true
+{}
 ca_file = "{}"
 session_hours = 2
 timeout_seconds = 3
@@ -91,7 +95,7 @@ release-managers = ["release_manager"]
 [ldap.groups_to_environments]
 sit-team = ["SIT"]
 )",
-                       slapd.url(), slapd.ca_file(), kDelayMs, extra);
+                       transport, slapd.ca_file(), kDelayMs, extra);
   }
 
   client::HttpResponse login(const std::string& user, const std::string& password) {
@@ -299,4 +303,13 @@ TEST_CASE("LDAP login with groups from the user entry's memberOf (no group_base)
   auto again = f.login("alice", "wonderland");
   REQUIRE_MESSAGE(again.status == 201, again.body);
   CHECK(roles_of(body_of(again)) == "tester ");
+}
+
+TEST_CASE("LDAP login over ldaps://") {
+  Fixture f("", true, "", true);
+  CHECK(contains(read_file(f.config_path), "ldaps://"));
+  auto r = f.login("bob", "can-we-fix-it");
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  CHECK(body_of(r).at("environments").as_array() == json::array{"SIT"});
+  check_problem(f.login("bob", "wrong"), 401, "login-failed");
 }

@@ -77,6 +77,10 @@ SlapdProcess::~SlapdProcess() { stop(); }
 
 std::string SlapdProcess::url() const { return "ldap://127.0.0.1:" + std::to_string(port_); }
 
+std::string SlapdProcess::ldaps_url() const {
+  return "ldaps://127.0.0.1:" + std::to_string(ldaps_port_);
+}
+
 std::string SlapdProcess::log() const {
   std::ifstream in(dir_.file("tools.log"));
   std::stringstream text;
@@ -168,7 +172,9 @@ Status SlapdProcess::start() {
   if (!loaded_ && ::access(dir_.file("slapd.conf").c_str(), R_OK) != 0)
     TG_RETURN_IF_ERROR(write_files());
   port_ = free_port();
-  const std::string listen = url() + "/";
+  do ldaps_port_ = free_port();
+  while (ldaps_port_ == port_);
+  const std::string listen = url() + "/ " + ldaps_url() + "/";
   const std::string conf = dir_.file("slapd.conf");
   const std::string log = dir_.file("slapd.log");
   pid_ = ::fork();

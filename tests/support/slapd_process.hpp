@@ -4,9 +4,9 @@
 // overlay, suffix
 // dc=example,dc=org, root cn=admin,dc=example,dc=org), a test CA and a server certificate for
 // 127.0.0.1 (so StartTLS can be tested), the database and slapd's log. start() runs slapd in
-// the foreground (-d 0) on a free loopback port, waits until it answers and, the first time,
-// loads the organisation with ou=people and ou=groups. People and groups are then added and
-// changed with ldapadd/ldapmodify. The destructor stops slapd by its PID.
+// the foreground (-d 0) on two free loopback ports (ldap:// and ldaps://), waits until it answers
+// and, the first time, loads the organisation with ou=people and ou=groups. People and groups are
+// then added and changed with ldapadd/ldapmodify. The destructor stops slapd by its PID.
 //
 // Missing slapd or ldap-utils is an error (start() fails), never a skip: CI installs them.
 // Not thread-safe; one per test.
@@ -42,7 +42,8 @@ class SlapdProcess {
   void stop();
   bool running() const { return pid_ > 0; }
 
-  std::string url() const;  // ldap://127.0.0.1:PORT
+  std::string url() const;        // ldap://127.0.0.1:PORT (StartTLS offered)
+  std::string ldaps_url() const;  // ldaps://127.0.0.1:PORT2 (TLS from the first byte)
   std::string ca_file() const { return dir_.file("ca.pem"); }
   std::string dir() const { return dir_.str(); }
   std::string log() const;
@@ -66,6 +67,7 @@ class SlapdProcess {
   TempDir dir_{"tollgate-slapd-"};
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t ldaps_port_ = 0;
   bool loaded_ = false;
 };
 
