@@ -10,6 +10,7 @@
 #include "server/config.hpp"
 #include "server/documents.hpp"
 #include "server/environments.hpp"
+#include "server/login.hpp"
 #include "server/metrics.hpp"
 #include "server/promotion.hpp"
 #include "server/relationships.hpp"
@@ -36,6 +37,7 @@ struct App {
         metrics(m),
         users(kv, cfg, c),
         tokens(kv, cfg, c),
+        sessions(kv, tokens, cfg, c),
         ci_types(kv, c),
         cis(kv, c),
         relationships(kv, c),
@@ -60,6 +62,7 @@ struct App {
   Metrics& metrics;
   UserService users;
   TokenService tokens;
+  LoginService sessions;  // POST /api/v1/sessions: directory logins
   CiTypeService ci_types;
   CiService cis;
   RelationshipService relationships;

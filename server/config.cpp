@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -153,6 +154,86 @@ Status read_strings(const toml::table& table, std::string_view section, std::str
     values.push_back(*item.value<std::string>());
   }
   out = std::move(values);
+  return {};
+}
+
+// A table of name = ["value", ...] (the [ldap] group maps).
+Status read_string_map(const toml::table& t, std::string_view section, std::string_view key,
+                       std::map<std::string, std::vector<std::string>>& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return {};
+  const toml::table* table = node->as_table();
+  const std::string where = fmt::format("{}.{}", section, key);
+  if (!table) return invalid(fmt::format("[{}]: must be a table of group = [names]", where));
+  for (const auto& [group, value] : *table)
+    TG_RETURN_IF_ERROR(read_strings(*table, where, group.str(), out[std::string(group.str())]));
+  return {};
+}
+
+Status read_ldap_secret(LdapConfig& l) {
+  if (l.bind_password_file.empty()) return {};
+  std::ifstream in(l.bind_password_file, std::ios::binary);
+  if (!in)
+    return invalid(
+        fmt::format("[ldap] bind_password_file: cannot read '{}'", l.bind_password_file));
+  std::getline(in, l.bind_password);
+  if (!l.bind_password.empty() && l.bind_password.back() == '\r') l.bind_password.pop_back();
+  if (l.bind_password.empty()) return invalid("[ldap] bind_password_file: the file is empty");
+  return {};
+}
+
+Status apply_ldap(const toml::table& t, Config& c) {
+  constexpr std::string_view s = "ldap";
+  TG_RETURN_IF_ERROR(check_keys(t, s,
+                                {"url",
+                                 "starttls",
+                                 "allow_plaintext",
+                                 "ca_file",
+                                 "bind_dn_template",
+                                 "search_base",
+                                 "search_filter",
+                                 "bind_dn",
+                                 "bind_password_file",
+                                 "group_base",
+                                 "group_filter",
+                                 "name_attribute",
+                                 "mail_attribute",
+                                 "groups_to_roles",
+                                 "groups_to_environments",
+                                 "session_hours",
+                                 "timeout_seconds",
+                                 "failed_login_delay_ms",
+                                 "max_failures",
+                                 "max_address_failures",
+                                 "lockout_minutes"}));
+  LdapConfig l;
+  TG_RETURN_IF_ERROR(read_string(t, s, "url", l.url));
+  TG_RETURN_IF_ERROR(read_bool(t, s, "starttls", l.starttls));
+  TG_RETURN_IF_ERROR(read_bool(t, s, "allow_plaintext", l.allow_plaintext));
+  TG_RETURN_IF_ERROR(read_string(t, s, "ca_file", l.ca_file));
+  TG_RETURN_IF_ERROR(read_string(t, s, "bind_dn_template", l.bind_dn_template));
+  TG_RETURN_IF_ERROR(read_string(t, s, "search_base", l.search_base));
+  TG_RETURN_IF_ERROR(read_string(t, s, "search_filter", l.search_filter));
+  TG_RETURN_IF_ERROR(read_string(t, s, "bind_dn", l.bind_dn));
+  TG_RETURN_IF_ERROR(read_string(t, s, "bind_password_file", l.bind_password_file));
+  TG_RETURN_IF_ERROR(read_string(t, s, "group_base", l.group_base));
+  TG_RETURN_IF_ERROR(read_string(t, s, "group_filter", l.group_filter));
+  TG_RETURN_IF_ERROR(read_string(t, s, "name_attribute", l.name_attribute));
+  TG_RETURN_IF_ERROR(read_string(t, s, "mail_attribute", l.mail_attribute));
+  TG_RETURN_IF_ERROR(read_string_map(t, s, "groups_to_roles", l.groups_to_roles));
+  TG_RETURN_IF_ERROR(read_string_map(t, s, "groups_to_environments", l.groups_to_environments));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "session_hours", 1, 24 * 365, l.session_hours));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "timeout_seconds", 1, 300, l.timeout_seconds));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "failed_login_delay_ms", 0, 60'000, l.failed_login_delay_ms));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "max_failures", 1, 1000, l.max_failures));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "max_address_failures", 1, 100'000, l.max_address_failures));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "lockout_minutes", 1, 24 * 60, l.lockout_minutes));
+  for (const auto& [group, roles] : l.groups_to_roles)
+    for (const auto& role : roles)
+      if (!parse_role(role))
+        return invalid(fmt::format("[ldap.groups_to_roles] {}: unknown role '{}'", group, role));
+  TG_RETURN_IF_ERROR(read_ldap_secret(l));
+  c.ldap = std::move(l);
   return {};
 }
 
@@ -310,6 +391,37 @@ Status validate_policy(const Config& c) {
   return {};
 }
 
+// [ldap]: a URL whose transport is encrypted (or plaintext explicitly allowed), one way to find
+// the user's DN, and group maps that name known environments.
+Status validate_ldap(const Config& c) {
+  if (!c.ldap) return {};
+  const LdapConfig& l = *c.ldap;
+  const bool ldaps = l.url.starts_with("ldaps://");
+  const bool ldap = l.url.starts_with("ldap://");
+  if (!ldaps && !ldap) return invalid("[ldap] url: must start with ldaps:// or ldap://");
+  if (ldaps && l.starttls) return invalid("[ldap] starttls: not with an ldaps:// url");
+  if (ldap && !l.starttls && !l.allow_plaintext)
+    return invalid(
+        "[ldap] url: ldap:// sends passwords in the clear; use ldaps://, starttls = true, or "
+        "(tests only) allow_plaintext = true");
+  if (l.bind_dn_template.empty() == l.search_base.empty())
+    return invalid("[ldap]: give either bind_dn_template or search_base (not both)");
+  if (!l.bind_dn_template.empty() && l.bind_dn_template.find("{username}") == std::string::npos)
+    return invalid("[ldap] bind_dn_template: must contain {username}");
+  if (!l.search_base.empty() && l.search_filter.find("{username}") == std::string::npos)
+    return invalid("[ldap] search_filter: must contain {username}");
+  if (l.bind_dn.empty() != l.bind_password_file.empty())
+    return invalid("[ldap] bind_dn and bind_password_file go together");
+  if (l.groups_to_roles.empty())
+    return invalid("[ldap] groups_to_roles: map at least one group to roles");
+  for (const auto& [group, envs] : l.groups_to_environments)
+    for (const auto& env : envs)
+      if (std::find(c.environments.begin(), c.environments.end(), env) == c.environments.end())
+        return invalid(
+            fmt::format("[ldap.groups_to_environments] {}: unknown environment '{}'", group, env));
+  return {};
+}
+
 }  // namespace
 
 Status set_listen(const std::string& value, Config& config) {
@@ -357,6 +469,8 @@ Status load_config_file(const std::string& path, Config& config) {
       st = apply_eccb(*table, config);
     } else if (key == "tokens") {
       st = apply_tokens(*table, config);
+    } else if (key == "ldap") {
+      st = apply_ldap(*table, config);
     } else if (key == "log") {
       st = apply_log(*table, config);
     } else if (key == "environments") {
@@ -411,6 +525,7 @@ Status validate(const Config& config) {
   if (config.listen_host.empty()) return invalid("the listen host must not be empty");
   if (config.token_default_expiry_days > config.token_max_expiry_days)
     return invalid("[tokens] default_expiry_days must not exceed max_expiry_days");
+  TG_RETURN_IF_ERROR(validate_ldap(config));
   return validate_policy(config);
 }
 

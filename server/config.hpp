@@ -69,6 +69,40 @@ enum class ClientIdentity { cn, san_email, san_dns, san_uri };
 std::optional<ClientIdentity> parse_client_identity(std::string_view text);
 std::string_view client_identity_name(ClientIdentity identity);
 
+// [ldap]: people log in with their directory password (POST /api/v1/sessions); absent: that
+// route answers 404 login-not-configured. See README "Connect a directory (LDAP)".
+struct LdapConfig {
+  std::string url;  // ldaps://HOST[:PORT] or ldap://HOST[:PORT] (with starttls or allow_plaintext)
+  bool starttls = false;         // ldap:// upgraded with StartTLS before any bind
+  bool allow_plaintext = false;  // ldap:// in the clear: for tests only, never in production
+  std::string ca_file;           // PEM of the directory's CA; empty: the system's trust store
+  // Either a DN template ("uid={username},ou=people,dc=example,dc=org") to bind as directly, or
+  // a search (search_base + search_filter with {username}) for the entry to bind as, done
+  // anonymously or as bind_dn with the password in bind_password_file.
+  std::string bind_dn_template;
+  std::string search_base;
+  std::string search_filter = "(uid={username})";
+  std::string bind_dn;
+  std::string bind_password_file;
+  std::string bind_password;  // read from bind_password_file at load, never from the TOML
+  // Groups: searched under group_base with group_filter ({dn} the user's DN, {username}), or,
+  // when group_base is empty, the user entry's memberOf values.
+  std::string group_base;
+  std::string group_filter = "(|(member={dn})(uniqueMember={dn})(memberUid={username}))";
+  // Attributes of the user entry.
+  std::string name_attribute = "displayName";  // falls back to cn
+  std::string mail_attribute = "mail";
+  // Group (DN or cn, case-insensitive) -> role names / environment names.
+  std::map<std::string, std::vector<std::string>> groups_to_roles;
+  std::map<std::string, std::vector<std::string>> groups_to_environments;
+  unsigned session_hours = 8;             // a session token's lifetime (within max_expiry_days)
+  unsigned timeout_seconds = 10;          // to connect and for each directory operation
+  unsigned failed_login_delay_ms = 1000;  // fixed wait before a wrong password is answered
+  unsigned max_failures = 5;              // failures of one username before it is locked out
+  unsigned max_address_failures = 20;     // the same for one remote address
+  unsigned lockout_minutes = 15;          // how long a lockout lasts (and failures are counted)
+};
+
 struct Config {
   // [server]
   std::string data_dir = "./var";
@@ -120,6 +154,9 @@ struct Config {
   // [tokens]
   unsigned token_default_expiry_days = 90;  // a token minted without expires_at
   unsigned token_max_expiry_days = 365;     // the furthest expires_at a token may ask for
+
+  // [ldap]: absent when no directory is connected.
+  std::optional<LdapConfig> ldap;
 
   // [log]
   bool access_log = true;  // one JSON line per request on stdout

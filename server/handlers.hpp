@@ -20,6 +20,7 @@ Response patch_user(Context& ctx);
 Response list_tokens(Context& ctx);
 Response create_token(Context& ctx);
 Response revoke_token(Context& ctx);
+Response create_session(Context& ctx);
 
 // Signing keys (handlers_keys.cpp)
 Response list_keys(Context& ctx);

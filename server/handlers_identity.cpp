@@ -4,6 +4,8 @@
 
 #include "server/handlers.hpp"
 #include "server/json_body.hpp"
+#include "server/problem.hpp"
+#include "server/record_fields.hpp"
 #include "server/render.hpp"
 #include "tollgate/time.hpp"
 
@@ -119,6 +121,36 @@ Response revoke_token(Context& ctx) {
   auto token = ctx.app.tokens.revoke(ctx.params.at(0), ctx.principal);
   if (!token) return problem(token.status());
   return json_response(200, token->to_json());
+}
+
+Response create_session(Context& ctx) {
+  constexpr std::size_t kMaxLoginBody = 4096;
+  if (ctx.request.body.size() > kMaxLoginBody)
+    return problem(
+        Status(Code::too_large, fmt::format("a login body is at most {} bytes", kMaxLoginBody)));
+  auto body = parse_object(ctx.request.body);
+  if (!body) return problem(body.status());
+  Fields f(*body);
+  auto username = f.string("username", true);
+  auto password = f.string("password", true);
+  if (Status st = f.finish(); !st.ok()) return problem(st);
+  LoginRequest request{*username, *password, ctx.request.remote};
+  unsigned retry_after = 0;
+  auto session = ctx.app.sessions.login(request, retry_after);
+  if (!session) {
+    Response r = problem(session.status());
+    if (retry_after > 0) r.header("Retry-After", std::to_string(retry_after));
+    return r;
+  }
+  json::object out{
+      {"token", session->token.token},
+      {"id", session->token.record.id},
+      {"user", session->user.id},
+      {"name", session->user.name},
+      {"roles", role_names(session->token.record.roles)},
+      {"environments", record_fields::string_array(session->token.record.environments)},
+      {"expires_at", format_rfc3339(session->token.record.expires_at)}};
+  return no_store(json_response(201, out));
 }
 
 }  // namespace tollgate::server::handlers

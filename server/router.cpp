@@ -61,6 +61,9 @@ const std::vector<Route> kRoutes = {
      "Mint a token for a user (admins for anyone, others for themselves; shown once)"},
     {"DELETE", "/api/v1/tokens/{id}", Allow::any_role(), revoke_token,
      "Revoke a token (admins any, others their own); effective on the next request"},
+    // Anyone: logging in is how a person without a token gets one. Bounded by the lockout.
+    {"POST", "/api/v1/sessions", Allow::anyone(), create_session,
+     "Log in with a directory (LDAP) username and password; answers a session token"},
     {"GET", "/api/v1/keys", Allow::anyone(), list_keys,
      "Public keys that sign manifests and baselines"},
     {"GET", "/api/v1/ci-types", Allow::any_role(), list_ci_types, "List CI types"},

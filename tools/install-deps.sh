@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev liblmdb-dev lmdb-utils libgit2-dev
   doctest-dev libfmt-dev libtomlplusplus-dev libcli11-dev
+  libldap-dev slapd ldap-utils
 )
 if [[ ${1:-} == --bench ]]; then packages+=(nginx-light wrk); fi
 
@@ -21,4 +22,18 @@ if ((${#missing[@]})); then
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# slapd is only a test fixture: the LDAP tests start their own on a loopback port with their own
+# configuration. Stop and disable the system instance the package may have started, so nothing
+# listens on 389 or needs it at boot.
+if [[ " ${missing[*]:-} " == *" slapd "* ]]; then
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+    "${sudo_cmd[@]}" systemctl disable --now slapd >/dev/null 2>&1 || true
+  else
+    "${sudo_cmd[@]}" service slapd stop >/dev/null 2>&1 || true
+    "${sudo_cmd[@]}" update-rc.d slapd disable >/dev/null 2>&1 || true
+  fi
 fi

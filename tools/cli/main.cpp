@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/identity.hpp"
+#include "cli/login.hpp"
 #include "cli/pca.hpp"
 #include "cli/release.hpp"
 #include "cli/verify.hpp"
@@ -190,6 +191,8 @@ int main(int argc, char** argv) {
   add_ci_commands(app, ci_commands);
   IdentityCommands identity_commands;
   add_identity_commands(app, identity_commands);
+  LoginOptions login_options;
+  CLI::App* login_command = add_login(app, login_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -211,6 +214,10 @@ int main(int argc, char** argv) {
   baseline_commands.options.keys_file = settings->keys;
   fetch_options.server = settings->server;
   fetch_options.cache_file = manifest_cache_file(process_environment());
+  login_options.config_file =
+      global.flags().config_file.value_or(default_config_file(process_environment()));
+  login_options.server = settings->server;
+  login_options.ca = settings->ca;
   client::HttpClient http(std::move(server).value());
   ProgressBar progress = ProgressBar::on_stderr();
   CommandContext context{http, progress, global.json, stdout};
@@ -225,6 +232,7 @@ int main(int argc, char** argv) {
       : audit_commands.parsed()    ? audit(context, audit_commands.options)
       : ci_commands.parsed()       ? run_ci_commands(context, ci_commands)
       : identity_commands.parsed() ? run_identity_commands(context, identity_commands)
+      : login_command->parsed()    ? login(context, login_options)
       : release_commands.parsed()  ? run_release_commands(context, release_commands)
                                    : ls(context, ls_options);
   std::fflush(stdout);
