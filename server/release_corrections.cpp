@@ -57,8 +57,8 @@ Result<Release> ReleaseService::correct(const std::string& id, const json::objec
       else if (date.is_null())
         dates.emplace(std::string(env), std::nullopt);
       else if (!date.is_string() || !parse_date(date.get_string()))
-        f.error(fmt::format("planned.{}: must be a date YYYY-MM-DD or null",
-                            std::string_view(env)));
+        f.error(
+            fmt::format("planned.{}: must be a date YYYY-MM-DD or null", std::string_view(env)));
       else
         dates.emplace(std::string(env), std::string(date.get_string()));
     }
@@ -104,7 +104,8 @@ Result<Release> ReleaseService::correct(const std::string& id, const json::objec
       ReleaseCorrection c{"link-rfcs", actor.name, now, note.value_or(""), {}};
       record_change(c.changes, "rfcs", json::value(record_fields::string_array(r.rfcs)),
                     json::value(record_fields::string_array(links)));
-      what.push_back(fmt::format("linked RFCs {}", links.empty() ? "none" : fmt::format("{}", fmt::join(links, ","))));
+      what.push_back(fmt::format(
+          "linked RFCs {}", links.empty() ? "none" : fmt::format("{}", fmt::join(links, ","))));
       r.rfcs = links;
       r.corrections.push_back(std::move(c));
     }
@@ -125,7 +126,8 @@ Result<Release> ReleaseService::remove_item(const std::string& id, const std::st
     const auto at = std::find_if(r.items.begin(), r.items.end(),
                                  [&](const ReleaseItem& item) { return item.ci == ci; });
     if (at == r.items.end())
-      return not_found(fmt::format("release '{}' carries no item of CI '{}'", id, ci.substr(0, 128)))
+      return not_found(
+                 fmt::format("release '{}' carries no item of CI '{}'", id, ci.substr(0, 128)))
           .with_reason("unknown-item");
     ReleaseCorrection c{"remove-item", actor.name, clock_.now(), note.value_or(""), {}};
     record_change(c.changes, "items." + ci, json::value(at->version), json::value(nullptr));
@@ -145,8 +147,8 @@ Result<Release> ReleaseService::cancel(const std::string& id, const json::object
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_contents_open(r));
     if (const auto at = r.current_environment())
-      return conflict(fmt::format("release '{}' is in {}: back it out before cancelling it", id,
-                                  *at))
+      return conflict(
+                 fmt::format("release '{}' is in {}: back it out before cancelling it", id, *at))
           .with_reason("release-in-environment");
     ReleaseCorrection c{"cancel", actor.name, clock_.now(), *note, {}};
     record_change(c.changes, "state", json::value(r.state(config_.environments)),
@@ -170,8 +172,8 @@ Result<Release> ReleaseService::resolve_known_error(const std::string& id,
     const auto at = std::find_if(r.known_errors.begin(), r.known_errors.end(),
                                  [&](const KnownError& e) { return e.id == known_error; });
     if (at == r.known_errors.end())
-      return not_found(fmt::format("release '{}' has no known error '{}'", id,
-                                   known_error.substr(0, 64)))
+      return not_found(
+                 fmt::format("release '{}' has no known error '{}'", id, known_error.substr(0, 64)))
           .with_reason("unknown-known-error");
     if (at->resolved_at)
       return conflict(fmt::format("known error {} of release '{}' was resolved already by {}",
