@@ -7,6 +7,7 @@
 #include <boost/url/rfc/pchars.hpp>
 
 #include "server/artifact_names.hpp"
+#include "server/environments.hpp"
 #include "server/handlers.hpp"
 #include "server/http_range.hpp"
 #include "server/render.hpp"
@@ -250,11 +251,42 @@ Response serve_artifact(Context& ctx, const Artifact& artifact) {
   return r;
 }
 
+namespace {
+
+// A token limited to environments reads only the bytes that the current manifest of one of them
+// names: what is deployed where it may act. Errors: forbidden (reason "environment-forbidden").
+Status check_bytes_in_scope(const Context& ctx, std::string_view sha256) {
+  const auto& environments = ctx.principal.environments;
+  if (environments.empty()) return {};
+  bool named = false;
+  TG_RETURN_IF_ERROR(ctx.app.store.read([&](storage::ReadTxn& txn) {
+    for (const std::string& env : environments) {
+      const auto manifest = load_current_manifest(txn, env);
+      if (!manifest) continue;
+      for (const ManifestEntry& entry : manifest->entries)
+        for (const ReleaseArtifact& artifact : entry.artifacts)
+          if (artifact.sha256 == sha256) named = true;
+      if (named) break;
+    }
+    return Status();
+  }));
+  if (named) return {};
+  return Status(Code::forbidden,
+                fmt::format("'{}' acts in {} through this token, and no current manifest there "
+                            "names these bytes",
+                            ctx.principal.name, fmt::join(environments, ", ")))
+      .with_reason("environment-forbidden");
+}
+
+}  // namespace
+
 Response get_artifact(Context& ctx) {
   auto at = coordinate_of(ctx);
   if (!at) return problem(at.status());
   auto artifact = ctx.app.artifacts.get(*at);
   if (!artifact) return problem(artifact.status());
+  if (Status scope = check_bytes_in_scope(ctx, artifact->sha256); !scope.ok())
+    return problem(scope);
   return serve_artifact(ctx, *artifact);
 }
 
@@ -264,6 +296,7 @@ Response get_blob(Context& ctx) {
     return problem(invalid("a blob is named sha256:<64 hex>").with_reason(kInvalidDigestReason));
   auto digest = parse_sha256_digest(text);
   if (!digest) return problem(digest.status());
+  if (Status scope = check_bytes_in_scope(ctx, *digest); !scope.ok()) return problem(scope);
   return serve_blob(ctx, *digest, "application/octet-stream", std::nullopt);
 }
 

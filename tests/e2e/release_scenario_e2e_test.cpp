@@ -480,3 +480,47 @@ TEST_CASE("release scenario: a freeze window stops production, not the emergency
   auto pir = s.ok(s.cm2, "release gate rel-2 pir --verdict pass");
   CHECK(pir.at("gates").at("pir").at("status").as_string() == "passed");
 }
+
+TEST_CASE("release scenario: corrections with the CLI are kept, audited, and end at production") {
+  Site s;
+  s.push("2.3", kRelease23);
+  auto created = s.ok(s.rm,
+                      "release create --name payments --version 2.3 --type delta --category "
+                      "scheduled --planned SIT=2027-01-10 --planned production=2027-02-01");
+  const std::string id(created.at("id").as_string());
+  s.ok(s.rm, "release add " + id + " --ci payments --version 2.3");
+
+  auto moved =
+      s.ok(s.rm, "release reschedule " + id +
+                     " --planned SIT=2027-01-17 --planned production=none --note 'a week'");
+  CHECK(moved.at("planned") == json::parse(R"({"SIT":"2027-01-17"})"));
+  s.refused(s.rm, "release link " + id + " --rfc rfc-404", 1, 400, "unknown-rfc");
+  s.http(s.admin, "POST", "/api/v1/releases/" + id + "/known-errors", R"({"summary":"slow start"})",
+         201);
+  auto resolved = s.ok(s.tester, "release resolve " + id + " ke-1 --resolution 'fixed in 2.3.1'");
+  CHECK(resolved.at("known_errors").as_array()[0].at("resolved") == true);
+  auto removed = s.ok(s.rm, "release remove " + id + " --ci payments --note 'not ready'");
+  CHECK(removed.at("items").as_array().empty());
+  const CliRun readable = s.cli(s.rm, "release show " + id, "/dev/null", false);
+  CHECK(contains(readable.out, "resolved by tess: fixed in 2.3.1"));
+  CHECK(contains(readable.out, "remove-item"));
+
+  auto cancelled = s.ok(s.rm, "release cancel " + id + " --note 'superseded'");
+  CHECK(cancelled.at("state") == "cancelled");
+  s.refused(s.rm, "release add " + id + " --ci payments --version 2.3", 1, 409,
+            "release-cancelled");
+  const auto actions = cancelled.at("corrections").as_array();
+  std::vector<std::string> kinds;
+  for (const auto& c : actions) kinds.emplace_back(c.at("action").as_string());
+  CHECK(kinds ==
+        std::vector<std::string>{"reschedule", "resolve-known-error", "remove-item", "cancel"});
+  // Each correction is an audit entry naming the release and saying what changed.
+  auto log = s.http(s.admin, "GET", "/api/v1/audit-log?target=/api/v1/releases/" + id);
+  std::vector<std::string> summaries;
+  for (const auto& e : log.at("items").as_array())
+    if (e.at("outcome") == "committed") summaries.emplace_back(e.at("summary").as_string());
+  CHECK(std::find(summaries.begin(), summaries.end(), "cancelled release " + id + ": superseded") !=
+        summaries.end());
+  CHECK(std::find(summaries.begin(), summaries.end(), "removed payments 2.3 from release " + id) !=
+        summaries.end());
+}

@@ -607,6 +607,36 @@ TEST_CASE("environments: the artifact route serves what the current manifest nam
   CHECK(f.call("GET", "/api/v1/environments/SIT/artifacts/payments/app.tar").status == 404);
 }
 
+TEST_CASE("environments: a token limited to environments reads only bytes deployed there") {
+  Promo f;
+  const std::string cinte = f.mint("agent-cinte", {Role::build_agent}, {"CINTE"}).token;
+  const std::string sit = f.mint("agent-sit", {Role::build_agent}, {"SIT"}).token;
+  const std::string anywhere = f.token_with(Role::build_agent, "agent");
+  const std::string artifact = "/api/v1/artifacts/payments/2.3/app.tar";
+  const std::string blob = "/api/v1/blobs/sha256:" + f.digest;
+  auto refused = [&](const std::string& target, const std::string& token) {
+    auto r = f.call("GET", target, "", token);
+    CHECK(r.status == 403);
+    CHECK(type_of(r) == "urn:tollgate:problem:environment-forbidden");
+  };
+  // Nothing is deployed anywhere yet: only the unlimited token reads.
+  CHECK(f.call("GET", artifact, "", anywhere).status == 200);
+  CHECK(f.call("GET", blob, "", anywhere).status == 200);
+  refused(artifact, cinte);
+  refused(blob, cinte);
+
+  f.make_release("rel-1");
+  f.promote_ok("rel-1", "CINTE");
+  CHECK(f.call("GET", artifact, "", cinte).status == 200);
+  CHECK(f.call("GET", blob, "", cinte).status == 200);
+  refused(artifact, sit);
+  refused(blob, sit);
+  // Another version of the same CI is not deployed in CINTE.
+  refused("/api/v1/artifacts/payments/2.4/app.tar", cinte);
+  // Metadata stays readable; bytes are what the scope guards.
+  CHECK(f.call("GET", "/api/v1/artifacts/payments", "", sit).status == 200);
+}
+
 }  // namespace
 }  // namespace tollgate::server
 

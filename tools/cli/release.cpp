@@ -157,6 +157,23 @@ Result<json::object> release_request(CommandContext& context, const ReleaseOptio
     return call(context, "POST", path + "/gates/" + percent_encode(options.gate),
                 json::serialize(body), 201);
   }
+  if (action == "reschedule" || action == "link") {
+    TG_ASSIGN_OR_RETURN(const json::object body, correction_body(options));
+    return call(context, "PATCH", path, json::serialize(body), 200);
+  }
+  if (action == "remove") {
+    json::object body;
+    if (!options.note.empty()) body["note"] = options.note;
+    return call(context, "DELETE", path + "/items/" + percent_encode(options.ci),
+                json::serialize(body), 200);
+  }
+  if (action == "cancel")
+    return call(context, "POST", path + "/cancel",
+                json::serialize(json::object{{"note", options.note}}), 200);
+  if (action == "resolve")
+    return call(context, "POST",
+                path + "/known-errors/" + percent_encode(options.known_error) + "/resolve",
+                json::serialize(json::object{{"resolution", options.resolution}}), 200);
   if (action == "show") return call(context, "GET", path, "", 200);
   return invalid(fmt::format("release: no action '{}'", action));
 }

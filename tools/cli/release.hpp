@@ -57,6 +57,11 @@ struct ReleaseOptions {
   // vdd
   bool markdown = false;
   std::string output;  // empty: standard output
+  // corrections: reschedule (planned), link (rfcs, no_rfcs), remove (ci), cancel, resolve
+  std::string note;
+  bool no_rfcs = false;
+  std::string known_error;  // ke-N
+  std::string resolution;
   // ls filters
   std::string state;
   std::string category_filter;
@@ -110,6 +115,9 @@ Result<std::pair<std::string, std::string>> parse_assignment(std::string_view te
 Result<boost::json::object> create_release_body(const ReleaseOptions& options);
 Result<boost::json::object> add_item_body(const ReleaseOptions& options);
 Result<boost::json::object> gate_body(const ReleaseOptions& options);
+// PATCH /api/v1/releases/{id} for reschedule (--planned ENV=DATE or ENV=none) and link (--rfc,
+// --no-rfcs); --note for both.
+Result<boost::json::object> correction_body(const ReleaseOptions& options);
 boost::json::object document_body(const ReleaseOptions& options, std::string content);
 
 // "?from=…&to=…" with the parts given, or empty. Errors: invalid for a date not YYYY-MM-DD.

@@ -67,6 +67,30 @@ void add_contents(CLI::App& command, ReleaseOptions& o) {
   doc->add_option("file", o.file, "the content: a file, or - for standard input")->required();
 }
 
+void add_corrections(CLI::App& command, ReleaseOptions& o) {
+  auto* reschedule = command.add_subcommand("reschedule", "move planned dates");
+  reschedule->add_option("id", o.id, "the release")->required();
+  reschedule->add_option("--planned", o.planned, "ENV=YYYY-MM-DD, or ENV=none (repeatable)")
+      ->required();
+  reschedule->add_option("--note", o.note, "why");
+  auto* link = command.add_subcommand("link", "replace the linked RFCs");
+  link->add_option("id", o.id, "the release")->required();
+  link->add_option("--rfc", o.rfcs, "a linked RFC (repeatable)");
+  link->add_flag("--no-rfcs", o.no_rfcs, "link no RFC at all");
+  link->add_option("--note", o.note, "why");
+  auto* remove = command.add_subcommand("remove", "take a CI's item out of the release");
+  remove->add_option("id", o.id, "the release")->required();
+  remove->add_option("--ci", o.ci, "the CI")->required();
+  remove->add_option("--note", o.note, "why");
+  auto* cancel = command.add_subcommand("cancel", "cancel the release for good");
+  cancel->add_option("id", o.id, "the release")->required();
+  cancel->add_option("--note", o.note, "why (required)")->required();
+  auto* resolve = command.add_subcommand("resolve", "resolve a known error");
+  resolve->add_option("id", o.id, "the release")->required();
+  resolve->add_option("known_error", o.known_error, "the known error, e.g. ke-1")->required();
+  resolve->add_option("--resolution", o.resolution, "how it was resolved")->required();
+}
+
 void add_gate(CLI::App& command, ReleaseOptions& o) {
   auto* gate = command.add_subcommand("gate", "record a gate verdict for the current digest");
   gate->add_option("id", o.id, "the release")->required();
@@ -95,7 +119,7 @@ void add_moves_and_reads(CLI::App& command, ReleaseOptions& o) {
       ->add_option("id", o.id, "the release")
       ->required();
   auto* ls = command.add_subcommand("ls", "list releases");
-  ls->add_option("--state", o.state, "planned, in_progress, deployed or backed_out");
+  ls->add_option("--state", o.state, "planned, in_progress, deployed, backed_out or cancelled");
   ls->add_option("--category", o.category_filter, "scheduled, unscheduled or emergency");
 }
 
@@ -153,6 +177,32 @@ Result<json::object> gate_body(const ReleaseOptions& options) {
   return body;
 }
 
+Result<json::object> correction_body(const ReleaseOptions& options) {
+  json::object body;
+  if (options.action == "reschedule") {
+    json::object planned;
+    for (const auto& text : options.planned) {
+      TG_ASSIGN_OR_RETURN(auto pair, parse_assignment(text, "--planned"));
+      if (pair.second != "none" && !looks_like_date(pair.second))
+        return invalid(fmt::format("--planned {}: '{}' is neither a date YYYY-MM-DD nor none", text,
+                                   pair.second));
+      if (planned.contains(pair.first))
+        return invalid(fmt::format("--planned: '{}' is given twice", pair.first));
+      planned[pair.first] = pair.second == "none" ? json::value(nullptr) : json::value(pair.second);
+    }
+    if (planned.empty()) return invalid("reschedule: give --planned ENV=YYYY-MM-DD");
+    body["planned"] = std::move(planned);
+  } else {
+    if (options.rfcs.empty() && !options.no_rfcs)
+      return invalid("link: give --rfc (repeatable), or --no-rfcs to link none");
+    if (!options.rfcs.empty() && options.no_rfcs)
+      return invalid("link: --rfc and --no-rfcs contradict each other");
+    body["rfcs"] = strings(options.rfcs);
+  }
+  if (!options.note.empty()) body["note"] = options.note;
+  return body;
+}
+
 json::object document_body(const ReleaseOptions& options, std::string content) {
   json::object body{
       {"kind", options.kind}, {"name", options.document_name}, {"content", std::move(content)}};
@@ -175,11 +225,13 @@ void add_release_commands(CLI::App& app, ReleaseCommands& commands) {
   ReleaseOptions& o = commands.release;
   auto* command = app.add_subcommand("release",
                                      "the release workflow: create, add, doc, gate, "
-                                     "promote, backout, vdd, show, ls");
+                                     "promote, backout, vdd, show, ls; corrections: "
+                                     "reschedule, link, remove, cancel, resolve");
   command->require_subcommand(1);
   add_create(*command, o);
   add_contents(*command, o);
   add_gate(*command, o);
+  add_corrections(*command, o);
   add_moves_and_reads(*command, o);
   record_action(*command, o.action);
   commands.release_command = command;

@@ -131,8 +131,16 @@ std::string format_release(const json::object& release) {
   out += section("environments", {"TIME", "ACTION", "ENVIRONMENT", "MANIFEST", "BY"}, events);
   std::vector<TableRow> errors;
   for (const auto& e : array_of(release, "known_errors"))
-    errors.push_back({text(e, "id"), text(e, "summary"), text(e, "workaround")});
-  out += section("known errors", {"ID", "SUMMARY", "WORKAROUND"}, errors);
+    errors.push_back(
+        {text(e, "id"), text(e, "summary"), text(e, "workaround"),
+         e.as_object().contains("resolved_at")
+             ? fmt::format("resolved by {}: {}", text(e, "resolved_by"), text(e, "resolution"))
+             : std::string("open")});
+  out += section("known errors", {"ID", "SUMMARY", "WORKAROUND", "STATUS"}, errors);
+  std::vector<TableRow> corrections;
+  for (const auto& c : array_of(release, "corrections"))
+    corrections.push_back({text(c, "time"), text(c, "action"), text(c, "actor"), text(c, "note")});
+  out += section("corrections", {"TIME", "ACTION", "BY", "NOTE"}, corrections);
   return out;
 }
 
