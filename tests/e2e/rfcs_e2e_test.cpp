@@ -164,6 +164,16 @@ TEST_CASE("rfc e2e: tollgate rfc create, steps, show and ls with --json") {
   CHECK(rfc.at("impact").at("cycle_time").as_string() == "2 hours");
   CHECK(rfc.at("cis").as_array().size() == 2);
 
+  // A draft is corrected by the one who raised it; the edit is an event.
+  CHECK(exited(f.cli("rfc edit " + id + " --title 'Not mine'", f.cm1_token), 1));
+  CHECK(exited(f.cli("rfc edit " + id + " --resources '2 engineers'", f.rm_token), 1));
+  const std::string edited =
+      f.cli("rfc edit " + id + " --title 'Web cache v2' --risk medium --note 'bigger'", f.rm_token);
+  REQUIRE_MESSAGE(exited(edited, 0), edited);
+  CHECK(printed(edited).at("title").as_string() == "Web cache v2");
+  CHECK(printed(edited).at("impact").at("risk").as_string() == "medium");
+  CHECK(printed(edited).at("events").as_array().back().at("action").as_string() == "update");
+
   const std::string submitted = f.cli("rfc submit " + id + " --note 'please'", f.rm_token);
   REQUIRE_MESSAGE(exited(submitted, 0), submitted);
   CHECK(printed(submitted).at("state").as_string() == "submitted");
@@ -184,7 +194,8 @@ TEST_CASE("rfc e2e: tollgate rfc create, steps, show and ls with --json") {
   const std::string shown = f.cli("rfc show " + id, f.rm_token);
   REQUIRE_MESSAGE(exited(shown, 0), shown);
   auto final_rfc = printed(shown);
-  CHECK(final_rfc.at("events").as_array().size() == 6);
+  CHECK(final_rfc.at("events").as_array().size() == 7);
+  CHECK(exited(f.cli("rfc edit " + id + " --title 'Too late'", f.rm_token), 1));
   CHECK(final_rfc.at("impact_analysis").at("ledger").as_array().size() == 1);
 
   const std::string listed = f.cli("rfc ls --state closed", f.rm_token);

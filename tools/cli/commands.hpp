@@ -128,7 +128,7 @@ struct LsOptions {
 Status ls(CommandContext& context, const LsOptions& options);
 
 struct RfcOptions {
-  std::string action;  // create, submit, approve, reject, implement, review, close, show, ls
+  std::string action;  // create, edit, submit, approve, reject, implement, review, close, show, ls
   std::string id;      // rfc-N (every action but create and ls)
   std::string note;    // the steps' optional note
   // create

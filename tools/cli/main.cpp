@@ -113,7 +113,7 @@ CLI::App* add_ls(CLI::App& app, LsOptions& ls) {
 }
 
 CLI::App* add_rfc(CLI::App& app, RfcOptions& rfc) {
-  auto* command = app.add_subcommand("rfc", "requests for change: create, steps, show, ls");
+  auto* command = app.add_subcommand("rfc", "requests for change: create, edit, steps, show, ls");
   command->require_subcommand(1);
   auto action = [&rfc](CLI::App* sub) {
     sub->callback([&rfc, sub] { rfc.action = sub->get_name(); });
@@ -127,6 +127,16 @@ CLI::App* add_rfc(CLI::App& app, RfcOptions& rfc) {
   create->add_option("--risk", rfc.risk, "low, medium or high")->required();
   create->add_option("--resources", rfc.resources, "resources the change needs");
   create->add_option("--cycle-time", rfc.cycle_time, "how long the change takes");
+  auto* edit = action(command->add_subcommand("edit", "correct a draft RFC you raised"));
+  edit->add_option("id", rfc.id, "the RFC, e.g. rfc-1")->required();
+  edit->add_option("--title", rfc.title, "what changes");
+  edit->add_option("--description", rfc.description, "why and how");
+  edit->add_option("--ci", rfc.cis, "the CIs the change affects, all of them (repeatable)");
+  edit->add_option("--category", rfc.category, "standard, normal or emergency");
+  edit->add_option("--risk", rfc.risk, "low, medium or high (with a new impact)");
+  edit->add_option("--resources", rfc.resources, "resources the change needs");
+  edit->add_option("--cycle-time", rfc.cycle_time, "how long the change takes");
+  edit->add_option("--note", rfc.note, "why it changed");
   for (const char* step : {"submit", "approve", "reject", "implement", "review", "close"}) {
     auto* sub = action(command->add_subcommand(step, fmt::format("{} an RFC", step)));
     sub->add_option("id", rfc.id, "the RFC, e.g. rfc-1")->required();

@@ -37,6 +37,30 @@ Result<json::object> create_body(const RfcOptions& options) {
   return body;
 }
 
+// PATCH of a draft: only the fields given; an impact replaces the whole impact, so it needs --risk.
+Result<json::object> edit_body(const RfcOptions& options) {
+  json::object body;
+  if (!options.title.empty()) body["title"] = options.title;
+  if (!options.description.empty()) body["description"] = options.description;
+  if (!options.category.empty()) body["category"] = options.category;
+  if (!options.cis.empty()) {
+    json::array cis;
+    for (const auto& ci : options.cis) cis.emplace_back(ci);
+    body["cis"] = std::move(cis);
+  }
+  if (!options.risk.empty() || !options.resources.empty() || !options.cycle_time.empty()) {
+    if (options.risk.empty())
+      return invalid("rfc edit: a new impact needs --risk (low, medium, high) as well");
+    json::object impact{{"risk", options.risk}};
+    if (!options.resources.empty()) impact["resources"] = options.resources;
+    if (!options.cycle_time.empty()) impact["cycle_time"] = options.cycle_time;
+    body["impact"] = std::move(impact);
+  }
+  if (body.empty()) return invalid("rfc edit: name what changes (--title, --ci, --risk, ...)");
+  if (!options.note.empty()) body["note"] = options.note;
+  return body;
+}
+
 // Every page of the RFC list, merged into one "items" array.
 Result<json::object> list_all(client::HttpClient& http, const RfcOptions& options) {
   std::string filter;
@@ -121,6 +145,10 @@ Status rfc(CommandContext& context, const RfcOptions& options) {
                         call(context.http, "POST", "/api/v1/rfcs", json::serialize(body), 201));
   } else if (action == "show") {
     TG_ASSIGN_OR_RETURN(result, call(context.http, "GET", rfc_path(options.id), "", 200));
+  } else if (action == "edit") {
+    TG_ASSIGN_OR_RETURN(const json::object body, edit_body(options));
+    TG_ASSIGN_OR_RETURN(
+        result, call(context.http, "PATCH", rfc_path(options.id), json::serialize(body), 200));
   } else if (action == "submit" || action == "approve" || action == "reject" ||
              action == "implement" || action == "review" || action == "close") {
     json::object body;
