@@ -72,6 +72,8 @@ Response list_environments(Context& ctx) {
 Response get_manifest(Context& ctx) {
   auto version = version_of(ctx);
   if (!version) return problem(version.status());
+  if (Status scope = check_environment_scope(ctx.principal, ctx.params.at(0)); !scope.ok())
+    return problem(scope);
   auto manifest = ctx.app.environments.manifest(ctx.params.at(0), *version);
   if (!manifest) return problem(manifest.status());
   Response r = json_response(200, *manifest);
@@ -81,6 +83,8 @@ Response get_manifest(Context& ctx) {
 
 Response get_environment_artifact(Context& ctx) {
   const std::string& environment = ctx.params.at(0);
+  if (Status scope = check_environment_scope(ctx.principal, environment); !scope.ok())
+    return problem(scope);
   auto deployed = ctx.app.environments.deployed(environment, ctx.params.at(1), ctx.params.at(2));
   if (!deployed) return problem(deployed.status());
   const auto& [entry, file] = *deployed;

@@ -243,6 +243,11 @@ TEST_CASE("environment-scoped tokens act only in their environments") {
                              R"({"verdict":"pass"})", sit_tester)));
   const std::string body = R"({"environment":"SIT","host":"web-1","files":[]})";
   CHECK(forbidden_env(f.call("POST", "/api/v1/audits/pca", body, sat_agent)));
+  // Reading an environment is acting in it: its manifest and the bytes deployed there.
+  CHECK(forbidden_env(f.call("GET", "/api/v1/environments/SIT/manifest", "", sat_agent)));
+  CHECK(forbidden_env(
+      f.call("GET", "/api/v1/environments/SIT/artifacts/payments/app.tar", "", sat_agent)));
+  CHECK(f.call("GET", "/api/v1/environments/SAT/manifest", "", sat_agent).status == 200);
   // A token can never name an environment the configuration does not have.
   auto unknown = f.call("POST", "/api/v1/tokens", R"({"user":"sit-rm","environments":["QA"]})");
   CHECK(unknown.status == 400);
