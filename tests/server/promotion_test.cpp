@@ -259,6 +259,8 @@ TEST_CASE("promotion: the stored manifest expires after the validity; GET re-sig
   CHECK(empty.at("entries").as_array().empty());
   CHECK(f.app->signer.verify(empty).ok());
   CHECK(f.call("GET", "/api/v1/environments/CINTE/manifest?version=9").status == 404);
+  // Only versions that exist: no freshly signed empty "version 0" on request.
+  CHECK(f.call("GET", "/api/v1/environments/production/manifest?version=0").status == 404);
   CHECK(f.call("GET", "/api/v1/environments/CINTE/manifest?version=x").status == 400);
   CHECK(type_of(f.call("GET", "/api/v1/environments/staging/manifest")) ==
         "urn:tollgate:problem:unknown-environment");
@@ -565,6 +567,28 @@ TEST_CASE("back-out restores exactly the previous manifest's entries") {
     CHECK(sit.at("entries").as_array().empty());
     CHECK(f.call("GET", "/api/v1/environments/SIT/artifacts/payments/app.tar").status == 404);
   }
+}
+
+TEST_CASE("back-out of an earlier environment keeps later history; production stays frozen") {
+  Promo f;
+  f.make_release("rel-1");
+  for (const char* env : {"CINTE", "SIT", "SAT", "production"}) f.promote_ok("rel-1", env);
+  REQUIRE(f.backout("rel-1", "SAT").status == 200);
+  Release r = f.load("rel-1");
+  CHECK(r.was_in("production"));
+  CHECK(r.current_environment() == std::optional<std::string>("production"));
+  CHECK(r.environments.size() == 5);  // four promotions and the back-out, none erased
+
+  auto item =
+      f.call("POST", "/api/v1/releases/rel-1/items", R"({"ci":"payments","version":"2.4"})", f.rm);
+  CHECK(item.status == 409);
+  CHECK(type_of(item) == "urn:tollgate:problem:release-deployed");
+  // Out of production too: what ran there stays the record of what ran there.
+  REQUIRE(f.backout("rel-1", "production").status == 200);
+  item =
+      f.call("POST", "/api/v1/releases/rel-1/items", R"({"ci":"payments","version":"2.4"})", f.rm);
+  CHECK(type_of(item) == "urn:tollgate:problem:release-deployed");
+  CHECK(f.load("rel-1").items.at(0).version == "2.3");
 }
 
 TEST_CASE("promotion: roles, environments and request bodies") {
