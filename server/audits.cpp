@@ -65,17 +65,15 @@ Result<json::object> put_audit_result(storage::WriteTxn& txn, json::object recor
   do ++seq;
   while (txn.get(Table::audits, storage::be64(seq)));
   txn.put(Table::meta, kAuditCounter, storage::be64(seq));
-  record["id"] = fmt::format("{}{}", kIdPrefix, seq);
-  {
-    std::string subject;
-    for (const char* key : {"release", "environment", "host"})
-      if (const auto* v = record.if_contains(key); v && v->is_string())
-        subject += fmt::format(" {} {}", key, std::string_view(v->get_string()));
-    audit_note(fmt::format("/api/v1/audits/{}{}", kIdPrefix, seq),
-               fmt::format("{} {}{}: {}", std::string_view(kind->get_string()),
-                           record["id"].as_string().c_str(), subject,
-                           passed->get_bool() ? "passed" : "failed"));
-  }
+  // What the audit says, read before the record grows (an insertion may move its values).
+  const std::string id = fmt::format("{}{}", kIdPrefix, seq);
+  std::string summary = fmt::format("{} {}", std::string_view(kind->get_string()), id);
+  for (const char* key : {"release", "environment", "host"})
+    if (const auto* v = record.if_contains(key); v && v->is_string())
+      summary += fmt::format(" {} {}", key, std::string_view(v->get_string()));
+  summary += passed->get_bool() ? ": passed" : ": failed";
+  audit_note("/api/v1/audits/" + id, std::move(summary));
+  record["id"] = id;
   record["created_at"] = format_rfc3339(created_at);
   record["created_by"] = created_by;
   txn.put(Table::audits, storage::be64(seq), json::serialize(record));
