@@ -1,5 +1,5 @@
 // One ownership treatment for OpenSSL handles: std::unique_ptr with the handle's free function,
-// e.g. OpenSslPtr<X509, X509_free>. (server/tls_cert.cpp predates it and has its own copy.)
+// e.g. OpenSslPtr<X509, X509_free>.
 #pragma once
 
 #include <memory>

@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "server/crypto.hpp"
+#include "server/openssl_ptr.hpp"
 
 namespace tollgate::server {
 
@@ -37,16 +38,6 @@ constexpr std::size_t kSerialBytes = 16;  // 128 random bits, as CA/B Forum asks
 constexpr mode_t kDirMode = 0700;
 constexpr mode_t kKeyMode = 0600;
 constexpr mode_t kCertMode = 0644;
-
-template <auto Free>
-struct OpenSslDeleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-template <typename T, auto Free>
-using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<Free>>;
 
 using PkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using X509Ptr = OpenSslPtr<X509, X509_free>;

@@ -1,4 +1,5 @@
 #include "server/tls_cert.hpp"
+#include "server/openssl_ptr.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -29,16 +30,6 @@ namespace tollgate::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <auto Free>
-struct OpenSslDeleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-template <typename T, auto Free>
-using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<Free>>;
 
 using X509Ptr = OpenSslPtr<X509, X509_free>;
 using PkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
