@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "detail/fs_blob_core.hpp"
+#include "detail/fs_blob_reader.hpp"
+#include "detail/fs_blob_upload.hpp"
 #include "storage/file_system.hpp"
-#include "storage/fs_blob_core.hpp"
-#include "storage/fs_blob_reader.hpp"
-#include "storage/fs_blob_upload.hpp"
 #include "storage/sha256_hasher.hpp"
 
 namespace tollgate::storage {

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "storage/git_tree_edit.hpp"
-#include "storage/git_vault_impl.hpp"
+#include "detail/git_tree_edit.hpp"
+#include "detail/git_vault_impl.hpp"
 
 namespace tollgate::storage {
 namespace {

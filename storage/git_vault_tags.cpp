@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "detail/git_vault_impl.hpp"
 #include "storage/git_vault.hpp"
-#include "storage/git_vault_impl.hpp"
 
 namespace tollgate::storage {
 namespace {

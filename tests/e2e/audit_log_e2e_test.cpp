@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/schema_version.hpp"
+#include "server/domain/schema_version.hpp"
 #include "storage/lmdb_store.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"

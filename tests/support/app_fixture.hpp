@@ -10,9 +10,9 @@
 
 #include <boost/json.hpp>
 
-#include "server/app.hpp"
-#include "server/audit_log.hpp"
-#include "server/router.hpp"
+#include "server/domain/app.hpp"
+#include "server/domain/audit/audit_log.hpp"
+#include "server/http/router.hpp"
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/lmdb_store.hpp"

@@ -12,7 +12,7 @@
 #include <boost/json.hpp>
 
 #include "cli/commands.hpp"
-#include "server/signing.hpp"
+#include "server/domain/vault/signing.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace tollgate::cli {

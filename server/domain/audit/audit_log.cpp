@@ -1,0 +1,374 @@
+#include "server/domain/audit/audit_log.hpp"
+
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "server/domain/crypto.hpp"
+#include "tollgate/signed_document.hpp"
+
+namespace tollgate::server {
+namespace {
+
+namespace json = boost::json;
+
+const std::string kGenesis(64, '0');
+
+thread_local AuditScope* t_current = nullptr;
+
+std::string last_key() { return storage::be64(std::numeric_limits<std::uint64_t>::max()); }
+
+std::string entry_hash(json::object entry) {
+  entry.erase("hash");
+  return sha256_hex(canonical_json(entry));
+}
+
+// The sequence and hash of the newest entry; {0, genesis} for an empty log.
+Result<std::pair<std::uint64_t, std::string>> chain_head(storage::ReadTxn& txn) {
+  std::optional<std::pair<std::uint64_t, std::string>> head;
+  Status status;
+  txn.scan_back(
+      storage::Table::audit_log, last_key(), [&](std::string_view key, std::string_view value) {
+        boost::system::error_code ec;
+        auto parsed = json::parse(value, ec);
+        const json::string* hash = nullptr;
+        if (!ec && parsed.is_object())
+          if (const auto* h = parsed.as_object().if_contains("hash"); h && h->is_string())
+            hash = &h->get_string();
+        if (hash == nullptr)
+          status = Status(Code::corrupt,
+                          fmt::format("audit log entry {} is unreadable", storage::from_be64(key)));
+        else
+          head.emplace(storage::from_be64(key), std::string(*hash));
+        return false;
+      });
+  TG_RETURN_IF_ERROR(status);
+  if (!head) return std::pair<std::uint64_t, std::string>{0, kGenesis};
+  return *head;
+}
+
+bool target_matches(std::string_view target, std::string_view wanted) {
+  if (!target.starts_with(wanted)) return false;
+  return target.size() == wanted.size() || wanted.ends_with('/') || target[wanted.size()] == '/';
+}
+
+bool matches(const json::object& entry, const AuditFilterQuery& filter) {
+  auto text = [&](const char* key) -> std::string_view {
+    const auto* v = entry.if_contains(key);
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+  };
+  if (filter.actor && text("actor") != *filter.actor) return false;
+  if (filter.target && !target_matches(text("target"), *filter.target) &&
+      !target_matches(text("resource"), *filter.target))
+    return false;
+  if (filter.action && text("action").find(*filter.action) == std::string_view::npos) return false;
+  if (filter.outcome && text("outcome") != *filter.outcome) return false;
+  if (filter.from || filter.to) {
+    const Micros time = parse_rfc3339(text("time")).value_or(0);
+    if (filter.from && time < *filter.from) return false;
+    if (filter.to && time > *filter.to) return false;
+  }
+  return true;
+}
+
+struct Checkpoint {
+  std::uint64_t sequence = 0;
+  std::string hash;
+  std::string commit;
+};
+
+std::optional<Checkpoint> parse_checkpoint(std::string_view text) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const auto& o = parsed.as_object();
+  const auto* seq = o.if_contains("sequence");
+  const auto* hash = o.if_contains("hash");
+  if (!seq || !hash || !hash->is_string() || !(seq->is_int64() || seq->is_uint64()))
+    return std::nullopt;
+  Checkpoint c;
+  c.sequence = seq->is_int64() ? static_cast<std::uint64_t>(seq->get_int64()) : seq->get_uint64();
+  c.hash = std::string(hash->get_string());
+  return c;
+}
+
+}  // namespace
+
+AuditScope::AuditScope(AuditRequest request) : request_(std::move(request)), previous_(t_current) {
+  t_current = this;
+}
+
+AuditScope::~AuditScope() { t_current = previous_; }
+
+AuditScope* AuditScope::current() { return t_current; }
+
+AuditScope::Bind::Bind(AuditScope* scope) : previous_(t_current) { t_current = scope; }
+
+AuditScope::Bind::~Bind() { t_current = previous_; }
+
+void audit_note(std::string resource, std::string summary) {
+  AuditScope* scope = AuditScope::current();
+  if (scope == nullptr) return;
+  scope->request().resource = std::move(resource);
+  if (summary.empty()) return;
+  if (summary.size() > kMaxAuditSummary) {  // cut at a character boundary, and say so
+    std::size_t end = kMaxAuditSummary;
+    while (end > 0 && (static_cast<unsigned char>(summary[end]) & 0xC0) == 0x80) --end;
+    summary.resize(end);
+    summary += "...";
+  }
+  scope->request().summary = std::move(summary);
+}
+
+std::string audit_field_list(const boost::json::object& changes) {
+  std::string out;
+  for (const auto& kv : changes) {
+    if (!out.empty()) out += ", ";
+    out += kv.key();
+  }
+  return out;
+}
+
+Status append_audit_entry(storage::WriteTxn& txn, const AuditRequest& request,
+                          const AuditOutcome& outcome, Micros time) {
+  TG_ASSIGN_OR_RETURN(auto head, chain_head(txn));
+  json::object entry;
+  entry["sequence"] = head.first + 1;
+  entry["time"] = format_rfc3339(time);
+  entry["actor"] = request.actor;
+  entry["action"] = request.action;
+  entry["target"] = request.target;
+  entry["resource"] = request.resource.empty() ? request.target : request.resource;
+  if (!request.summary.empty()) entry["summary"] = request.summary;
+  entry["request_id"] = request.request_id;
+  entry["outcome"] = outcome.outcome;
+  if (outcome.status != 0) entry["status"] = outcome.status;
+  if (!outcome.problem.empty()) entry["problem"] = outcome.problem;
+  entry["prev"] = head.second;
+  entry["hash"] = entry_hash(entry);
+  txn.put(storage::Table::audit_log, storage::be64(head.first + 1), json::serialize(entry));
+  return Status();
+}
+
+Status AuditingStore::read(const std::function<Status(storage::ReadTxn&)>& fn) {
+  return inner_.read(fn);
+}
+
+Status AuditingStore::write(const std::function<Status(storage::WriteTxn&)>& fn) {
+  AuditScope* scope = AuditScope::current();
+  if (scope == nullptr || scope->recorded()) return inner_.write(fn);
+  // The time is fixed before the write: fn may run more than once. fn runs on the store's
+  // writer thread while this one waits; bound there, it names the request's resource.
+  const Micros time = clock_.now();
+  Status status = inner_.write([&](storage::WriteTxn& txn) -> Status {
+    AuditScope::Bind bind(scope);
+    TG_RETURN_IF_ERROR(fn(txn));
+    return append_audit_entry(txn, scope->request(), {"committed", 0, {}}, time);
+  });
+  if (status.ok()) scope->set_recorded();
+  return status;
+}
+
+Status AuditingStore::record_uncommitted(const AuditRequest& request, const AuditOutcome& outcome) {
+  const Micros time = clock_.now();
+  return inner_.write(
+      [&](storage::WriteTxn& txn) { return append_audit_entry(txn, request, outcome, time); });
+}
+
+Result<Page<json::object>> list_audit_entries(storage::ReadTxn& txn, const AuditFilterQuery& filter,
+                                              const PageRequest& page) {
+  Page<json::object> out;
+  Status status;
+  std::string from = page.after.empty() ? std::string() : page.after + '\0';
+  txn.scan(storage::Table::audit_log, from, [&](std::string_view key, std::string_view value) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(value, ec);
+    if (ec || !parsed.is_object()) {
+      status = Status(Code::corrupt,
+                      fmt::format("audit log entry {} is unreadable", storage::from_be64(key)));
+      return false;
+    }
+    if (!matches(parsed.as_object(), filter)) return true;
+    if (out.items.size() == page.limit) {
+      out.next_after = storage::be64(
+          static_cast<std::uint64_t>(out.items.back().at("sequence").to_number<std::int64_t>()));
+      return false;
+    }
+    out.items.push_back(std::move(parsed.as_object()));
+    return true;
+  });
+  TG_RETURN_IF_ERROR(status);
+  return out;
+}
+
+json::object AuditVerification::to_json() const {
+  json::object out;
+  out["valid"] = !broken.has_value();
+  out["entries"] = entries;
+  json::object head;
+  head["sequence"] = head_sequence;
+  head["hash"] = head_hash;
+  out["head"] = std::move(head);
+  out["checkpoints_checked"] = checkpoints;
+  if (broken) {
+    json::object b;
+    b["sequence"] = broken->sequence;
+    b["reason"] = broken->reason;
+    out["first_broken"] = std::move(b);
+  } else {
+    out["first_broken"] = nullptr;
+  }
+  return out;
+}
+
+Result<AuditVerification> verify_audit_log(storage::KvStore& store,
+                                           const storage::GitVault* vault) {
+  AuditVerification result;
+  result.head_hash = kGenesis;
+  // Hashes of the entries that checkpoints name, filled during the walk.
+  std::vector<Checkpoint> checkpoints;
+  if (vault != nullptr) {
+    auto revisions = vault->history(kAuditCheckpointPath);
+    if (!revisions) return revisions.status();
+    for (const auto& revision : *revisions) {
+      if (revision.object.empty()) continue;
+      auto text = vault->read(kAuditCheckpointPath, revision.commit);
+      if (!text) return text.status();
+      auto checkpoint = parse_checkpoint(*text);
+      if (!checkpoint)
+        return Status(Code::corrupt, fmt::format("the audit checkpoint of vault commit {} is "
+                                                 "unreadable",
+                                                 revision.commit));
+      checkpoint->commit = revision.commit;
+      checkpoints.push_back(std::move(*checkpoint));
+    }
+  }
+  auto fail = [&](std::uint64_t sequence, std::string reason) {
+    if (!result.broken) result.broken = AuditBreak{sequence, std::move(reason)};
+  };
+  std::vector<std::pair<std::uint64_t, std::string>> hashes_named;  // for checkpoints
+  std::string prev_hash = kGenesis;
+  Status status = store.read([&](storage::ReadTxn& txn) {
+    txn.scan(storage::Table::audit_log, "", [&](std::string_view key, std::string_view value) {
+      const std::uint64_t expected = result.entries + 1;
+      const std::uint64_t sequence = storage::from_be64(key);
+      if (key.size() != 8 || sequence != expected) {
+        fail(expected, sequence > expected
+                           ? fmt::format("entries {} to {} are missing", expected, sequence - 1)
+                           : fmt::format("an entry is stored under a malformed key"));
+        return false;
+      }
+      ++result.entries;
+      boost::system::error_code ec;
+      auto parsed = json::parse(value, ec);
+      if (ec || !parsed.is_object()) {
+        fail(sequence, "the entry is not a JSON object");
+        return false;
+      }
+      const auto& entry = parsed.as_object();
+      const auto* seq = entry.if_contains("sequence");
+      const auto* hash = entry.if_contains("hash");
+      const auto* prev = entry.if_contains("prev");
+      if (!seq || !seq->is_number() || seq->to_number<std::uint64_t>() != sequence) {
+        fail(sequence, "the entry's sequence differs from its position in the log");
+        return false;
+      }
+      if (!hash || !hash->is_string() || !prev || !prev->is_string()) {
+        fail(sequence, "the entry has no hash or no prev");
+        return false;
+      }
+      if (entry_hash(entry) != hash->get_string()) {
+        fail(sequence, "the entry was altered: its content does not match its hash");
+        return false;
+      }
+      if (prev->get_string() != prev_hash) {
+        fail(sequence - 1,
+             fmt::format("entry {} records a different hash for entry {}: entry {} was rewritten",
+                         sequence, sequence - 1, sequence - 1));
+        return false;
+      }
+      prev_hash = std::string(hash->get_string());
+      for (const auto& c : checkpoints)
+        if (c.sequence == sequence) hashes_named.emplace_back(sequence, prev_hash);
+      return true;
+    });
+    return Status();
+  });
+  TG_RETURN_IF_ERROR(status);
+  result.head_sequence = result.broken ? 0 : result.entries;
+  result.head_hash = prev_hash;
+  if (result.broken) {
+    result.head_sequence = result.entries;
+    return result;
+  }
+  // Checkpoints: oldest first, so that the earliest disagreement is named.
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    ++result.checkpoints;
+    if (it->sequence > result.entries) {
+      fail(result.entries + 1,
+           fmt::format("the vault's checkpoint (commit {}) names entry {}, but the log ends at "
+                       "entry {}: entries were removed",
+                       it->commit.substr(0, 12), it->sequence, result.entries));
+      break;
+    }
+    const std::string* found = nullptr;
+    for (const auto& [seq, hash] : hashes_named)
+      if (seq == it->sequence) found = &hash;
+    if (found == nullptr || *found != it->hash) {
+      fail(it->sequence,
+           fmt::format("the entry differs from the vault's checkpoint (commit {}): the log was "
+                       "rewritten up to here",
+                       it->commit.substr(0, 12)));
+      break;
+    }
+  }
+  return result;
+}
+
+Result<bool> checkpoint_audit_log(storage::KvStore& store, storage::GitVault& vault, Micros now) {
+  std::pair<std::uint64_t, std::string> head;
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
+    TG_ASSIGN_OR_RETURN(head, chain_head(txn));
+    return Status();
+  }));
+  if (head.first == 0) return false;
+  auto existing = vault.read(kAuditCheckpointPath);
+  if (existing.ok()) {
+    if (auto last = parse_checkpoint(*existing); last && last->sequence == head.first) return false;
+  } else if (existing.status().code() != Code::not_found) {
+    return existing.status();
+  }
+  json::object checkpoint;
+  checkpoint["sequence"] = head.first;
+  checkpoint["hash"] = head.second;
+  checkpoint["time"] = format_rfc3339(now);
+  storage::VaultChanges changes;
+  changes.writes[kAuditCheckpointPath] = json::serialize(checkpoint) + "\n";
+  auto commit = vault.commit(changes, {"tollgated", ""},
+                             fmt::format("Audit log checkpoint: entry {}", head.first));
+  if (!commit) return commit.status();
+  return commit->created;
+}
+
+std::size_t check_audit_log(storage::KvStore& store, const storage::GitVault* vault,
+                            std::ostream& out) {
+  auto verification = verify_audit_log(store, vault);
+  if (!verification) {
+    out << "FAULT audit log: cannot be verified: " << verification.status().message() << "\n";
+    return 1;
+  }
+  if (verification->broken) {
+    out << fmt::format("FAULT audit log: broken at entry {}: {}\n", verification->broken->sequence,
+                       verification->broken->reason);
+    return 1;
+  }
+  out << fmt::format("audit log: {} entries, chain intact, {} vault checkpoints agree\n",
+                     verification->entries, verification->checkpoints);
+  return 0;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,161 @@
+// Configuration status accounting: counts and status histories of CIs.
+#include "server/domain/audit/csa.hpp"
+
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "server/domain/cmdb/cis.hpp"
+#include "server/domain/record_fields.hpp"
+
+namespace tollgate::server {
+
+namespace json = boost::json;
+using storage::Table;
+
+namespace {
+
+using namespace record_fields;
+constexpr CiStatus kStatuses[] = {CiStatus::ordered, CiStatus::received,     CiStatus::under_test,
+                                  CiStatus::live,    CiStatus::under_repair, CiStatus::withdrawn,
+                                  CiStatus::disposed};
+
+json::object zero_statuses() {
+  json::object out;
+  for (CiStatus s : kStatuses) out[status_name(s)] = 0;
+  return out;
+}
+
+void count_one(json::object& value, std::string_view key) {
+  json::value& slot = value[key];
+  slot = slot.is_int64() ? slot.get_int64() + 1 : 1;
+}
+
+// The periods of a CI's statuses, oldest first, from its history entries.
+Result<json::array> status_history(storage::ReadTxn& txn, const std::string& id) {
+  json::array periods;
+  Status failure;
+  const std::string prefix = history_key(id, 0).substr(0, id.size() + 1);
+  txn.scan(Table::ci_history, prefix, [&](std::string_view key, std::string_view value) {
+    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
+    boost::system::error_code ec;
+    json::value entry = json::parse(value, ec);
+    const json::value* snapshot =
+        entry.is_object() ? entry.get_object().if_contains("snapshot") : nullptr;
+    if (ec || !snapshot || !snapshot->is_object()) {
+      failure = Status(Code::corrupt, fmt::format("a history entry of CI '{}' is malformed", id));
+      return false;
+    }
+    const std::string status = str(snapshot->get_object(), "status");
+    const std::string time = str(entry.get_object(), "time");
+    if (!periods.empty() && str(periods.back().get_object(), "status") == status) return true;
+    if (!periods.empty()) periods.back().get_object()["to"] = time;
+    periods.emplace_back(json::object{{"status", status},
+                                      {"from", time},
+                                      {"to", nullptr},
+                                      {"revision", uint_field(entry.get_object(), "revision")},
+                                      {"actor", str(entry.get_object(), "actor")}});
+    return true;
+  });
+  if (!failure.ok()) return failure;
+  return periods;
+}
+
+bool matches(const Ci& ci, const CsaFilter& filter, const std::set<std::string>* deployed) {
+  if (filter.type && ci.type != *filter.type) return false;
+  if (filter.status && ci.status != *filter.status) return false;
+  if (filter.owner && ci.owner != *filter.owner) return false;
+  return !deployed || deployed->contains(ci.id);
+}
+
+json::object filters_json(const CsaFilter& filter) {
+  return {{"type", opt_json(filter.type)},
+          {"status", filter.status ? json::value(status_name(*filter.status)) : nullptr},
+          {"owner", opt_json(filter.owner)},
+          {"environment", opt_json(filter.environment)}};
+}
+
+json::object item_json(const Ci& ci, json::array history) {
+  return {{"id", ci.id},
+          {"name", ci.name},
+          {"type", ci.type},
+          {"owner", ci.owner},
+          {"status", status_name(ci.status)},
+          {"revision", ci.revision},
+          {"controlled", ci.controlled},
+          {"status_history", std::move(history)}};
+}
+
+}  // namespace
+
+Result<json::object> csa_report(App& app, const CsaFilter& filter) {
+  if (filter.environment)
+    TG_RETURN_IF_ERROR(app.environments.check_environment(*filter.environment));
+  json::array items;
+  json::object by_type, by_status = zero_statuses(), by_type_status;
+  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) -> Status {
+    std::optional<std::set<std::string>> deployed;
+    if (filter.environment) {
+      deployed.emplace();
+      if (auto manifest = load_current_manifest(txn, *filter.environment))
+        for (const ManifestEntry& e : manifest->entries) deployed->insert(e.ci);
+    }
+    Status failure;
+    txn.scan(Table::cis, "", [&](std::string_view, std::string_view value) {
+      auto ci = Ci::from_json(value);
+      if (!ci) failure = ci.status();
+      if (!ci || !matches(*ci, filter, deployed ? &*deployed : nullptr)) return ci.ok();
+      auto history = status_history(txn, ci->id);
+      if (!history) {
+        failure = history.status();
+        return false;
+      }
+      count_one(by_type, ci->type);
+      count_one(by_status, status_name(ci->status));
+      json::value& per_type = by_type_status[ci->type];
+      if (!per_type.is_object()) per_type = zero_statuses();
+      count_one(per_type.get_object(), status_name(ci->status));
+      items.emplace_back(item_json(*ci, std::move(history).value()));
+      return true;
+    });
+    return failure;
+  }));
+  json::object report;
+  report["generated_at"] = format_rfc3339(app.clock.now());
+  report["filters"] = filters_json(filter);
+  report["total"] = items.size();
+  report["counts"] = json::object{{"by_type", std::move(by_type)},
+                                  {"by_status", std::move(by_status)},
+                                  {"by_type_status", std::move(by_type_status)}};
+  report["items"] = std::move(items);
+  return report;
+}
+
+std::string csv_field(std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string render_csa_csv(const json::object& report) {
+  std::string out = "ci,type,owner,current_status,status,from,to,revision\r\n";
+  for (const json::object* item : objects(report, "items")) {
+    const std::string prefix =
+        fmt::format("{},{},{},{}", csv_field(str(*item, "id")), csv_field(str(*item, "type")),
+                    csv_field(str(*item, "owner")), csv_field(str(*item, "status")));
+    for (const json::object* period : objects(*item, "status_history"))
+      out += fmt::format("{},{},{},{},{}\r\n", prefix, csv_field(str(*period, "status")),
+                         csv_field(str(*period, "from")), csv_field(str(*period, "to")),
+                         uint_field(*period, "revision"));
+  }
+  return out;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,51 @@
+// Configuration status accounting (CSA): where every CI stands and how it got there.
+//
+// GET /api/v1/reports/csa?type=&status=&owner=&environment= answers, for the CIs that match
+// every given filter (status: the current status; owner: exact; environment: deployed in that
+// environment's current manifest), in id order:
+//   {"generated_at", "filters": {"type", "status", "owner", "environment"} (null when not given),
+//    "total": N,
+//    "counts": {"by_type": {type: n}, "by_status": {status: n (every status, zeros too)},
+//               "by_type_status": {type: {status: n (every status)}}},
+//    "items": [{"id", "name", "type", "owner", "status", "revision", "controlled",
+//               "status_history": [{"status", "from", "to", "revision", "actor"}]}]}
+// A CI's status history has one period per status it entered, oldest first, from its
+// ci_history entries: "from" is the time of the entry that set the status, "revision" that
+// entry's revision, "actor" who made it; "to" is when the next period began (null for the
+// current one).
+//
+// As CSV (render_csa_csv, RFC 4180: CRLF line ends; a field holding a comma, a quote, CR or LF is
+// quoted with its quotes doubled), a header row then one row per status period:
+//   ci,type,owner,current_status,status,from,to,revision
+// with "to" empty for the current period.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "server/domain/app.hpp"
+#include "server/domain/cmdb/cmdb_model.hpp"
+#include "tollgate/status.hpp"
+
+namespace tollgate::server {
+
+struct CsaFilter {
+  std::optional<std::string> type;
+  std::optional<CiStatus> status;
+  std::optional<std::string> owner;
+  std::optional<std::string> environment;
+};
+
+// The report, read in one snapshot. Errors: not_found (reason unknown-environment), corrupt (an
+// unreadable CI or history entry), io.
+Result<boost::json::object> csa_report(App& app, const CsaFilter& filter);
+
+// The report's items as CSV (see above).
+std::string render_csa_csv(const boost::json::object& report);
+
+// One CSV field per RFC 4180.
+std::string csv_field(std::string_view value);
+
+}  // namespace tollgate::server

@@ -1,0 +1,135 @@
+// Requests for change (RFCs): the change-control records that every controlled change and every
+// release traces back to.
+//
+// States: draft -> submitted -> approved | rejected; approved -> implemented -> reviewed ->
+// closed. Each step records its actor and time in the RFC's `events`. The submitter cannot
+// approve (or reject) their own RFC. An RFC names the CIs it affects; its JSON rendering carries
+// the impact analysis of those CIs from the CMDB.
+//
+// Storage: Table::rfcs, key = RFC id (`rfc-N`, N from a counter in Table::meta), value = the
+// record's JSON (Rfc::to_record / Rfc::from_record).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "server/domain/cmdb/relationships.hpp"
+#include "server/domain/identity/auth.hpp"
+#include "server/domain/pagination.hpp"
+#include "storage/kv_store.hpp"
+#include "tollgate/status.hpp"
+#include "tollgate/time.hpp"
+
+namespace tollgate::server {
+
+enum class RfcState { draft, submitted, approved, rejected, implemented, reviewed, closed };
+
+const char* rfc_state_name(RfcState state);
+std::optional<RfcState> parse_rfc_state(std::string_view name);
+
+// One step of an RFC's life: what was done (create, submit, approve, reject, implement, review,
+// close, update), by whom, when, with the actor's optional note.
+struct RfcEvent {
+  std::string action;
+  std::string actor;
+  Micros time = 0;
+  std::string note;
+};
+
+struct Rfc {
+  std::string id;  // rfc-N, a slug
+  std::string title;
+  std::string description;
+  std::string category;          // e.g. standard | normal | emergency (see rfcs.cpp)
+  std::vector<std::string> cis;  // the CIs it affects (ids that existed at creation)
+  boost::json::object impact;    // resources, cycle_time, risk, ... as given
+  RfcState state = RfcState::draft;
+  std::string created_by;
+  Micros created_at = 0;
+  std::optional<std::string> submitted_by;
+  std::optional<std::string> decided_by;  // approver or rejecter
+  Micros updated_at = 0;
+  std::vector<RfcEvent> events;
+
+  // Whether the RFC is approved or went further (implemented, reviewed, closed): what
+  // configuration control and the production gate accept.
+  bool approved_or_later() const;
+  // Whether it authorises changing the CIs it names now: approved or being implemented (not
+  // draft, submitted, rejected, reviewed or closed).
+  bool authorises_change() const {
+    return state == RfcState::approved || state == RfcState::implemented;
+  }
+  bool names_ci(std::string_view ci) const;
+
+  boost::json::object to_record() const;
+  static Result<Rfc> from_record(std::string_view json);
+};
+
+// Reads an RFC inside a caller's transaction; nullopt when there is none (or the record is
+// unreadable, which the store's check reports). For services that must decide on an RFC in the
+// same transaction as their own write (configuration control, release gates).
+std::optional<Rfc> load_rfc(storage::ReadTxn& txn, std::string_view id);
+
+// The steps of an RFC after its creation, one route each: POST /api/v1/rfcs/{id}/{action}.
+enum class RfcAction { submit, approve, reject, implement, review, close };
+
+const char* rfc_action_name(RfcAction action);
+std::optional<RfcAction> parse_rfc_action(std::string_view name);
+
+struct RfcFilter {
+  std::optional<RfcState> state;
+  std::optional<std::string> ci;  // RFCs that name this CI
+};
+
+// Depth of the impact analysis an RFC's rendering carries for each CI it names.
+constexpr unsigned kRfcImpactDepth = 5;
+
+class RfcService {
+ public:
+  // `quorum`: distinct approvals that make a submitted RFC approved ([eccb] quorum).
+  RfcService(storage::KvStore& store, RelationshipService& relationships, const Clock& clock,
+             unsigned quorum = 1)
+      : store_(store), relationships_(relationships), clock_(clock), quorum_(quorum) {}
+
+  // POST /api/v1/rfcs {"title", "description"?, "cis": [ids], "category"?, "impact": {"risk",
+  // "resources"?, "cycle_time"?}}. The id (rfc-N) is allocated in the same transaction that
+  // stores the RFC. Errors: invalid (body, unknown field; reason unknown-ci for a CI that
+  // does not exist), forbidden (reason forbidden-role).
+  Result<Rfc> create(const boost::json::object& body, const Principal& actor);
+
+  // PATCH /api/v1/rfcs/{id} {title?, description?, category?, cis?, impact?, note?}: while it is
+  // a draft, by the person who raised it; recorded as an "update" event naming the fields.
+  // Errors: invalid, not_found, forbidden ("not-rfc-author"), conflict ("rfc-not-draft").
+  Result<Rfc> update(const std::string& id, const boost::json::object& body,
+                     const Principal& actor);
+
+  // Errors: not_found.
+  Result<Rfc> get(const std::string& id);
+
+  // In id order, filtered. Errors: corrupt (an unreadable record).
+  Result<Page<Rfc>> list(const RfcFilter& filter, const PageRequest& page);
+
+  // One step of the RFC's life, with an optional {"note"}. Errors: invalid (body), not_found,
+  // forbidden (reason forbidden-role: the actor's roles may not take this step; reason
+  // self-approval: the submitter approving or rejecting), conflict (reason illegal-transition,
+  // naming the current state).
+  Result<Rfc> transition(const std::string& id, RfcAction action, const boost::json::object& body,
+                         const Principal& actor);
+
+  // The RFC as the API shows it: its record plus "impact_analysis", for each CI it names the
+  // CIs that depend on it (relationships walked upward to kRfcImpactDepth). Errors: those of
+  // the relationship walk other than not_found (a CI that is gone shows an empty list).
+  Result<boost::json::object> render(const Rfc& rfc);
+
+ private:
+  storage::KvStore& store_;
+  RelationshipService& relationships_;
+  const Clock& clock_;
+  unsigned quorum_;
+};
+
+}  // namespace tollgate::server

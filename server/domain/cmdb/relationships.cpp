@@ -1,0 +1,232 @@
+#include "server/domain/cmdb/relationships.hpp"
+
+#include <deque>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "server/domain/audit/audit_log.hpp"
+#include "server/domain/cmdb/cis.hpp"
+#include "server/domain/cmdb/cmdb_model.hpp"
+#include "server/domain/json_body.hpp"
+#include "tollgate/ids.hpp"
+
+namespace tollgate::server {
+
+namespace json = boost::json;
+using storage::Table;
+
+namespace {
+constexpr RelType kRelTypes[] = {RelType::depends_on,    RelType::runs_on,
+                                 RelType::part_of,       RelType::contains,
+                                 RelType::documented_by, RelType::installed_in};
+
+// a \0 type \0 b
+std::string rel_key(std::string_view a, RelType type, std::string_view b) {
+  return fmt::format("{}{}{}{}{}", a, '\0', rel_type_name(type), '\0', b);
+}
+
+struct Triple {
+  std::string from, to;
+  RelType type = RelType::depends_on;
+  std::optional<std::string> rfc;  // authorises the change of a controlled end
+};
+
+// A controlled end changes only under an approved RFC naming it, and keeps the change in its
+// history; the audit entry names the relationship.
+Status control_ends(storage::WriteTxn& txn, const Triple& t, bool added, const Principal& actor,
+                    Micros now) {
+  const std::string type = rel_type_name(t.type);
+  TG_RETURN_IF_ERROR(record_relationship_change(txn, t.from, fmt::format("{} {}", type, t.to),
+                                                added, t.rfc, actor, now));
+  TG_RETURN_IF_ERROR(record_relationship_change(txn, t.to, fmt::format("{} {}", t.from, type),
+                                                added, t.rfc, actor, now));
+  audit_note(fmt::format("/api/v1/relationships/{}/{}/{}", t.from, type, t.to),
+             fmt::format("{} {} {} {}{}", added ? "related" : "unrelated", t.from, type, t.to,
+                         t.rfc ? " under " + *t.rfc : std::string()));
+  return Status();
+}
+
+Result<Triple> parse_triple(const json::object& body) {
+  Fields f(body);
+  auto from = f.string("from", true);
+  auto type = f.string("type", true);
+  auto to = f.string("to", true);
+  auto rfc = f.string("rfc");
+  if (rfc && !is_slug(*rfc)) f.error("rfc: must be the id of an RFC");
+  Triple t;
+  t.rfc = rfc;
+  if (type) {
+    if (auto rt = parse_rel_type(*type))
+      t.type = *rt;
+    else
+      f.error(
+          fmt::format("type: '{}' is not one of depends_on, runs_on, part_of, contains, "
+                      "documented_by, installed_in",
+                      *type));
+  }
+  if (from && to && *from == *to) f.error("to: a CI cannot be related to itself");
+  TG_RETURN_IF_ERROR(f.finish());
+  t.from = std::move(*from);
+  t.to = std::move(*to);
+  return t;
+}
+
+Result<Relationship> parse_stored(std::string_view value) {
+  boost::system::error_code ec;
+  json::value v = json::parse(value, ec);
+  if (ec || !v.is_object()) return Status(Code::corrupt, "a stored relationship is malformed");
+  const auto& o = v.get_object();
+  Relationship r;
+  auto type = parse_rel_type(o.at("type").as_string());
+  if (!type) return Status(Code::corrupt, "a stored relationship has an unknown type");
+  r.type = *type;
+  r.from = o.at("from").as_string();
+  r.to = o.at("to").as_string();
+  r.created_at = parse_rfc3339(o.at("created_at").as_string()).value_or(0);
+  r.created_by = o.at("created_by").as_string();
+  return r;
+}
+}  // namespace
+
+const char* rel_type_name(RelType type) {
+  switch (type) {
+    case RelType::depends_on:
+      return "depends_on";
+    case RelType::runs_on:
+      return "runs_on";
+    case RelType::part_of:
+      return "part_of";
+    case RelType::contains:
+      return "contains";
+    case RelType::documented_by:
+      return "documented_by";
+    case RelType::installed_in:
+      return "installed_in";
+  }
+  return "depends_on";
+}
+
+std::optional<RelType> parse_rel_type(std::string_view name) {
+  for (RelType t : kRelTypes)
+    if (name == rel_type_name(t)) return t;
+  return std::nullopt;
+}
+
+json::object Relationship::to_json() const {
+  json::object o;
+  o["from"] = from;
+  o["type"] = rel_type_name(type);
+  o["to"] = to;
+  o["created_at"] = format_rfc3339(created_at);
+  o["created_by"] = created_by;
+  return o;
+}
+
+Result<std::pair<Relationship, bool>> RelationshipService::add(const json::object& body,
+                                                               const Principal& actor) {
+  TG_ASSIGN_OR_RETURN(Triple t, parse_triple(body));
+  Relationship rel;
+  bool created = false;
+  TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
+    created = false;
+    for (const std::string* id : {&t.from, &t.to}) {
+      auto stored = txn.get(Table::cis, *id);
+      if (!stored) return not_found(fmt::format("no CI '{}'", *id));
+      TG_ASSIGN_OR_RETURN(Ci ci, Ci::from_json(*stored));
+      if (ci.status == CiStatus::disposed)
+        return conflict(fmt::format("CI '{}' is disposed and takes no new relationships", *id));
+    }
+    const std::string out_key = rel_key(t.from, t.type, t.to);
+    if (auto existing = txn.get(Table::rel_out, out_key)) {
+      TG_ASSIGN_OR_RETURN(rel, parse_stored(*existing));
+      return Status();
+    }
+    rel = Relationship{t.from, t.type, t.to, clock_.now(), actor.name};
+    TG_RETURN_IF_ERROR(control_ends(txn, t, true, actor, rel.created_at));
+    const std::string value = json::serialize(rel.to_json());
+    txn.put(Table::rel_out, out_key, value);
+    txn.put(Table::rel_in, rel_key(t.to, t.type, t.from), value);
+    created = true;
+    return Status();
+  }));
+  return std::make_pair(std::move(rel), created);
+}
+
+Status RelationshipService::remove(const json::object& body, const Principal& actor) {
+  TG_ASSIGN_OR_RETURN(Triple t, parse_triple(body));
+  return store_.write([&](storage::WriteTxn& txn) {
+    if (!txn.get(Table::rel_out, rel_key(t.from, t.type, t.to)))
+      return not_found(
+          fmt::format("no relationship {} {} {}", t.from, rel_type_name(t.type), t.to));
+    TG_RETURN_IF_ERROR(control_ends(txn, t, false, actor, clock_.now()));
+    txn.erase(Table::rel_out, rel_key(t.from, t.type, t.to));
+    txn.erase(Table::rel_in, rel_key(t.to, t.type, t.from));
+    return Status();
+  });
+}
+
+Result<std::vector<Relationship>> RelationshipService::of(const std::string& id) {
+  std::vector<Relationship> out;
+  Status failure;
+  bool exists = false;
+  TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
+    exists = txn.get(Table::cis, id).has_value();
+    const std::string prefix = id + '\0';
+    for (Table table : {Table::rel_out, Table::rel_in}) {
+      txn.scan(table, prefix, [&](std::string_view key, std::string_view value) {
+        if (!key.starts_with(prefix)) return false;
+        auto rel = parse_stored(value);
+        if (!rel) {
+          failure = rel.status();
+          return false;
+        }
+        out.push_back(std::move(rel).value());
+        return true;
+      });
+    }
+    return failure;
+  }));
+  if (!exists) return not_found(fmt::format("no CI '{}'", id));
+  return out;
+}
+
+Result<std::vector<ImpactEntry>> RelationshipService::impact(const std::string& id,
+                                                             Direction direction, unsigned depth) {
+  if (depth < 1 || depth > kMaxImpactDepth)
+    return invalid(fmt::format("depth must be from 1 to {}", kMaxImpactDepth));
+  std::vector<ImpactEntry> out;
+  bool exists = false;
+  TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
+    exists = txn.get(Table::cis, id).has_value();
+    if (!exists) return Status();
+    const Table table = direction == Direction::down ? Table::rel_out : Table::rel_in;
+    std::unordered_set<std::string> seen{id};
+    std::deque<ImpactEntry> frontier{ImpactEntry{id, 0, {id}, RelType::depends_on}};
+    while (!frontier.empty()) {
+      ImpactEntry current = std::move(frontier.front());
+      frontier.pop_front();
+      if (current.distance == depth) continue;
+      const std::string prefix = current.id + '\0';
+      txn.scan(table, prefix, [&](std::string_view key, std::string_view) {
+        if (!key.starts_with(prefix)) return false;
+        const std::string_view rest = key.substr(prefix.size());
+        const auto sep = rest.find('\0');
+        const std::string next(rest.substr(sep + 1));
+        if (!seen.insert(next).second) return true;
+        ImpactEntry entry{next, current.distance + 1, current.path,
+                          parse_rel_type(rest.substr(0, sep)).value_or(RelType::depends_on)};
+        entry.path.push_back(next);
+        out.push_back(entry);
+        frontier.push_back(std::move(entry));
+        return true;
+      });
+    }
+    return Status();
+  }));
+  if (!exists) return not_found(fmt::format("no CI '{}'", id));
+  return out;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,76 @@
+// Relationships between CIs and impact analysis over them.
+//
+// A relationship (from, type, to) is stored twice, under from and under to, in one
+// transaction, so that both directions are one range scan. Impact analysis walks
+// "down" along from -> to (what a CI relies on) or "up" along to -> from (what relies on it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "server/domain/identity/auth.hpp"
+#include "storage/kv_store.hpp"
+
+namespace tollgate::server {
+
+enum class RelType { depends_on, runs_on, part_of, contains, documented_by, installed_in };
+
+const char* rel_type_name(RelType type);
+std::optional<RelType> parse_rel_type(std::string_view name);
+
+struct Relationship {
+  std::string from;
+  RelType type = RelType::depends_on;
+  std::string to;
+  Micros created_at = 0;
+  std::string created_by;
+
+  boost::json::object to_json() const;
+};
+
+enum class Direction { up, down };
+
+struct ImpactEntry {
+  std::string id;
+  unsigned distance = 0;
+  std::vector<std::string> path;      // from the starting CI to this one, both included
+  RelType via = RelType::depends_on;  // the last relationship on the path
+};
+
+constexpr unsigned kMaxImpactDepth = 32;
+
+class RelationshipService {
+ public:
+  RelationshipService(storage::KvStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // POST /api/v1/relationships {from, type, to, rfc?}. Returns the relationship and whether it
+  // is new (an existing one is returned as it is). A controlled end needs `rfc` (approved or
+  // implemented, naming it) and records the change in its history. Errors: invalid (body,
+  // unknown type, a CI related to itself), not_found (unknown CI), conflict (a disposed CI,
+  // configuration control).
+  Result<std::pair<Relationship, bool>> add(const boost::json::object& body,
+                                            const Principal& actor);
+
+  // DELETE /api/v1/relationships {from, type, to, rfc?}: configuration control as for add.
+  // Errors: invalid, not_found, conflict (configuration control).
+  Status remove(const boost::json::object& body, const Principal& actor);
+
+  // Every relationship in which the CI takes part. Errors: not_found.
+  Result<std::vector<Relationship>> of(const std::string& id);
+
+  // Breadth-first walk to `depth`; each reached CI once, at its shortest distance. Terminates on
+  // cycles. Errors: not_found, invalid (depth out of 1..32).
+  Result<std::vector<ImpactEntry>> impact(const std::string& id, Direction direction,
+                                          unsigned depth);
+
+ private:
+  storage::KvStore& store_;
+  const Clock& clock_;
+};
+
+}  // namespace tollgate::server

@@ -1,0 +1,391 @@
+// ReleaseService: creation, reads, items, known errors and the API rendering of releases.
+// Documents and gates: server/release_gates.cpp.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "server/domain/audit/audit_log.hpp"
+#include "server/domain/change/rfcs.hpp"
+#include "server/domain/json_body.hpp"
+#include "server/domain/release/releases.hpp"
+#include "server/domain/vault/artifacts.hpp"
+#include "tollgate/ids.hpp"
+#include "tollgate/paths.hpp"
+
+namespace tollgate::server {
+
+namespace json = boost::json;
+using storage::Table;
+
+namespace {
+
+constexpr std::string_view kReleaseCounter = "release_seq";
+constexpr std::size_t kMaxText = 4096;
+constexpr std::size_t kMaxLinks = 256;
+constexpr std::size_t kMaxInstallPath = 1024;
+
+void check_text(Fields& f, std::string_view key, const std::optional<std::string>& value) {
+  if (value && (value->empty() || value->size() > kMaxText))
+    f.error(fmt::format("{}: must be 1..{} characters", f.path(key), kMaxText));
+}
+
+// Items of several packaged releases merged by CI; a CI in two of them at different versions is
+// a conflict.
+Result<std::vector<ReleaseItem>> merge_items(const std::vector<Release>& packaged) {
+  std::map<std::string, ReleaseItem> by_ci;
+  for (const Release& p : packaged)
+    for (const ReleaseItem& item : p.items) {
+      const auto [at, fresh] = by_ci.emplace(item.ci, item);
+      if (!fresh && at->second.version != item.version)
+        return conflict(fmt::format("packaged releases carry CI '{}' at versions '{}' and '{}'",
+                                    item.ci, at->second.version, item.version))
+            .with_reason("package-conflict");
+    }
+  std::vector<ReleaseItem> out;
+  for (auto& [ci, item] : by_ci) out.push_back(std::move(item));
+  return out;
+}
+
+Result<Release> parse_create(const json::object& body, const Config& config) {
+  Fields f(body);
+  auto name = f.string("name", true);
+  auto version = f.string("version", true);
+  auto type = f.string("type", true);
+  auto category = f.string("category", true);
+  auto rfcs = f.strings("rfcs");
+  auto packages = f.strings("packages");
+  const json::object* planned = f.object("planned");
+  check_text(f, "name", name);
+  check_text(f, "version", version);
+  Release r;
+  if (type && !parse_release_type(*type))
+    f.error(fmt::format("type: '{}' is not one of delta, full, package", *type));
+  if (category && !parse_release_category(*category))
+    f.error(
+        fmt::format("category: '{}' is not one of scheduled, unscheduled, emergency", *category));
+  if (planned) {
+    for (const auto& [env, date] : *planned) {
+      if (!known_environment(config, env))
+        f.error(fmt::format("planned.{}: not a configured environment", std::string_view(env)));
+      else if (!date.is_string() || !parse_date(date.get_string()))
+        f.error(fmt::format("planned.{}: must be a date YYYY-MM-DD", std::string_view(env)));
+      else
+        r.planned.emplace(std::string(env), std::string(date.get_string()));
+    }
+  }
+  if ((rfcs && rfcs->size() > kMaxLinks) || (packages && packages->size() > kMaxLinks))
+    f.error(fmt::format("rfcs, packages: at most {} each", kMaxLinks));
+  TG_RETURN_IF_ERROR(f.finish());
+  r.name = *name;
+  r.version = *version;
+  r.type = *parse_release_type(*type);
+  r.category = *parse_release_category(*category);
+  if (rfcs) r.rfcs = *rfcs;
+  if (packages) r.packages = *packages;
+  std::sort(r.rfcs.begin(), r.rfcs.end());
+  r.rfcs.erase(std::unique(r.rfcs.begin(), r.rfcs.end()), r.rfcs.end());
+  std::sort(r.packages.begin(), r.packages.end());
+  r.packages.erase(std::unique(r.packages.begin(), r.packages.end()), r.packages.end());
+  if (r.type == ReleaseType::package && r.packages.empty())
+    return invalid("packages: a package release bundles at least one delta release");
+  if (r.type != ReleaseType::package && !r.packages.empty())
+    return invalid("packages: only a release of type package bundles other releases");
+  return r;
+}
+
+// Checks the links of a new release inside the creating transaction and joins the packaged
+// releases' items.
+Status resolve_links(storage::ReadTxn& txn, Release& r) {
+  std::vector<std::string> errors;
+  for (const std::string& rfc : r.rfcs)
+    if (!load_rfc(txn, rfc)) errors.push_back(fmt::format("rfcs: no RFC '{}'", rfc));
+  std::vector<Release> packaged;
+  for (const std::string& id : r.packages) {
+    auto p = load_release(txn, id);
+    if (!p)
+      errors.push_back(fmt::format("packages: no release '{}'", id));
+    else if (p->type != ReleaseType::delta)
+      errors.push_back(fmt::format("packages: '{}' is a {} release, not a delta release", id,
+                                   release_type_name(p->type)));
+    else
+      packaged.push_back(std::move(*p));
+  }
+  if (!errors.empty())
+    return invalid(fmt::format("{}", fmt::join(errors, "; "))).with_items(std::move(errors));
+  TG_ASSIGN_OR_RETURN(r.items, merge_items(packaged));
+  return {};
+}
+
+std::map<std::string, std::string> parse_install_paths(Fields& f) {
+  std::map<std::string, std::string> out;
+  const json::object* paths = f.object("install_paths");
+  if (!paths) return out;
+  std::set<std::string_view> seen;
+  for (const auto& [file, path] : *paths) {
+    const std::string where =
+        fmt::format("install_paths.{}", std::string_view(file).substr(0, 255));
+    if (!path.is_string()) {
+      f.error(where + ": must be a string");
+      continue;
+    }
+    const std::string_view text = path.get_string();
+    if (auto problem = relative_path_problem(text, kMaxInstallPath, ControlCharacters::refused))
+      f.error(fmt::format("{}: {}", where, *problem));
+    else if (!seen.insert(text).second)
+      f.error(fmt::format("{}: '{}' is the install path of another file too", where, text));
+    else
+      out.emplace(std::string(file), std::string(text));
+  }
+  return out;
+}
+
+// The item of `ci` at `version` with every artifact of that version.
+Result<ReleaseItem> item_of(storage::ReadTxn& txn, const std::string& ci,
+                            const std::string& version,
+                            const std::map<std::string, std::string>& install_paths) {
+  if (!txn.get(Table::cis, ci)) return not_found(fmt::format("no CI '{}'", ci));
+  ReleaseItem item{ci, version, {}, {}, 0};
+  const std::string prefix = ci + '\0' + version + '\0';
+  Status failure;
+  txn.scan(Table::artifacts, prefix, [&](std::string_view key, std::string_view value) {
+    if (!key.starts_with(prefix)) return false;
+    auto artifact = Artifact::from_json(value);
+    if (!artifact) {
+      failure = artifact.status();
+      return false;
+    }
+    const std::string& file = artifact->coordinate.file;
+    const auto path = install_paths.find(file);
+    item.artifacts.push_back({file, artifact->sha256, artifact->size,
+                              path == install_paths.end() ? file : path->second});
+    return true;
+  });
+  TG_RETURN_IF_ERROR(failure);
+  if (item.artifacts.empty())
+    return conflict(fmt::format("CI '{}' has no artifacts at version '{}'", ci, version))
+        .with_reason("no-artifacts");
+  for (const auto& [file, path] : install_paths)
+    if (std::none_of(item.artifacts.begin(), item.artifacts.end(),
+                     [&](const ReleaseArtifact& a) { return a.file == file; }))
+      return invalid(fmt::format("install_paths.{}: CI '{}' has no file '{}' at version '{}'", file,
+                                 ci, file, version));
+  std::sort(item.artifacts.begin(), item.artifacts.end(),
+            [](const auto& a, const auto& b) { return a.file < b.file; });
+  std::set<std::string_view> paths;
+  for (const ReleaseArtifact& a : item.artifacts)
+    if (!paths.insert(a.install_path).second)
+      return Status(Code::invalid, fmt::format("install_paths.{}: '{}' is the install path of "
+                                               "another file of CI '{}' too",
+                                               a.file, a.install_path, ci))
+          .with_reason("duplicate-install-path");
+  return item;
+}
+
+void put_item(Release& r, ReleaseItem item) {
+  const auto at = std::find_if(r.items.begin(), r.items.end(),
+                               [&](const ReleaseItem& i) { return i.ci == item.ci; });
+  if (at != r.items.end())
+    *at = std::move(item);
+  else
+    r.items.push_back(std::move(item));
+  std::sort(r.items.begin(), r.items.end(),
+            [](const auto& a, const auto& b) { return a.ci < b.ci; });
+}
+
+json::object gate_view(const Release& r, const std::string& gate, const std::string& digest) {
+  json::array history;
+  const GateRecord* latest = nullptr;
+  for (const GateRecord& g : r.gates) {
+    if (g.gate != gate) continue;
+    json::object record{{"verdict", g.verdict},
+                        {"notes", g.notes},
+                        {"digest", g.digest},
+                        {"actor", g.actor},
+                        {"time", format_rfc3339(g.time)}};
+    record["evidence"] = g.evidence ? json::value(*g.evidence) : json::value(nullptr);
+    if (g.date) record["date"] = *g.date;
+    record["stale"] = g.digest != digest;
+    history.emplace_back(std::move(record));
+    latest = &g;
+  }
+  std::string status = "missing";
+  if (latest)
+    status = latest->digest != digest ? "stale" : latest->verdict == "pass" ? "passed" : "failed";
+  json::object out{{"status", status},
+                   {"latest", history.empty() ? json::value(nullptr) : history.back()},
+                   {"history", std::move(history)}};
+  if (gate == "emergency_approval") out["approvers"] = json::value_from(r.passing_actors(gate));
+  return out;
+}
+
+}  // namespace
+
+Status ReleaseService::check_contents_open(const Release& release) const {
+  // A release that ever reached production is the record of what ran there: frozen for good.
+  if (!config_.environments.empty() && release.was_in(config_.environments.back()))
+    return conflict(fmt::format("release '{}' reached {}: its contents can no longer change",
+                                release.id, config_.environments.back()))
+        .with_reason("release-deployed");
+  return {};
+}
+
+Result<Release> ReleaseService::update(const std::string& id, const Change& change) {
+  Release out;
+  TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
+    auto release = load_release(txn, id);
+    if (!release) return not_found(fmt::format("no release '{}'", id));
+    if (release->cancelled())
+      return conflict(fmt::format("release '{}' was cancelled: its record is closed", id))
+          .with_reason("release-cancelled");
+    TG_RETURN_IF_ERROR(change(txn, *release));
+    release->updated_at = clock_.now();
+    store_release(txn, *release);
+    out = std::move(*release);
+    return {};
+  }));
+  return out;
+}
+
+Result<Release> ReleaseService::create(const json::object& body, const Principal& actor) {
+  TG_ASSIGN_OR_RETURN(const Release parsed, parse_create(body, config_));
+  Release out;
+  TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
+    Release r = parsed;
+    TG_RETURN_IF_ERROR(resolve_links(txn, r));
+    std::uint64_t seq = 0;
+    if (auto stored = txn.get(Table::meta, kReleaseCounter)) seq = storage::from_be64(*stored);
+    ++seq;
+    txn.put(Table::meta, kReleaseCounter, storage::be64(seq));
+    r.id = fmt::format("rel-{}", seq);
+    audit_note("/api/v1/releases/" + r.id,
+               fmt::format("created {} release {} ({} items)", release_category_name(r.category),
+                           r.id, r.items.size()));
+    r.created_by = actor.name;
+    r.created_at = r.updated_at = clock_.now();
+    for (ReleaseItem& item : r.items) {
+      item.added_by = actor.name;
+      item.added_at = r.created_at;
+    }
+    store_release(txn, r);
+    out = std::move(r);
+    return {};
+  }));
+  return out;
+}
+
+Result<Release> ReleaseService::get(const std::string& id) const {
+  std::optional<Release> found;
+  TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
+    found = load_release(txn, id);
+    return Status();
+  }));
+  if (!found) return not_found(fmt::format("no release '{}'", id));
+  return std::move(*found);
+}
+
+Result<Page<Release>> ReleaseService::list(const ReleaseFilter& filter,
+                                           const PageRequest& page) const {
+  Page<Release> out;
+  Status failure;
+  TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
+    txn.scan(Table::releases, page.after, [&](std::string_view key, std::string_view value) {
+      if (key == page.after) return true;
+      auto r = Release::from_record(value);
+      if (!r) {
+        failure = r.status();
+        return false;
+      }
+      if (filter.category && r->category != *filter.category) return true;
+      if (filter.state && r->state(config_.environments) != *filter.state) return true;
+      if (out.items.size() == page.limit) {
+        out.next_after = out.items.back().id;
+        return false;
+      }
+      out.items.push_back(std::move(r).value());
+      return true;
+    });
+    return failure;
+  }));
+  return out;
+}
+
+Result<Release> ReleaseService::add_item(const std::string& id, const json::object& body,
+                                         const Principal& actor) {
+  Fields f(body);
+  auto ci = f.string("ci", true);
+  auto version = f.string("version", true);
+  const auto install_paths = parse_install_paths(f);
+  TG_RETURN_IF_ERROR(f.finish());
+  if (!is_slug(*ci)) return not_found(fmt::format("no CI '{}'", *ci));
+  if (version->empty() || version->size() > kMaxText) return invalid("version: must not be empty");
+  return update(id, [&](storage::WriteTxn& txn, Release& r) -> Status {
+    TG_RETURN_IF_ERROR(check_contents_open(r));
+    TG_ASSIGN_OR_RETURN(ReleaseItem item, item_of(txn, *ci, *version, install_paths));
+    for (const ReleaseItem& other : r.items) {
+      if (other.ci == item.ci) continue;
+      for (const ReleaseArtifact& mine : item.artifacts)
+        for (const ReleaseArtifact& theirs : other.artifacts)
+          if (mine.install_path == theirs.install_path)
+            return Status(Code::invalid,
+                          fmt::format("install_paths.{}: '{}' is where CI '{}' installs {} in this "
+                                      "release",
+                                      mine.file, mine.install_path, other.ci, theirs.file))
+                .with_reason("duplicate-install-path");
+    }
+    item.added_by = actor.name;
+    item.added_at = clock_.now();
+    audit_note(fmt::format("/api/v1/releases/{}/items/{}", r.id, item.ci),
+               fmt::format("put {} {} into release {}", item.ci, item.version, r.id));
+    put_item(r, std::move(item));
+    return {};
+  });
+}
+
+Result<Release> ReleaseService::add_known_error(const std::string& id, const json::object& body,
+                                                const Principal& actor) {
+  Fields f(body);
+  auto summary = f.string("summary", true);
+  auto workaround = f.string("workaround");
+  check_text(f, "summary", summary);
+  if (workaround && workaround->size() > kMaxText)
+    f.error(fmt::format("workaround: at most {} characters", kMaxText));
+  TG_RETURN_IF_ERROR(f.finish());
+  return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
+    audit_note(
+        fmt::format("/api/v1/releases/{}/known-errors/ke-{}", r.id, r.known_errors.size() + 1),
+        fmt::format("recorded known error ke-{} of release {}", r.known_errors.size() + 1, r.id));
+    KnownError error;
+    error.id = fmt::format("ke-{}", r.known_errors.size() + 1);
+    error.summary = *summary;
+    error.workaround = workaround.value_or("");
+    error.recorded_by = actor.name;
+    error.recorded_at = clock_.now();
+    r.known_errors.push_back(std::move(error));
+    return {};
+  });
+}
+
+std::vector<std::string> ReleaseService::gate_names() const {
+  std::vector<std::string> names = {"trr"};
+  for (const std::string& env : config_.environments) names.push_back("tests:" + env);
+  for (const char* g : {"uat", "rrr", "implementation_approval", "emergency_approval", "pir"})
+    names.emplace_back(g);
+  return names;
+}
+
+json::object ReleaseService::to_json(const Release& release) const {
+  json::object out = release.to_record();
+  const std::string digest = release.digest();
+  out["digest"] = digest;
+  out["state"] = release.state(config_.environments);
+  const auto current = release.current_environment();
+  out["environment"] = current ? json::value(*current) : json::value(nullptr);
+  json::object gates;
+  for (const std::string& name : gate_names()) gates[name] = gate_view(release, name, digest);
+  out["gates"] = std::move(gates);
+  return out;
+}
+
+}  // namespace tollgate::server

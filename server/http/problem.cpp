@@ -1,0 +1,134 @@
+#include "server/http/problem.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+namespace tollgate::server {
+
+unsigned http_status(Code code) {
+  switch (code) {
+    case Code::ok:
+      return 200;
+    case Code::invalid:
+      return 400;
+    case Code::unauthorized:
+      return 401;
+    case Code::forbidden:
+      return 403;
+    case Code::not_found:
+      return 404;
+    case Code::method_not_allowed:
+      return 405;
+    case Code::not_acceptable:
+      return 406;
+    case Code::conflict:
+      return 409;
+    case Code::precondition_failed:
+      return 412;
+    case Code::too_large:
+      return 413;
+    case Code::unsupported_media:
+      return 415;
+    case Code::precondition_required:
+      return 428;
+    case Code::storage_full:
+      return 507;
+    case Code::unavailable:
+      return 503;
+    case Code::corrupt:
+    case Code::io:
+    case Code::internal:
+      return 500;
+  }
+  return 500;
+}
+
+namespace {
+const char* title(Code code) {
+  switch (code) {
+    case Code::ok:
+      return "OK";
+    case Code::invalid:
+      return "Invalid request";
+    case Code::unauthorized:
+      return "Authentication required";
+    case Code::forbidden:
+      return "Forbidden";
+    case Code::not_found:
+      return "Not found";
+    case Code::method_not_allowed:
+      return "Method not allowed";
+    case Code::not_acceptable:
+      return "Not acceptable";
+    case Code::conflict:
+      return "Conflict";
+    case Code::precondition_failed:
+      return "Precondition failed";
+    case Code::too_large:
+      return "Payload too large";
+    case Code::unsupported_media:
+      return "Unsupported media type";
+    case Code::precondition_required:
+      return "Precondition required";
+    case Code::storage_full:
+      return "Insufficient storage";
+    case Code::corrupt:
+      return "Stored data is corrupt";
+    case Code::io:
+      return "Storage error";
+    case Code::unavailable:
+      return "Service unavailable";
+    case Code::internal:
+      return "Internal error";
+  }
+  return "Internal error";
+}
+}  // namespace
+
+namespace {
+
+boost::json::object problem_body(const Status& status) {
+  std::string slug = status.reason();
+  if (slug.empty()) {
+    slug = code_name(status.code());
+    std::replace(slug.begin(), slug.end(), '_', '-');
+  }
+  boost::json::object body;
+  body["type"] = "urn:tollgate:problem:" + slug;
+  body["title"] = title(status.code());
+  body["status"] = http_status(status.code());
+  body["detail"] = status.message();
+  return body;
+}
+
+Response problem_response(const Status& status, const boost::json::object& body) {
+  Response r;
+  r.status = http_status(status.code());
+  r.content_type = "application/problem+json";
+  r.body = boost::json::serialize(body);
+  if (status.code() == Code::unauthorized)
+    r.header("WWW-Authenticate", "Bearer realm=\"tollgate\"");
+  return r;
+}
+
+}  // namespace
+
+Response problem(const Status& status) {
+  boost::json::object body = problem_body(status);
+  if (!status.items().empty()) {
+    boost::json::array items;
+    for (const auto& item : status.items()) items.emplace_back(item);
+    body["errors"] = std::move(items);
+  }
+  return problem_response(status, body);
+}
+
+Response problem(const Status& status,
+                 const std::vector<std::pair<std::string, std::string>>& members) {
+  boost::json::object body = problem_body(status);
+  for (const auto& [name, value] : members) body[name] = value;
+  return problem_response(status, body);
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,224 @@
+#include "server/http/router.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include "server/domain/audit/audit_log.hpp"
+#include "server/domain/identity/certificate_auth.hpp"
+#include "server/http/problem.hpp"
+#include "server/http/route_table.hpp"
+
+namespace tollgate::server {
+namespace {
+
+std::vector<std::string_view> split_pattern(std::string_view pattern) {
+  std::vector<std::string_view> out;
+  while (!pattern.empty()) {
+    pattern.remove_prefix(1);  // '/'
+    const auto slash = pattern.find('/');
+    out.push_back(pattern.substr(0, slash));
+    pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash);
+  }
+  return out;
+}
+
+// Each route's pattern split into segments once.
+const std::vector<std::vector<std::string_view>>& route_segments() {
+  static const auto kSegments = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const Route& route : routes()) out.push_back(split_pattern(route.pattern));
+    return out;
+  }();
+  return kSegments;
+}
+
+bool match(const std::vector<std::string_view>& parts, const std::vector<std::string>& segments,
+           std::vector<std::string>& params) {
+  if (parts.size() != segments.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].starts_with('{')) {
+      if (segments[i].empty()) return false;
+      params.push_back(segments[i]);
+    } else if (parts[i] != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool json_media_type(std::string_view content_type) {
+  const auto semi = content_type.find(';');
+  std::string type(content_type.substr(0, semi));
+  type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return type == "application/json" ||
+         (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+// Who sends `request`. An Authorization header decides alone: with one, the connection's
+// client certificate is ignored (a token is the narrower, explicit credential; a failing token
+// never falls back to the certificate). Without one, a client certificate ([tls] client_ca
+// set and one presented) authenticates the request, or refuses it with the certificate's
+// reason; with neither, the token check answers 401 as before.
+Result<Principal> authenticate(const Request& request, App& app) {
+  const std::string_view authorization = request.header("authorization");
+  if (!authorization.empty() || app.config.tls_client_ca.empty())
+    return app.tokens.authenticate(authorization);
+  if (request.client_certificate)
+    return authenticate_certificate(*request.client_certificate, app.store);
+  return Status(Code::unauthorized,
+                "an Authorization: Bearer <token> header or a client certificate is required");
+}
+
+Response dispatch(const Request& request, App& app, std::string_view& route_out) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) return problem(invalid("the request target is not a valid path"));
+  std::vector<std::string> segments;
+  for (auto seg : url->segments()) segments.push_back(seg);
+  if (segments.empty()) segments.emplace_back();  // "/"
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
+
+  std::vector<std::string> params;
+  std::vector<std::string> allow;
+  for (std::size_t i = 0; i < routes().size(); ++i) {
+    const Route& route = routes()[i];
+    if (!match(route_segments()[i], segments, params)) continue;
+    if (method != route.method) {
+      allow.emplace_back(route.method);
+      continue;
+    }
+    route_out = route.pattern;
+    AuditScope* audit = AuditScope::current();
+    if (audit != nullptr) {
+      audit->request().action = fmt::format("{} {}", route.method, route.pattern);
+      // What the route does, until the service says what it changed.
+      const std::string_view what = route.summary;
+      audit->request().summary = std::string(what.substr(0, what.find(" (")));
+    }
+    Context ctx{request, app, {}, std::move(params), {}};
+    for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
+    if (route.allow.needs_token()) {
+      auto principal = authenticate(request, app);
+      if (!principal) return problem(principal.status());
+      ctx.principal = std::move(principal).value();
+      if (audit != nullptr) audit->request().actor = ctx.principal.name;
+      const RoleSet roles = route.allow.roles(app.config);
+      if (!roles.any_of(ctx.principal.roles))
+        return problem(
+            Status(Code::forbidden,
+                   fmt::format("{} {} needs the role {}; '{}' has none of them through "
+                               "this token",
+                               route.method, route.pattern, roles.text(), ctx.principal.name))
+                .with_reason("forbidden-role"));
+    }
+    if (route.body == BodyKind::json && !request.body.empty() &&
+        !json_media_type(request.header("content-type")))
+      return problem(Status(Code::unsupported_media, "the request body must be application/json"));
+    Response response = route.handler(ctx);
+    response.actor = ctx.principal.name;
+    return response;
+  }
+  if (!allow.empty()) {
+    Response r = problem(
+        Status(Code::method_not_allowed, fmt::format("{} is not allowed here; allowed: {}",
+                                                     request.method, fmt::join(allow, ", "))));
+    r.header("Allow", fmt::format("{}", fmt::join(allow, ", ")));
+    return r;
+  }
+  return problem(not_found(fmt::format("no route for {}", url->path())));
+}
+
+}  // namespace
+
+BodyKind body_kind(std::string_view method, std::string_view target) {
+  // Only a few routes take non-JSON bodies; a cheap path split avoids a URL parse per request.
+  const auto query = target.find('?');
+  std::string_view path = target.substr(0, query);
+  std::vector<std::string> segments;
+  while (!path.empty()) {
+    path.remove_prefix(1);
+    const auto slash = path.find('/');
+    segments.emplace_back(path.substr(0, slash));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+  }
+  std::vector<std::string> params;
+  for (std::size_t i = 0; i < routes().size(); ++i) {
+    if (routes()[i].body == BodyKind::json || method != routes()[i].method) continue;
+    if (match(route_segments()[i], segments, params)) return routes()[i].body;
+  }
+  return BodyKind::json;
+}
+
+bool is_mutating(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+namespace {
+
+// "urn:tollgate:problem:gates-unmet" -> "gates-unmet"
+std::string problem_reason(const Response& response) {
+  if (!response.content_type.starts_with("application/problem+json")) return {};
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(response.body, ec);
+  if (ec || !parsed.is_object()) return {};
+  const auto* type = parsed.as_object().if_contains("type");
+  if (type == nullptr || !type->is_string()) return {};
+  std::string_view text = type->get_string();
+  return std::string(text.substr(text.rfind(':') + 1));
+}
+
+// Appends the audit entry of a mutating request that committed nothing.
+void audit_uncommitted(App& app, AuditScope& audit, const Response& response) {
+  AuditOutcome outcome;
+  outcome.status = response.status;
+  outcome.outcome = response.status < 400 ? "ok" : response.status < 500 ? "refused" : "failed";
+  if (response.status >= 400) outcome.problem = problem_reason(response);
+  audit.set_recorded();  // so that the store writes this entry as it is, not a second one
+  const Micros now = app.clock.now();
+  const Status status = app.store.write([&](storage::WriteTxn& txn) {
+    return append_audit_entry(txn, audit.request(), outcome, now);
+  });
+  if (!status.ok())
+    fmt::print(stderr, "tollgated: the audit entry of {} {} was not written: {}\n",
+               audit.request().request_id, audit.request().action, status.message());
+}
+
+}  // namespace
+
+Response handle(const Request& request, App& app) {
+  std::string_view route = "unmatched";
+  Response response;
+  std::optional<AuditScope> audit;
+  if (is_mutating(request.method)) {
+    AuditRequest audited;
+    audited.action = fmt::format("{} unmatched", request.method);
+    audited.target = request.target.substr(0, request.target.find('?'));
+    audited.request_id = request.request_id;
+    audit.emplace(std::move(audited));
+  }
+  try {
+    response = dispatch(request, app, route);
+  } catch (const std::exception& e) {
+    response = problem(internal_error(fmt::format("unexpected failure: {}", e.what())));
+  }
+  response.route = route;
+  // Only a person's requests enter the chain: an unauthenticated or unrouted one goes to the
+  // access log and a counter, so that a flood of them cannot fill the store.
+  if (audit && !audit->recorded()) {
+    if (audit->request().actor == "-")
+      app.metrics.count_unauthenticated_write();
+    else
+      audit_uncommitted(app, *audit, response);
+  }
+  return response;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,206 @@
+#include "server/ops/check.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <boost/json.hpp>
+
+#include "server/domain/cmdb/cis.hpp"
+#include "server/domain/cmdb/cmdb_model.hpp"
+#include "server/domain/vault/artifacts.hpp"
+
+namespace tollgate::server {
+
+namespace json = boost::json;
+using storage::Table;
+
+namespace {
+
+struct Checker {
+  storage::ReadTxn& txn;
+  std::ostream& out;
+  std::size_t faults = 0;
+
+  void fault(const std::string& what) {
+    ++faults;
+    fmt::print(out, "FAULT {}\n", what);
+  }
+
+  void cis() {
+    std::size_t n = 0;
+    txn.scan(Table::cis, "", [&](std::string_view key, std::string_view value) {
+      ++n;
+      auto ci = Ci::from_json(value);
+      if (!ci) return fault(fmt::format("ci {}: {}", key, ci.status().message())), true;
+      if (ci->id != key) fault(fmt::format("ci {}: record names id '{}'", key, ci->id));
+      if (!txn.get(Table::ci_types, ci->type))
+        fault(fmt::format("ci {}: its type '{}' does not exist", key, ci->type));
+      for (std::uint64_t rev = 1; rev <= ci->revision; ++rev) {
+        auto entry = txn.get(Table::ci_history, history_key(ci->id, rev));
+        if (!entry) {
+          fault(fmt::format("ci {}: history revision {} is missing", key, rev));
+          continue;
+        }
+        if (rev != ci->revision) continue;
+        boost::system::error_code ec;
+        json::value v = json::parse(*entry, ec);
+        const json::value* snapshot =
+            ec || !v.is_object() ? nullptr : v.as_object().if_contains("snapshot");
+        if (!snapshot || *snapshot != json::value(ci->to_json()))
+          fault(fmt::format("ci {}: the newest history snapshot differs from the record", key));
+      }
+      return true;
+    });
+    fmt::print(out, "checked {} CIs\n", n);
+  }
+
+  void relationships() {
+    std::size_t n = 0;
+    txn.scan(Table::rel_out, "", [&](std::string_view key, std::string_view) {
+      ++n;
+      const auto a = key.find('\0');
+      const auto b = key.find('\0', a + 1);
+      if (a == std::string_view::npos || b == std::string_view::npos)
+        return fault("relationship key malformed"), true;
+      const std::string from(key.substr(0, a)), type(key.substr(a + 1, b - a - 1)),
+          to(key.substr(b + 1));
+      if (!txn.get(Table::rel_in, to + '\0' + type + '\0' + from))
+        fault(fmt::format("relationship {} {} {}: the reverse index is missing", from, type, to));
+      if (!txn.get(Table::cis, from) || !txn.get(Table::cis, to))
+        fault(fmt::format("relationship {} {} {}: names a CI that does not exist", from, type, to));
+      return true;
+    });
+    txn.scan(Table::rel_in, "", [&](std::string_view key, std::string_view) {
+      const auto a = key.find('\0');
+      const auto b = key.find('\0', a + 1);
+      if (a == std::string_view::npos || b == std::string_view::npos) return true;
+      const std::string to(key.substr(0, a)), type(key.substr(a + 1, b - a - 1)),
+          from(key.substr(b + 1));
+      if (!txn.get(Table::rel_out, from + '\0' + type + '\0' + to))
+        fault(fmt::format("relationship {} {} {}: the forward index is missing", from, type, to));
+      return true;
+    });
+    fmt::print(out, "checked {} relationships\n", n);
+  }
+
+  void records(Table table) {
+    std::size_t n = 0;
+    txn.scan(table, "", [&](std::string_view key, std::string_view value) {
+      ++n;
+      boost::system::error_code ec;
+      json::value v = json::parse(value, ec);
+      if (ec || !v.is_object())
+        fault(fmt::format("{} {}: unreadable record", table_name(table), key));
+      return true;
+    });
+    fmt::print(out, "checked {} {} records\n", n, table_name(table));
+  }
+};
+
+}  // namespace
+
+std::size_t check_store(storage::KvStore& store, std::ostream& out) {
+  std::size_t faults = 0;
+  Status st = store.read([&](storage::ReadTxn& txn) {
+    Checker c{txn, out};
+    c.records(Table::ci_types);
+    c.records(Table::tokens);
+    c.records(Table::ci_history);
+    c.cis();
+    c.relationships();
+    faults = c.faults;
+    return Status();
+  });
+  if (!st.ok()) {
+    fmt::print(out, "FAULT the store could not be read: {}\n", st.to_string());
+    ++faults;
+  }
+  fmt::print(out, "{}\n", faults == 0 ? "store: ok" : fmt::format("store: {} fault(s)", faults));
+  return faults;
+}
+
+std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
+                        const storage::GitVault& vault, std::ostream& out) {
+  std::size_t faults = 0;
+  auto fault = [&](const std::string& what) {
+    ++faults;
+    fmt::print(out, "FAULT {}\n", what);
+  };
+  std::map<std::string, bool> used;  // digests that records point at
+  std::size_t artifacts = 0, documents = 0, uploads = 0;
+  Status st = store.read([&](storage::ReadTxn& txn) {
+    txn.scan(Table::artifacts, "", [&](std::string_view key, std::string_view value) {
+      ++artifacts;
+      std::string shown(key);
+      std::replace(shown.begin(), shown.end(), '\0', '/');
+      auto artifact = Artifact::from_json(value);
+      if (!artifact)
+        return fault(fmt::format("artifact {}: {}", shown, artifact.status().message())), true;
+      if (artifact->coordinate.key() != key)
+        fault(fmt::format("artifact {}: the record names {}", shown, artifact->coordinate.path()));
+      used[artifact->sha256] = true;
+      auto size = blobs.size(artifact->sha256);
+      if (!size)
+        fault(fmt::format("artifact {}: blob sha256:{}: {}", shown, artifact->sha256,
+                          size.status().message()));
+      else if (*size != artifact->size)
+        fault(fmt::format("artifact {}: blob sha256:{} holds {} bytes, the record says {}", shown,
+                          artifact->sha256, *size, artifact->size));
+      if (!txn.get(Table::artifact_blobs, artifact->sha256 + '\0' + std::string(key)))
+        fault(fmt::format("artifact {}: not in the digest index", shown));
+      return true;
+    });
+    txn.scan(Table::artifact_blobs, "", [&](std::string_view key, std::string_view) {
+      const auto split = key.find('\0');
+      if (split == std::string_view::npos || !txn.get(Table::artifacts, key.substr(split + 1)))
+        fault(fmt::format("digest index entry sha256:{} names no artifact", key.substr(0, split)));
+      return true;
+    });
+    txn.scan(Table::uploads, "", [&](std::string_view key, std::string_view value) {
+      ++uploads;
+      boost::system::error_code ec;
+      json::value v = json::parse(value, ec);
+      if (ec || !v.is_object()) fault(fmt::format("upload session {}: unreadable record", key));
+      return true;
+    });
+    txn.scan(Table::documents, "", [&](std::string_view key, std::string_view value) {
+      ++documents;
+      const auto split = key.find('\0');
+      boost::system::error_code ec;
+      json::value v = json::parse(value, ec);
+      if (split == std::string_view::npos || ec || !v.is_object())
+        return fault(fmt::format("document {}: unreadable record", key)), true;
+      const std::string path =
+          fmt::format("cis/{}/{}", key.substr(0, split), key.substr(split + 1));
+      const json::value* blob = v.as_object().if_contains("blob");
+      auto in_git = vault.blob_id(path);
+      if (!in_git)
+        fault(
+            fmt::format("document {}: not in the git vault: {}", path, in_git.status().message()));
+      else if (!blob || !blob->is_string() || blob->as_string() != *in_git)
+        fmt::print(out,
+                   "note: document {}: the index is behind the git vault (it is rebuilt on "
+                   "the next read)\n",
+                   path);
+      return true;
+    });
+    return Status();
+  });
+  if (!st.ok()) fault(fmt::format("the store could not be read: {}", st.to_string()));
+  std::size_t unused = 0;
+  Status walked = blobs.for_each([&](const storage::BlobInfo& blob) {
+    if (!used.contains(blob.digest)) ++unused;
+    return true;
+  });
+  if (!walked.ok())
+    fault(fmt::format("the blob store could not be listed: {}", walked.to_string()));
+  fmt::print(out, "checked {} artifacts, {} documents, {} upload sessions; {} blobs unused\n",
+             artifacts, documents, uploads, unused);
+  fmt::print(out, "{}\n", faults == 0 ? "vault: ok" : fmt::format("vault: {} fault(s)", faults));
+  return faults;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,135 @@
+// `tollgated check`: the signed documents (environment manifests and baselines) against the
+// signing keys and the git vault.
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <boost/json.hpp>
+
+#include "server/domain/audit/baselines.hpp"
+#include "server/domain/release/environments.hpp"
+#include "server/ops/check.hpp"
+#include "tollgate/signed_document.hpp"
+
+namespace tollgate::server {
+namespace {
+
+namespace json = boost::json;
+
+struct SignedChecker {
+  const std::vector<PublicKeyInfo>& keys;
+  const storage::GitVault& vault;
+  std::ostream& out;
+  std::size_t faults = 0;
+
+  void fault(const std::string& what) {
+    ++faults;
+    fmt::print(out, "FAULT {}\n", what);
+  }
+
+  // Whether `document` verifies with the key it names (a retired key still proves who signed).
+  bool signature_ok(const std::string& what, const json::object& document) {
+    auto signature = read_signature(document);
+    if (!signature) {
+      fault(fmt::format("{}: {}", what, signature.status().message()));
+      return false;
+    }
+    for (const auto& key : keys) {
+      if (key.key_id != signature->key_id) continue;
+      if (Status st = verify_signed_document(document, key.public_key); !st.ok()) {
+        fault(fmt::format("{}: {}", what, st.message()));
+        return false;
+      }
+      return true;
+    }
+    fault(fmt::format("{}: signed by {}, which is not one of the server's keys", what,
+                      signature->key_id));
+    return false;
+  }
+
+  // Whether the vault holds `document` at `path` (as of `at`; empty: the head).
+  void in_vault(const std::string& what, const json::object& document, const std::string& path,
+                const std::string& at = {}) {
+    auto text = vault.read(path, at);
+    if (!text) {
+      fault(fmt::format("{}: the vault has no {}{}: {}", what, path,
+                        at.empty() ? "" : " at " + at.substr(0, 12), text.status().message()));
+      return;
+    }
+    boost::system::error_code ec;
+    auto stored = json::parse(*text, ec);
+    if (ec || !stored.is_object() || canonical_json(stored) != canonical_json(document))
+      fault(fmt::format("{}: the vault's {} differs from the stored document", what, path));
+  }
+
+  void manifests(storage::ReadTxn& txn) {
+    std::size_t n = 0;
+    std::map<std::string, std::pair<std::uint64_t, json::object>> newest;
+    txn.scan(storage::Table::manifests, "", [&](std::string_view key, std::string_view value) {
+      ++n;
+      const auto nul = key.find('\0');
+      const std::string environment(key.substr(0, nul));
+      const std::uint64_t version =
+          nul == std::string_view::npos ? 0 : storage::from_be64(key.substr(nul + 1));
+      const std::string what = fmt::format("manifest {} v{}", environment, version);
+      boost::system::error_code ec;
+      auto parsed = json::parse(value, ec);
+      if (ec || !parsed.is_object()) return fault(what + ": unreadable"), true;
+      const json::object& document = parsed.as_object();
+      const auto* env = document.if_contains("environment");
+      const auto* ver = document.if_contains("version");
+      if (!env || !env->is_string() || env->get_string() != environment || !ver ||
+          !ver->is_number() || ver->to_number<std::uint64_t>() != version)
+        fault(what + ": the document names another environment or version");
+      signature_ok(what, document);
+      auto& slot = newest[environment];
+      if (version >= slot.first) slot = {version, document};
+      return true;
+    });
+    // The vault's file is the newest version (older ones are in its history).
+    for (const auto& [environment, entry] : newest)
+      in_vault(fmt::format("manifest {} v{}", environment, entry.first), entry.second,
+               manifest_vault_path(environment));
+    fmt::print(out, "checked {} signed manifests\n", n);
+  }
+
+  void baselines(storage::ReadTxn& txn) {
+    std::size_t n = 0;
+    txn.scan(storage::Table::baselines, "", [&](std::string_view key, std::string_view value) {
+      ++n;
+      const std::string what = fmt::format("baseline {}", key);
+      auto record = BaselineRecord::from_json(value);
+      if (!record) return fault(fmt::format("{}: {}", what, record.status().message())), true;
+      signature_ok(what, record->document);
+      in_vault(what, record->document, baseline_vault_path(record->name), record->commit);
+      auto target = vault.tag_target(record->tag);
+      if (!target)
+        fault(fmt::format("{}: the vault has no tag {}", what, record->tag));
+      else if (*target != record->commit)
+        fault(fmt::format("{}: its tag names commit {}, the record {}", what, target->substr(0, 12),
+                          record->commit.substr(0, 12)));
+      return true;
+    });
+    fmt::print(out, "checked {} signed baselines\n", n);
+  }
+};
+
+}  // namespace
+
+std::size_t check_signed_documents(storage::KvStore& store, const storage::GitVault& vault,
+                                   const std::vector<PublicKeyInfo>& keys, std::ostream& out) {
+  SignedChecker checker{keys, vault, out};
+  Status status = store.read([&](storage::ReadTxn& txn) {
+    checker.manifests(txn);
+    checker.baselines(txn);
+    return Status();
+  });
+  if (!status.ok()) checker.fault(fmt::format("signed documents: {}", status.message()));
+  fmt::print(out, "{}\n",
+             checker.faults == 0 ? "signed documents: ok"
+                                 : fmt::format("signed documents: {} fault(s)", checker.faults));
+  return checker.faults;
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,119 @@
+// The router as a plain function: routes, authentication, roles, media types, problems.
+#include "server/http/router.hpp"
+#include "server/http/route_table.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include "tests/support/app_fixture.hpp"
+
+using namespace tollgate;
+using namespace tollgate::server;
+using tollgate::testing::AppFixture;
+namespace json = boost::json;
+
+namespace {
+json::object body_of(const Response& r) { return json::parse(r.body).as_object(); }
+
+void check_problem(const Response& r, unsigned status, const std::string& type_slug) {
+  CHECK(r.status == status);
+  CHECK(r.content_type == "application/problem+json");
+  auto body = body_of(r);
+  CHECK(body.at("type").as_string() == "urn:tollgate:problem:" + type_slug);
+  CHECK(body.at("status").as_int64() == status);
+  CHECK_FALSE(body.at("detail").as_string().empty());
+}
+}  // namespace
+
+TEST_CASE("health and metrics need no token; the API does") {
+  AppFixture f;
+  CHECK(f.call("GET", "/healthz", "", "").status == 200);
+  auto metrics = f.call("GET", "/metrics", "", "");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("tollgate_lmdb_map_size_bytes") != std::string::npos);
+  check_problem(f.call("GET", "/api/v1/cis", "", ""), 401, "unauthorized");
+  check_problem(f.call("GET", "/api/v1/cis", "", "tg_" + std::string(64, '0')), 401,
+                "unauthorized");
+  check_problem(f.call("GET", "/api/v1/cis", "", "not-a-token"), 401, "unauthorized");
+  CHECK(f.call("GET", "/api/v1/cis", "", "", {{"authorization", "Basic abc"}}).status == 401);
+  CHECK(f.call("GET", "/api/v1/cis").status == 200);
+}
+
+TEST_CASE("unknown routes are 404 and known routes with other methods 405 with Allow") {
+  AppFixture f;
+  check_problem(f.call("GET", "/api/v1/nothing"), 404, "not-found");
+  auto r = f.call("PUT", "/api/v1/cis");
+  check_problem(r, 405, "method-not-allowed");
+  bool has_allow = false;
+  for (const auto& [k, v] : r.headers)
+    if (k == "Allow") has_allow = v == "GET, POST";
+  CHECK(has_allow);
+  CHECK(f.call("HEAD", "/api/v1/cis").status == 200);
+}
+
+TEST_CASE("roles: readers read, writers write, only admins mint tokens") {
+  AppFixture f;
+  const std::string viewer = f.token_with(Role::viewer, "v");
+  const std::string auditor = f.token_with(Role::auditor, "a");
+  const std::string manager = f.token_with(Role::cm_manager, "cm");
+  const std::string type = R"({"name":"app","attributes":[]})";
+  check_problem(f.call("POST", "/api/v1/ci-types", type, viewer), 403, "forbidden-role");
+  CHECK(f.call("GET", "/api/v1/ci-types", "", auditor).status == 200);
+  CHECK(f.call("POST", "/api/v1/ci-types", type, manager).status == 201);
+  f.ensure_user("x", {Role::viewer, Role::tester});
+  check_problem(f.call("POST", "/api/v1/tokens", R"({"user":"x","roles":["viewer"]})", manager),
+                403, "token-other-user");
+  auto minted = f.call("POST", "/api/v1/tokens", R"({"user":"x","roles":["viewer","tester"]})");
+  REQUIRE(minted.status == 201);
+  auto token = body_of(minted);
+  CHECK(token.at("roles").as_array().size() == 2);
+  const std::string secret(token.at("token").as_string());
+  CHECK(secret.size() == 67);
+  CHECK(f.call("GET", "/api/v1/cis", "", secret).status == 200);
+  check_problem(f.call("POST", "/api/v1/tokens", R"({"user":"x","roles":["wizard"]})"), 400,
+                "validation");
+}
+
+TEST_CASE("bodies must be JSON objects with known fields") {
+  AppFixture f;
+  auto r = f.call("POST", "/api/v1/ci-types", "{not json");
+  check_problem(r, 400, "malformed-json");
+  r = f.call("POST", "/api/v1/ci-types", R"({"name":"app","attributes":[],"colour":"red"})");
+  check_problem(r, 400, "validation");
+  CHECK(body_of(r).at("errors").as_array().at(0).as_string() == "colour: unknown field");
+  Request plain;
+  plain.method = "POST";
+  plain.target = "/api/v1/ci-types";
+  plain.body = R"({"name":"app","attributes":[]})";
+  plain.headers = {{"authorization", "Bearer " + f.admin}, {"content-type", "text/plain"}};
+  check_problem(handle(plain, *f.app), 415, "unsupported-media");
+  CHECK(f.call("GET", "/api/v1/ci-types").body.find("\"app\"") == std::string::npos);
+}
+
+TEST_CASE("query parameters and percent-encoded paths are decoded") {
+  AppFixture f;
+  REQUIRE(f.call("POST", "/api/v1/ci-types", R"({"name":"app","attributes":[]})").status == 201);
+  REQUIRE(f.call("POST", "/api/v1/cis", R"({"id":"web-1","type":"app","name":"Web One"})").status ==
+          201);
+  CHECK(f.call("GET", "/api/v1/cis/web%2D1").status == 200);
+  auto listed = body_of(f.call("GET", "/api/v1/cis?q=web%20one"));
+  CHECK(listed.at("items").as_array().size() == 1);
+  check_problem(f.call("GET", "/api/v1/cis?limit=0"), 400, "invalid");
+  check_problem(f.call("GET", "/api/v1/cis?cursor=%%%"), 400, "invalid");
+  check_problem(f.call("GET", "/api/v1/cis/web-1?as_of=yesterday"), 400, "invalid");
+  check_problem(f.call("GET", "/api/v1/cis/..%2F..%2Fetc"), 404, "not-found");
+}
+
+TEST_CASE("the route label is the pattern, not the path") {
+  AppFixture f;
+  CHECK(f.call("GET", "/api/v1/cis/whatever").route == "/api/v1/cis/{id}");
+  CHECK(f.call("GET", "/nope").route == "unmatched");
+}
+
+TEST_CASE("openapi lists every route") {
+  AppFixture f;
+  auto doc = body_of(f.call("GET", "/api/v1/openapi.json", "", ""));
+  const auto& paths = doc.at("paths").as_object();
+  for (const Route& route : routes()) CHECK(paths.contains(route.pattern));
+}
