@@ -1,6 +1,6 @@
 // Sha256Hasher: incremental SHA-256 (OpenSSL EVP) for data that arrives in pieces.
 //
-// The one SHA-256 of Tollgate: blobs are named and verified with it, and server/crypto.hpp's
+// The one SHA-256 of Tollgate: blobs are named and verified with it, and server/domain/crypto.hpp's
 // one-shot sha256_hex (token hashes) is built on it.
 #pragma once
 

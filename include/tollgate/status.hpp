@@ -4,7 +4,7 @@
 // (cheap: no allocation) or carries a Code, a human-readable message, an optional stable reason
 // slug that refines the code (for example "unmet-gates"), and an optional list of items (the
 // individual validation errors, unmet gates, ...). The HTTP layer maps codes to problem+json in
-// exactly one place (server/problem.cpp); nothing else decides HTTP statuses.
+// exactly one place (server/http/problem.cpp); nothing else decides HTTP statuses.
 #pragma once
 
 #include <memory>

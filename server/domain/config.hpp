@@ -124,7 +124,8 @@ struct Config {
   std::string tls_key;
   // PEM file of the CA(s) that issue build agents' client certificates. Empty: the server asks
   // for no client certificate. Set: it asks for one (without requiring it) and a certificate
-  // that verifies against these CAs authenticates as the user it names (server/client_cert.hpp).
+  // that verifies against these CAs authenticates as the user it names
+  // (server/http/client_cert.hpp).
   std::string tls_client_ca;
   // [tls] client_identity: which field of a client certificate names its user.
   ClientIdentity tls_client_identity = ClientIdentity::cn;

@@ -27,7 +27,7 @@ class Metrics {
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
 
-  // The background scrubber (server/scrubber.hpp): one blob re-hashed in full, corrupt or not.
+  // The background scrubber (server/ops/scrubber.hpp): one blob re-hashed in full, corrupt or not.
   void scrub_blob_verified(std::uint64_t bytes) {
     scrub_blobs_verified_.fetch_add(1, std::memory_order_relaxed);
     scrub_bytes_verified_.fetch_add(bytes, std::memory_order_relaxed);

@@ -3,10 +3,10 @@
 //
 // The server asks for a certificate but never requires one, and a certificate that does not
 // verify does not fail the handshake: the connection carries the verdict (ClientCertificate in
-// server/http_types.hpp) and a request that relies on it is answered 401 naming the reason
-// (server/certificate_auth.hpp). Only a certificate that verifies against client_ca — chain,
-// signatures, validity dates and, when present, an extended key usage allowing clientAuth —
-// names a user; nothing else in a certificate is believed.
+// server/http/http_types.hpp) and a request that relies on it is answered 401 naming the reason
+// (server/domain/identity/certificate_auth.hpp). Only a certificate that verifies against client_ca
+// — chain, signatures, validity dates and, when present, an extended key usage allowing clientAuth
+// — names a user; nothing else in a certificate is believed.
 #pragma once
 
 #include <openssl/types.h>

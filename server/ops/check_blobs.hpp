@@ -1,5 +1,5 @@
 // Re-hashing stored blobs: the offline check of `tollgated check` and the read loop that the
-// background scrubber (server/scrubber.hpp) shares with it.
+// background scrubber (server/ops/scrubber.hpp) shares with it.
 #pragma once
 
 #include <cstddef>

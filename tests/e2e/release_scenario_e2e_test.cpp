@@ -8,8 +8,8 @@
 // previous manifest exactly, and on a second server a freeze window and the emergency path.
 //
 // tollgated has no settable clock (it runs on SystemClock), so an *overdue* PIR cannot be
-// produced here without waiting days: tests/server/promotion_test.cpp covers it with a
-// ManualClock; this test checks that the emergency release's PIR is listed as due, not overdue.
+// produced here without waiting days: tests/server/domain/release/promotion_test.cpp covers it with
+// a ManualClock; this test checks that the emergency release's PIR is listed as due, not overdue.
 #include <doctest/doctest.h>
 
 #include <algorithm>

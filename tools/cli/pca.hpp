@@ -1,5 +1,5 @@
 // `tollgate pca --env ENV --host HOST [--ignore FILE] DIR`: the physical configuration audit of
-// a deployed directory (DESIGN.md's PCA; the server side is server/pca.hpp).
+// a deployed directory (DESIGN.md's PCA; the server side is server/domain/audit/pca.hpp).
 //
 // Scans DIR on all cores (cli/pca_scan.hpp), writes the inventory as NDJSON to an anonymous
 // temporary file and streams it from there as the body of

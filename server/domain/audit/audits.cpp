@@ -113,4 +113,23 @@ Result<json::object> get_audit_result(storage::ReadTxn& txn, std::string_view id
   return parse_record(*stored);
 }
 
+Result<Page<json::object>> read_audit_results(storage::KvStore& store, const AuditFilter& filter,
+                                              const PageRequest& page) {
+  Result<Page<json::object>> out = Page<json::object>{};
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) {
+    out = list_audit_results(txn, filter, page);
+    return out.status();
+  }));
+  return out;
+}
+
+Result<json::object> read_audit_result(storage::KvStore& store, std::string_view id) {
+  Result<json::object> out = json::object{};
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) {
+    out = get_audit_result(txn, id);
+    return out.status();
+  }));
+  return out;
+}
+
 }  // namespace tollgate::server

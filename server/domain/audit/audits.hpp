@@ -41,4 +41,12 @@ Result<Page<boost::json::object>> list_audit_results(storage::ReadTxn& txn,
 // One result by id ("audit-N"). Errors: not_found.
 Result<boost::json::object> get_audit_result(storage::ReadTxn& txn, std::string_view id);
 
+// GET /api/v1/audits: list_audit_results in a snapshot of its own. Errors: corrupt, io.
+Result<Page<boost::json::object>> read_audit_results(storage::KvStore& store,
+                                                     const AuditFilter& filter,
+                                                     const PageRequest& page);
+// GET /api/v1/audits/{id}: get_audit_result in a snapshot of its own. Errors: not_found,
+// corrupt, io.
+Result<boost::json::object> read_audit_result(storage::KvStore& store, std::string_view id);
+
 }  // namespace tollgate::server

@@ -1,7 +1,7 @@
 // Baselines: named, immutable, signed snapshots of CIs and environment manifests, and the
 // production baseline library (one baseline per production manifest version).
 //
-// A baseline document is canonical JSON, signed like manifests (server/signing.hpp):
+// A baseline document is canonical JSON, signed like manifests (server/domain/vault/signing.hpp):
 //   {"kind": "baseline", "name", "description", "created_at", "created_by",
 //    "scope": {"all": true} | {"cis": [ids]} | {"environments": [names]},
 //    "cis": [CI records as stored, sorted by id],

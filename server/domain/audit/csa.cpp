@@ -90,12 +90,12 @@ json::object item_json(const Ci& ci, json::array history) {
 
 }  // namespace
 
-Result<json::object> csa_report(App& app, const CsaFilter& filter) {
-  if (filter.environment)
-    TG_RETURN_IF_ERROR(app.environments.check_environment(*filter.environment));
+Result<json::object> csa_report(storage::KvStore& store, const EnvironmentService& environments,
+                                const Clock& clock, const CsaFilter& filter) {
+  if (filter.environment) TG_RETURN_IF_ERROR(environments.check_environment(*filter.environment));
   json::array items;
   json::object by_type, by_status = zero_statuses(), by_type_status;
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) -> Status {
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     std::optional<std::set<std::string>> deployed;
     if (filter.environment) {
       deployed.emplace();
@@ -123,7 +123,7 @@ Result<json::object> csa_report(App& app, const CsaFilter& filter) {
     return failure;
   }));
   json::object report;
-  report["generated_at"] = format_rfc3339(app.clock.now());
+  report["generated_at"] = format_rfc3339(clock.now());
   report["filters"] = filters_json(filter);
   report["total"] = items.size();
   report["counts"] = json::object{{"by_type", std::move(by_type)},

@@ -25,8 +25,9 @@
 
 #include <boost/json/object.hpp>
 
-#include "server/domain/app.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
+#include "server/domain/release/environments.hpp"
+#include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::server {
@@ -40,7 +41,9 @@ struct CsaFilter {
 
 // The report, read in one snapshot. Errors: not_found (reason unknown-environment), corrupt (an
 // unreadable CI or history entry), io.
-Result<boost::json::object> csa_report(App& app, const CsaFilter& filter);
+Result<boost::json::object> csa_report(storage::KvStore& store,
+                                       const EnvironmentService& environments, const Clock& clock,
+                                       const CsaFilter& filter);
 
 // The report's items as CSV (see above).
 std::string render_csa_csv(const boost::json::object& report);

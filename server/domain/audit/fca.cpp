@@ -11,7 +11,6 @@
 
 #include "server/domain/audit/audits.hpp"
 #include "server/domain/change/rfcs.hpp"
-#include "server/domain/json_body.hpp"
 #include "server/domain/release/vdd.hpp"
 
 namespace tollgate::server {
@@ -148,53 +147,34 @@ json::object result(const Release& release, const std::vector<std::string>& envs
 
 }  // namespace
 
-Result<json::object> run_fca(App& app, const json::object& body, const Principal& actor) {
-  Fields f(body);
-  auto release_id = f.string("release", true);
-  if (release_id && release_id->empty()) f.error("release: must not be empty");
-  TG_RETURN_IF_ERROR(f.finish());
+Result<json::object> run_fca(storage::KvStore& store, storage::GitVault& vault,
+                             const Config& config, const Clock& clock, const FcaRequest& request,
+                             const Principal& actor) {
+  const std::string& release_id = request.release;
+  if (release_id.empty()) return invalid("release: must not be empty");
   // An unknown release is a 404 before its id reaches a vault path.
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) {
-    return txn.get(storage::Table::releases, *release_id)
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) {
+    return txn.get(storage::Table::releases, release_id)
                ? Status()
-               : not_found(fmt::format("no release '{}'", *release_id));
+               : not_found(fmt::format("no release '{}'", release_id));
   }));
   // The vault first (it is not part of the store's transaction); the release is read again with
   // the write so that the result describes the release as it was stored.
-  TG_ASSIGN_OR_RETURN(auto committed, committed_vdd(app.vault, *release_id));
+  TG_ASSIGN_OR_RETURN(auto committed, committed_vdd(vault, release_id));
   json::object stored;
-  TG_RETURN_IF_ERROR(app.store.write([&](storage::WriteTxn& txn) -> Status {
-    auto release = load_release(txn, *release_id);
-    if (!release) return not_found(fmt::format("no release '{}'", *release_id));
+  TG_RETURN_IF_ERROR(store.write([&](storage::WriteTxn& txn) -> Status {
+    auto release = load_release(txn, release_id);
+    if (!release) return not_found(fmt::format("no release '{}'", release_id));
     Audit audit;
     check_vdd(audit, *release, committed);
     check_rfcs(audit, txn, *release);
-    const std::vector<std::string> envs = reached(*release, app.config);
+    const std::vector<std::string> envs = reached(*release, config);
     check_tests(audit, *release, envs);
     TG_ASSIGN_OR_RETURN(stored, put_audit_result(txn, result(*release, envs, std::move(audit)),
-                                                 actor.name, app.clock.now()));
+                                                 actor.name, clock.now()));
     return {};
   }));
   return stored;
-}
-
-Result<Page<json::object>> read_audit_results(App& app, const AuditFilter& filter,
-                                              const PageRequest& page) {
-  Result<Page<json::object>> out = Page<json::object>{};
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) {
-    out = list_audit_results(txn, filter, page);
-    return out.status();
-  }));
-  return out;
-}
-
-Result<json::object> read_audit_result(App& app, std::string_view id) {
-  Result<json::object> out = json::object{};
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) {
-    out = get_audit_result(txn, id);
-    return out.status();
-  }));
-  return out;
 }
 
 }  // namespace tollgate::server

@@ -14,36 +14,39 @@
 //          "environment": tests-missing, tests-failed, tests-stale.
 // Every finding is {"check", "severity": "error", "detail", "ci"?, "environment"?, "rfc"?}.
 //
-// The result, stored with put_audit_result (server/audits.hpp):
+// The result, stored with put_audit_result (server/domain/audit/audits.hpp):
 //   {"kind": "fca", "release", "digest", "passed", "environments": [checked, in order],
 //    "summary": {"checks": n (individual checks made), "findings": n,
 //                "by_check": {"vdd": n, "rfc": n, "tests": n}},
 //    "findings": [...], "id", "created_at", "created_by"}
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
 
-#include "server/domain/app.hpp"
 #include "server/domain/audit/audits.hpp"
+#include "server/domain/config.hpp"
 #include "server/domain/identity/auth.hpp"
+#include "storage/git_vault.hpp"
+#include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
+#include "tollgate/time.hpp"
 
 namespace tollgate::server {
 
+// POST /api/v1/audits/fca's body: {"release"}.
+struct FcaRequest {
+  std::string release;
+};
+
 // Runs the audit and stores its result in one KvStore::write that also reads the release; an
 // audit that finds failures is stored too (passed: false). Returns the stored record.
-// Errors: forbidden (reason forbidden-role), invalid (body), not_found (release), corrupt (the
-// committed VDD does not parse), io.
-Result<boost::json::object> run_fca(App& app, const boost::json::object& body,
-                                    const Principal& actor);
-
-// GET /api/v1/audits: stored results of every kind (FCA and PCA), each read in its own snapshot.
-// Errors: corrupt, io.
-Result<Page<boost::json::object>> read_audit_results(App& app, const AuditFilter& filter,
-                                                     const PageRequest& page);
-// GET /api/v1/audits/{id}. Errors: not_found, corrupt, io.
-Result<boost::json::object> read_audit_result(App& app, std::string_view id);
+// Errors: invalid (an empty release id), not_found (release), corrupt (the committed VDD does
+// not parse), io.
+Result<boost::json::object> run_fca(storage::KvStore& store, storage::GitVault& vault,
+                                    const Config& config, const Clock& clock,
+                                    const FcaRequest& request, const Principal& actor);
 
 }  // namespace tollgate::server

@@ -38,7 +38,7 @@
 //   unexpected  not named by the manifest;
 // and after the last entry every expected file not seen is missing.
 //
-// The stored result (server/audits.hpp, kind "pca"):
+// The stored result (server/domain/audit/audits.hpp, kind "pca"):
 //   {"kind": "pca", "environment", "host", "manifest_version", "passed",
 //    "summary": {"files", "ok", "missing", "modified", "unexpected"},
 //    "findings": [{"status", "path", "ci"?, "version"?, "file"?,

@@ -5,9 +5,9 @@
 // Its id, which names it in listings and in DELETE /api/v1/tokens/{id}, is the first 16 hex
 // characters of that hash.
 //
-// Every token belongs to a user (server/users.hpp) and may narrow, never widen, what the user
-// may do: its roles and environments are fixed when it is minted (within what the minting
-// principal may grant), and at each request the principal gets the intersection with the
+// Every token belongs to a user (server/domain/identity/users.hpp) and may narrow, never widen,
+// what the user may do: its roles and environments are fixed when it is minted (within what the
+// minting principal may grant), and at each request the principal gets the intersection with the
 // user's current roles and environments. Nothing is cached: revoking a token, disabling its
 // user or taking a role away takes effect on the very next request.
 #pragma once
@@ -40,8 +40,8 @@ struct Principal {
   std::vector<std::string> environments;  // empty: every environment
   std::string token_id = {};              // empty for the server's own work
   std::string display_name = {};
-  // How the request authenticated: "token" or "certificate" (server/certificate_auth.hpp);
-  // empty for the server's own work.
+  // How the request authenticated: "token" or "certificate"
+  // (server/domain/identity/certificate_auth.hpp); empty for the server's own work.
   std::string authenticated_by = {};
 
   bool has(Role role) const;

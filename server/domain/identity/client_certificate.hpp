@@ -10,7 +10,7 @@
 namespace tollgate::server {
 
 // The client certificate a TLS connection presented, as checked once after its handshake
-// (server/client_cert.hpp). Only present when [tls] client_ca is set and the client sent one.
+// (server/http/client_cert.hpp). Only present when [tls] client_ca is set and the client sent one.
 struct ClientCertificate {
   enum class Verdict {
     trusted,        // the chain verified against [tls] client_ca, dates and purpose included

@@ -1,8 +1,8 @@
 // Logging in with a directory password: POST /api/v1/sessions.
 //
-// A login binds to the directory as the person (server/ldap_directory.hpp), creates or updates
-// their user from the directory (source "ldap"; roles and environments replaced by what the
-// [ldap] group maps give, so leaving a group drops the role at the next login), and mints a
+// A login binds to the directory as the person (server/domain/identity/ldap_directory.hpp), creates
+// or updates their user from the directory (source "ldap"; roles and environments replaced by what
+// the [ldap] group maps give, so leaving a group drops the role at the next login), and mints a
 // token named "session" that expires after [ldap] session_hours (never past [tokens]
 // max_expiry_days).
 //

@@ -18,7 +18,7 @@
 //
 // Storage: Table::manifests, key = environment \0 be64(version), value = the signed manifest's
 // JSON. Every version is also committed to the git vault at environments/<env>/manifest.json by
-// the promoting service (server/promotion.hpp).
+// the promoting service (server/domain/release/promotion.hpp).
 #pragma once
 
 #include <cstdint>

@@ -107,11 +107,11 @@ json::object gates_first_time(const std::vector<Release>& releases) {
 }
 
 // The overdue PIRs of PromotionService, restricted to the period's releases.
-Result<json::object> overdue(App& app, const std::set<std::string>& ids) {
+Result<json::object> overdue(const PromotionService& promotion, const std::set<std::string>& ids) {
   json::array list;
   PageRequest page{kMaxPageLimit, ""};
   while (true) {
-    TG_ASSIGN_OR_RETURN(Page<OverduePir> found, app.promotion.overdue_pirs(page));
+    TG_ASSIGN_OR_RETURN(Page<OverduePir> found, promotion.overdue_pirs(page));
     for (const OverduePir& pir : found.items)
       if (ids.contains(pir.release)) list.push_back(pir.to_json());
     if (!found.next_after) break;
@@ -122,9 +122,10 @@ Result<json::object> overdue(App& app, const std::set<std::string>& ids) {
 
 }  // namespace
 
-Result<json::object> kpi_report(App& app, const DateRange& period) {
+Result<json::object> kpi_report(storage::KvStore& store, const PromotionService& promotion,
+                                const Config& config, const DateRange& period) {
   std::vector<Release> releases;
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) -> Status {
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     txn.scan(storage::Table::releases, "", [&](std::string_view, std::string_view value) {
       auto release = Release::from_record(value);
       if (release && period.contains(release->created_at))
@@ -135,8 +136,8 @@ Result<json::object> kpi_report(App& app, const DateRange& period) {
   }));
   std::set<std::string> ids;
   for (const Release& r : releases) ids.insert(r.id);
-  const std::string& production = app.config.environments.back();
-  TG_ASSIGN_OR_RETURN(json::object overdue_pirs, overdue(app, ids));
+  const std::string& production = config.environments.back();
+  TG_ASSIGN_OR_RETURN(json::object overdue_pirs, overdue(promotion, ids));
 
   json::object out;
   period.add_to(out);

@@ -22,13 +22,15 @@
 
 #include <boost/json/object.hpp>
 
-#include "server/domain/app.hpp"
+#include "server/domain/config.hpp"
+#include "server/domain/release/promotion.hpp"
 #include "server/domain/release/schedule.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::server {
 
 // GET /api/v1/reports/kpis. Errors: io, corrupt (from the store).
-Result<boost::json::object> kpi_report(App& app, const DateRange& period);
+Result<boost::json::object> kpi_report(storage::KvStore& store, const PromotionService& promotion,
+                                       const Config& config, const DateRange& period);
 
 }  // namespace tollgate::server

@@ -115,8 +115,8 @@ class PromotionService {
   Result<std::uint64_t> count_overdue_pirs() const;
 
   // From now on, every promotion or back-out into production also records the production
-  // baseline (server/baselines.hpp) in its vault commit and its write. `baselines` must outlive
-  // this service.
+  // baseline (server/domain/audit/baselines.hpp) in its vault commit and its write. `baselines`
+  // must outlive this service.
   void record_production_baselines(const BaselineService& baselines) { baselines_ = &baselines; }
 
   // The path a release follows: the environment order, or the emergency path.

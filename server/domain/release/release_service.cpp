@@ -1,5 +1,5 @@
 // ReleaseService: creation, reads, items, known errors and the API rendering of releases.
-// Documents and gates: server/release_gates.cpp.
+// Documents and gates: server/domain/release/release_gates.cpp.
 #include <algorithm>
 #include <set>
 

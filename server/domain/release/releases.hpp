@@ -8,7 +8,7 @@
 // contents change.
 //
 // Storage: Table::releases, key = release id (`rel-N`, N from a counter in Table::meta),
-// value = Release::to_record(). Environments and manifests: server/environments.hpp.
+// value = Release::to_record(). Environments and manifests: server/domain/release/environments.hpp.
 #pragma once
 
 #include <cstdint>
@@ -182,7 +182,7 @@ struct ReleaseDocumentContent {
 };
 
 // The release workflow up to the gates: creation, items, documents, known errors and gate
-// records. Promotion and back-out live in server/promotion.hpp.
+// records. Promotion and back-out live in server/domain/release/promotion.hpp.
 //
 // Every mutation is one KvStore::write that reads the release, checks it and stores it again.
 // Roles are checked here, not by the router, because they are policy: creating and changing

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/domain/cmdb/relationships.hpp"
+
 namespace tollgate::server {
 
 namespace json = boost::json;
@@ -184,12 +186,12 @@ Result<json::array> release_conflicts(storage::KvStore& store, const Config& con
   return out;
 }
 
-Result<json::object> master_schedule(App& app, const DateRange& range, const PageRequest& page) {
-  const Config& config = app.config;
+Result<json::object> master_schedule(storage::KvStore& store, const Config& config,
+                                     const DateRange& range, const PageRequest& page) {
   json::array items;
   json::array conflicts;
   std::optional<std::string> next;
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) -> Status {
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     std::vector<Release> listed;
     txn.scan(storage::Table::releases, "", [&](std::string_view, std::string_view value) {
       auto release = Release::from_record(value);

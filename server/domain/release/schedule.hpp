@@ -20,7 +20,6 @@
 
 #include <boost/json/object.hpp>
 
-#include "server/domain/app.hpp"
 #include "server/domain/config.hpp"
 #include "server/domain/pagination.hpp"
 #include "server/domain/release/releases.hpp"
@@ -71,7 +70,7 @@ Result<boost::json::array> release_conflicts(storage::KvStore& store, const Conf
 // paginated (cursor = the last release id of the previous page), and the conflicts among them
 // whose first release is on this page:
 //   {"from", "to", "conflict_window_days", "items": [...], "conflicts": [...], "next_cursor"}
-Result<boost::json::object> master_schedule(App& app, const DateRange& range,
-                                            const PageRequest& page);
+Result<boost::json::object> master_schedule(storage::KvStore& store, const Config& config,
+                                            const DateRange& range, const PageRequest& page);
 
 }  // namespace tollgate::server

@@ -197,9 +197,9 @@ Result<json::object> build_vdd(storage::ReadTxn& txn, const Release& release) {
                       {"gates", gates_json(release)}};
 }
 
-Result<json::object> vdd_of(App& app, const std::string& id) {
+Result<json::object> vdd_of(storage::KvStore& store, const std::string& id) {
   std::optional<json::object> out;
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) -> Status {
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     const auto release = load_release(txn, id);
     if (!release) return not_found(fmt::format("no release '{}'", id.substr(0, 128)));
     TG_ASSIGN_OR_RETURN(out, build_vdd(txn, *release));
@@ -284,13 +284,14 @@ Result<std::string> commit_vdd(storage::GitVault& vault, const Release& release,
   return commit.id;
 }
 
-Result<std::string> commit_vdd(App& app, const Release& release, const Principal& actor) {
+Result<std::string> commit_vdd(storage::KvStore& store, storage::GitVault& vault,
+                               const Release& release, const Principal& actor) {
   std::optional<json::object> vdd;
-  TG_RETURN_IF_ERROR(app.store.read([&](storage::ReadTxn& txn) -> Status {
+  TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     TG_ASSIGN_OR_RETURN(vdd, build_vdd(txn, release));
     return {};
   }));
-  return commit_vdd(app.vault, release, *vdd, actor);
+  return commit_vdd(vault, release, *vdd, actor);
 }
 
 Status check_vdd_current(const json::object& vdd, const Release& current) {

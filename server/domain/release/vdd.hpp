@@ -25,9 +25,9 @@
 
 #include <boost/json/object.hpp>
 
-#include "server/domain/app.hpp"
 #include "server/domain/identity/auth.hpp"
 #include "server/domain/release/releases.hpp"
+#include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
 
@@ -44,7 +44,7 @@ std::string vdd_markdown_path(std::string_view release_id);
 Result<boost::json::object> build_vdd(storage::ReadTxn& txn, const Release& release);
 
 // The VDD of release `id` as stored now. Errors: not_found.
-Result<boost::json::object> vdd_of(App& app, const std::string& id);
+Result<boost::json::object> vdd_of(storage::KvStore& store, const std::string& id);
 
 // Markdown: a heading, a table of the release's fields, then one section per part of the VDD
 // (tables for items, RFCs, documents, known errors and gates; lists for installation and
@@ -68,7 +68,8 @@ Result<std::optional<boost::json::object>> committed_vdd(const storage::GitVault
 Result<std::string> commit_vdd(storage::GitVault& vault, const Release& release,
                                const boost::json::object& vdd, const Principal& actor);
 // The same, building the VDD first from the store.
-Result<std::string> commit_vdd(App& app, const Release& release, const Principal& actor);
+Result<std::string> commit_vdd(storage::KvStore& store, storage::GitVault& vault,
+                               const Release& release, const Principal& actor);
 
 // What an RRR pass committed: the VDD and the vault commit that holds it.
 struct RrrVdd {
@@ -82,12 +83,8 @@ struct RrrVdd {
 // content nobody reviewed); otherwise commits the VDD (nothing new when the committed one
 // matches already) and returns it. Inside the write, check_vdd_current(result.vdd, r) closes the
 // window between this call and the write. Errors: not_found, conflict, io.
-// Takes the store and vault rather than App so that ReleaseService (which has both) can call it.
 Result<RrrVdd> vdd_for_rrr(storage::KvStore& store, storage::GitVault& vault,
                            const Release& reviewed, const Principal& actor);
-inline Result<RrrVdd> vdd_for_rrr(App& app, const Release& reviewed, const Principal& actor) {
-  return vdd_for_rrr(app.store, app.vault, reviewed, actor);
-}
 
 // conflict "vdd-mismatch" when `vdd` no longer describes `current`; ok otherwise.
 Status check_vdd_current(const boost::json::object& vdd, const Release& current);

@@ -85,13 +85,13 @@ Response list_audits(Context& ctx) {
   filter.release = query_string(ctx, "release");
   if (filter.kind && *filter.kind != "fca" && *filter.kind != "pca")
     return problem(invalid(fmt::format("kind: '{}' is not fca or pca", *filter.kind)));
-  auto results = read_audit_results(ctx.app, filter, *page);
+  auto results = read_audit_results(ctx.app.store, filter, *page);
   if (!results) return problem(results.status());
   return page_response(*results, [](const json::object& o) { return o; });
 }
 
 Response get_audit(Context& ctx) {
-  auto result = read_audit_result(ctx.app, ctx.params[0]);
+  auto result = read_audit_result(ctx.app.store, ctx.params[0]);
   if (!result) return problem(result.status());
   return json_response(200, *result);
 }
@@ -99,7 +99,12 @@ Response get_audit(Context& ctx) {
 Response run_fca_audit(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto result = run_fca(ctx.app, *body, ctx.principal);
+  Fields fields(*body);
+  auto release = fields.string("release", true);
+  if (release && release->empty()) fields.error("release: must not be empty");
+  if (Status st = fields.finish(); !st.ok()) return problem(st);
+  auto result = run_fca(ctx.app.store, ctx.app.vault, ctx.app.config, ctx.app.clock,
+                        FcaRequest{*release}, ctx.principal);
   if (!result) return problem(result.status());
   const std::string id(result->at("id").as_string());
   return json_response(201, *result).header("Location", "/api/v1/audits/" + id);
@@ -110,7 +115,7 @@ Response get_csa(Context& ctx) {
   if (!format) return problem(format.status());
   auto filter = csa_filter(ctx);
   if (!filter) return problem(filter.status());
-  auto report = csa_report(ctx.app, *filter);
+  auto report = csa_report(ctx.app.store, ctx.app.environments, ctx.app.clock, *filter);
   if (!report) return problem(report.status());
   Response r;
   if (*format == CsaFormat::csv) {

@@ -1,4 +1,5 @@
-// Handlers of the controlled-document routes of CIs (server/documents.hpp has the semantics):
+// Handlers of the controlled-document routes of CIs (server/domain/cmdb/documents.hpp has the
+// semantics):
 //
 //   GET /api/v1/cis/{id}/documents                        the CI's documents (limit, cursor)
 //   PUT /api/v1/cis/{id}/documents/{name}                 write a version

@@ -1,6 +1,6 @@
 // Handler of the physical configuration audit: POST /api/v1/audits/pca with an inventory as NDJSON
 // (environment and host in the query) or as the JSON body {environment, host, files} (see
-// server/pca.hpp).
+// server/domain/audit/pca.hpp).
 #include <algorithm>
 #include <cctype>
 

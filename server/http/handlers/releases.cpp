@@ -1,5 +1,6 @@
-// Handlers of the release routes (server/releases.hpp has the semantics): creation, lists,
-// items, documents, known errors and gate records. Roles are policy and checked by the service.
+// Handlers of the release routes (server/domain/release/releases.hpp has the semantics): creation,
+// lists, items, documents, known errors and gate records. Roles are policy and checked by the
+// service.
 #include <fmt/format.h>
 #include <boost/json.hpp>
 

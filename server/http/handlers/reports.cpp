@@ -56,7 +56,7 @@ Result<VddFormat> vdd_format(std::string_view accept) {
 Response get_vdd(Context& ctx) {
   auto format = vdd_format(ctx.request.header("accept"));
   if (!format) return problem(format.status());
-  auto vdd = vdd_of(ctx.app, ctx.params[0]);
+  auto vdd = vdd_of(ctx.app.store, ctx.params[0]);
   if (!vdd) return problem(vdd.status());
   Response r;
   if (*format == VddFormat::markdown) {
@@ -74,7 +74,7 @@ Response get_schedule(Context& ctx) {
   if (!page) return problem(page.status());
   auto range = parse_date_range(ctx.query_value("from"), ctx.query_value("to"));
   if (!range) return problem(range.status());
-  auto schedule = master_schedule(ctx.app, *range, *page);
+  auto schedule = master_schedule(ctx.app.store, ctx.app.config, *range, *page);
   if (!schedule) return problem(schedule.status());
   return json_response(200, *schedule);
 }
@@ -82,7 +82,7 @@ Response get_schedule(Context& ctx) {
 Response get_kpis(Context& ctx) {
   auto range = parse_date_range(ctx.query_value("from"), ctx.query_value("to"));
   if (!range) return problem(range.status());
-  auto report = kpi_report(ctx.app, *range);
+  auto report = kpi_report(ctx.app.store, ctx.app.promotion, ctx.app.config, *range);
   if (!report) return problem(report.status());
   return json_response(200, *report);
 }

@@ -153,7 +153,7 @@ TEST_CASE("vdd: committed to the vault as VDD.md and VDD.json; matches until con
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
 
-  auto commit = commit_vdd(*f.app, release, f.rm_principal);
+  auto commit = commit_vdd(f.app->store, f.app->vault, release, f.rm_principal);
   REQUIRE_MESSAGE(commit.ok(), commit.status().to_string());
   CHECK(*f.vault->head() == *commit);
   auto md = f.vault->read(vdd_markdown_path(f.id));
@@ -174,7 +174,7 @@ TEST_CASE("vdd: committed to the vault as VDD.md and VDD.json; matches until con
   CHECK(vdd_matches(**committed, release));
 
   // The same VDD again commits nothing new.
-  auto again = commit_vdd(*f.app, release, f.rm_principal);
+  auto again = commit_vdd(f.app->store, f.app->vault, release, f.rm_principal);
   REQUIRE(again.ok());
   CHECK(*again == *commit);
 
@@ -190,7 +190,7 @@ TEST_CASE("vdd: a release document named VDD.md blocks the commit and changes no
   Vdd f;
   f.doc(f.id, "other", "VDD.md", "mine");
   const std::string head = *f.vault->head();
-  auto commit = commit_vdd(*f.app, f.load(f.id), f.rm_principal);
+  auto commit = commit_vdd(f.app->store, f.app->vault, f.load(f.id), f.rm_principal);
   REQUIRE_FALSE(commit.ok());
   CHECK(commit.status().code() == Code::conflict);
   CHECK(commit.status().reason() == "vdd-name-taken");
@@ -202,7 +202,7 @@ TEST_CASE("vdd: the RRR hook commits the reviewed VDD and refuses contents chang
   Vdd f;
   Principal cm{"cm", {Role::change_manager}, {}};
   const Release reviewed = f.load(f.id);
-  auto rrr = vdd_for_rrr(*f.app, reviewed, cm);
+  auto rrr = vdd_for_rrr(f.app->store, f.app->vault, reviewed, cm);
   REQUIRE_MESSAGE(rrr.ok(), rrr.status().to_string());
   CHECK(*f.vault->head() == rrr->commit);
   CHECK(text_of(rrr->vdd.at("digest")) == reviewed.digest());
@@ -212,7 +212,7 @@ TEST_CASE("vdd: the RRR hook commits the reviewed VDD and refuses contents chang
   // The contents change after the review: the RRR would pass on stale content.
   f.item(f.id, "web", "1.0");
   const std::string head = *f.vault->head();
-  auto stale = vdd_for_rrr(*f.app, reviewed, cm);
+  auto stale = vdd_for_rrr(f.app->store, f.app->vault, reviewed, cm);
   REQUIRE_FALSE(stale.ok());
   CHECK(stale.status().code() == Code::conflict);
   CHECK(stale.status().reason() == kVddMismatchReason);
@@ -222,7 +222,7 @@ TEST_CASE("vdd: the RRR hook commits the reviewed VDD and refuses contents chang
   CHECK(inside.reason() == "vdd-mismatch");
 
   // Reviewing the new contents works again.
-  auto fresh = vdd_for_rrr(*f.app, f.load(f.id), cm);
+  auto fresh = vdd_for_rrr(f.app->store, f.app->vault, f.load(f.id), cm);
   REQUIRE(fresh.ok());
   CHECK(fresh->commit != rrr->commit);
   CHECK(vdd_matches(**committed_vdd(*f.vault, f.id), f.load(f.id)));
