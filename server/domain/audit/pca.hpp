@@ -60,15 +60,12 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
-#include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 #include <boost/json/object.hpp>
-#include <boost/json/parser.hpp>
 
+#include "server/domain/audit/pca_compare.hpp"
+#include "server/domain/audit/pca_inventory.hpp"
 #include "server/domain/body_reader.hpp"
 #include "server/domain/identity/auth.hpp"
 #include "server/domain/release/environments.hpp"
@@ -78,95 +75,15 @@
 
 namespace tollgate::server {
 
-inline constexpr const char* kInvalidInventoryReason = "invalid-inventory";
-inline constexpr const char* kInvalidPathReason = "invalid-path";
-inline constexpr const char* kDuplicatePathReason = "duplicate-path";
+// The refusal reasons and limits of the inventory are in pca_inventory.hpp (the inventory's
+// form) and pca_compare.hpp (its entries), both included here for callers.
 inline constexpr const char* kInvalidHostReason = "invalid-host";
 inline constexpr const char* kNoManifestReason = "no-manifest";
 
-inline constexpr std::size_t kMaxInventoryLine = 16 * 1024;
-inline constexpr std::size_t kMaxInventoryPath = 4096;
 inline constexpr std::size_t kMaxHostName = 253;
-// The JSON form's limits: containers open at once (the body, files, an entry: 3 are needed) and
-// bytes of any string or member name.
-inline constexpr std::size_t kMaxInventoryDepth = 4;
-inline constexpr std::size_t kMaxInventoryString = 4096;
 
 // A host name: 1..253 of [A-Za-z0-9._-]. Errors: invalid "invalid-host".
 Status validate_host(std::string_view host);
-
-// An inventory path as the header describes it. Errors: invalid "invalid-path".
-Status validate_inventory_path(std::string_view path);
-
-// Compares inventory lines with one manifest as they arrive. Not thread-safe.
-class PcaComparison {
- public:
-  PcaComparison(const Manifest& manifest, bool list_ok);
-
-  // Where an entry came from, naming it in errors: an NDJSON line (`n` counts from 1) or
-  // files[n] of the JSON form (`n` counts from 0).
-  struct Origin {
-    bool json = false;
-    std::size_t n = 0;
-  };
-
-  // One inventory line (without its '\n'); `number` counts from 1 and names it in errors.
-  // Errors: the inventory refusals of the header. After an error the comparison is spoilt.
-  Status add_line(std::size_t number, std::string_view line);
-
-  // One entry of the JSON form's files, its members already read; `index` counts from 0 and
-  // names it in errors. Errors: "invalid-path", "invalid-digest", "duplicate-path" (and after
-  // one the comparison is spoilt).
-  Status add_entry(std::size_t index, std::string path, std::string_view sha256,
-                   std::uint64_t size);
-
-  // The result record (without id, created_at, created_by); marks unseen files missing.
-  boost::json::object finish();
-
- private:
-  struct Expected {
-    std::string ci;
-    std::string version;
-    std::string file;
-    std::string sha256;
-    std::uint64_t size = 0;
-    bool seen = false;
-  };
-  // A non-ok file; `expected` points into expected_ (stable: a node-based map).
-  struct Finding {
-    const char* status;  // "modified" | "unexpected" | "missing"
-    const Expected* expected = nullptr;
-    std::string actual_sha256;  // empty for missing
-    std::uint64_t actual_size = 0;
-  };
-  struct Line {
-    std::string path;
-    std::string sha256;
-    std::uint64_t size = 0;
-  };
-
-  // A line's members; sha256 as written (add checks it).
-  Result<Line> parse_line(std::size_t number, std::string_view text);
-  // Checks the path and the digest of `line`, then compares it.
-  Status add(const Origin& origin, Line line);
-
-  std::string environment_;
-  std::uint64_t manifest_version_ = 0;
-  bool list_ok_ = false;
-  boost::json::parser parser_;                          // reused for every line
-  std::unordered_map<std::string, Expected> expected_;  // by install path
-  std::unordered_map<std::string, Finding> findings_;   // non-ok files, by path
-  std::vector<std::string> ok_files_;                   // only with list_ok
-  std::uint64_t files_ = 0;
-  std::uint64_t ok_ = 0;
-  std::uint64_t unexpected_ = 0;
-};
-
-struct PcaRequest {
-  std::string environment;
-  std::string host;
-  bool list_ok = false;
-};
 
 // Runs PCAs and stores their results. Thread-safe (no state of its own).
 class PcaService {

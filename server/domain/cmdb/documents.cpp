@@ -11,6 +11,9 @@
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/cmdb/cis.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
+#include "server/domain/cmdb/document_index.hpp"
+#include "server/domain/cmdb/document_text.hpp"
+#include "server/domain/cmdb/document_vault.hpp"
 #include "server/domain/crypto.hpp"
 #include "tollgate/ids.hpp"
 
@@ -21,8 +24,6 @@ using storage::Table;
 
 namespace {
 
-constexpr std::string_view kMediaTypeTrailer = "Media-Type: ";
-constexpr const char* kDefaultMediaType = "application/octet-stream";
 // Reasons GitVault::commit gives for contention (see storage/git_vault.hpp).
 constexpr const char* kHeadMoved = "vault-head-moved";
 constexpr const char* kBranchLocked = "vault-branch-locked";
@@ -30,161 +31,16 @@ constexpr const char* kBranchLocked = "vault-branch-locked";
 constexpr int kMaxPutAttempts = 8;
 
 // ASCII only, whatever the locale.
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
 bool is_hex(char c) {
   return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9');
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool is_token(std::string_view s) {
-  constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
-  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-    return is_alnum(c) || kSpecials.find(c) != kSpecials.npos;
-  });
 }
 
 bool is_commit_id(std::string_view s) {
   return s.size() == 40 && std::all_of(s.begin(), s.end(), is_hex);
 }
 
-// A name as error messages may echo it: printable ASCII only, at most 64 characters.
-std::string printable(std::string_view s) {
-  std::string out(s.substr(0, 64));
-  for (char& c : out)
-    if (c < 0x20 || c > 0x7e) c = '?';
-  return s.size() > 64 ? out + "..." : out;
-}
-
-std::string vault_path(std::string_view ci, std::string_view name) {
-  return fmt::format("cis/{}/{}", ci, name);
-}
-
-std::string record_key(std::string_view ci, std::string_view name) {
-  std::string key(ci);
-  key.push_back('\0');
-  key += name;
-  return key;
-}
-
 std::string describe(std::string_view ci, std::string_view name) {
   return fmt::format("document '{}' of CI '{}'", name, ci);
-}
-
-// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
-bool is_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80   ? 1
-                          : c < 0xc2 ? 0
-                          : c < 0xe0 ? 2
-                          : c < 0xf0 ? 3
-                          : c < 0xf5 ? 4
-                                     : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    const auto next = static_cast<unsigned char>(n > 1 ? s[i + 1] : 0);
-    if ((c == 0xe0 && next < 0xa0) || (c == 0xed && next > 0x9f) || (c == 0xf0 && next < 0x90) ||
-        (c == 0xf4 && next > 0x8f))
-      return false;
-    i += n;
-  }
-  return true;
-}
-
-// The author's note: UTF-8, CR dropped, no other control characters but newline and tab, trimmed.
-Result<std::string> normalise_note(std::string_view note) {
-  if (note.size() > kMaxDocumentNote)
-    return invalid(fmt::format("message: at most {} bytes", kMaxDocumentNote));
-  if (!is_utf8(note)) return invalid("message: must be UTF-8");
-  std::string out;
-  for (const char c : note) {
-    if (c == '\r') continue;
-    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-      return invalid("message: must not contain control characters");
-    out.push_back(c);
-  }
-  const auto first = out.find_first_not_of(" \t\n");
-  if (first == std::string::npos) return std::string();
-  return out.substr(first, out.find_last_not_of(" \t\n") - first + 1);
-}
-
-std::string commit_subject(bool first, std::string_view ci, std::string_view name) {
-  return fmt::format("{} document {} of CI {}", first ? "Add" : "Update", name, ci);
-}
-
-// Splits Tollgate's trailer paragraph off a commit message: `text` is what precedes it.
-void split_message(std::string_view message, std::string* text, std::string* media_type) {
-  *text = std::string(message);
-  *media_type = kDefaultMediaType;
-  const auto gap = message.rfind("\n\n");
-  if (gap == std::string_view::npos) return;
-  std::string_view rest = message.substr(gap + 2);
-  std::optional<std::string_view> found;
-  while (!rest.empty()) {
-    const auto end = std::min(rest.find('\n'), rest.size());
-    const std::string_view line = rest.substr(0, end);
-    const auto colon = line.find(": ");
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return;
-    if (line.starts_with(kMediaTypeTrailer)) found = line.substr(kMediaTypeTrailer.size());
-    rest.remove_prefix(std::min(end + 1, rest.size()));
-  }
-  if (!found) return;
-  auto type = normalise_media_type(*found);
-  if (type) *media_type = std::move(type).value();
-  *text = std::string(message.substr(0, gap));
-}
-
-DocumentRevision revision_of(const storage::VaultRevision& r) {
-  DocumentRevision out{r.commit, r.object, r.author.name, r.author.email, r.time, {}, {}};
-  split_message(r.message, &out.message, &out.media_type);
-  return out;
-}
-
-DocumentVersion version_of(std::string_view ci, std::string_view name, DocumentRevision revision,
-                           std::string_view content) {
-  return DocumentVersion{std::string(ci), std::string(name), std::move(revision),
-                         sha256_hex(content), content.size()};
-}
-
-// The main branch's head, or "" while the vault has no commit.
-Result<std::string> vault_head(const storage::GitVault& vault) {
-  auto head = vault.head();
-  if (!head && head.status().code() == Code::not_found) return std::string();
-  return head;
-}
-
-// The revision that made the version of `path` current at commit `at`; nullopt when there is
-// none (also when `at` does not exist).
-Result<std::optional<DocumentRevision>> latest_at(const storage::GitVault& vault,
-                                                  const std::string& path, const std::string& at) {
-  auto blob = vault.blob_id(path, at);
-  if (!blob && blob.status().code() == Code::not_found) return std::optional<DocumentRevision>();
-  if (!blob) return blob.status();
-  TG_ASSIGN_OR_RETURN(const auto revisions, vault.history(path, 1, at));
-  if (revisions.empty()) return std::optional<DocumentRevision>();
-  return std::optional<DocumentRevision>(revision_of(revisions.front()));
-}
-
-// How many versions `path` had at `at` (commits that wrote it; removals do not count).
-Result<std::uint64_t> count_versions(const storage::GitVault& vault, const std::string& path,
-                                     const std::string& at) {
-  TG_ASSIGN_OR_RETURN(const auto revisions, vault.history(path, 0, at));
-  return static_cast<std::uint64_t>(std::count_if(revisions.begin(), revisions.end(),
-                                                  [](const auto& r) { return !r.object.empty(); }));
 }
 
 Status stale(std::string message) {
@@ -193,7 +49,7 @@ Status stale(std::string message) {
 
 bool names(const std::vector<std::string>& commits, const std::string& commit) {
   return std::any_of(commits.begin(), commits.end(),
-                     [&](const std::string& c) { return c == "*" || lower(c) == commit; });
+                     [&](const std::string& c) { return c == "*" || ascii_lower(c) == commit; });
 }
 
 Status check_precondition(const DocumentPrecondition& p,
@@ -225,43 +81,6 @@ Status vault_busy(Status status) {
       .with_reason("vault-busy");
 }
 
-std::string record_json(const Document& d, Micros indexed_at) {
-  json::object o = d.to_json();
-  o["indexed_at"] = format_rfc3339(indexed_at);
-  return json::serialize(o);
-}
-
-std::optional<Document> record_from_json(std::string_view stored) {
-  boost::system::error_code ec;
-  const json::value v = json::parse(stored, ec);
-  const json::object* o = ec ? nullptr : v.if_object();
-  if (!o) return std::nullopt;
-  auto text = [&](std::string_view key) {
-    const json::value* f = o->if_contains(key);
-    return f && f->is_string() ? std::string(f->get_string()) : std::string();
-  };
-  auto number = [&](std::string_view key) -> std::uint64_t {
-    const json::value* f = o->if_contains(key);
-    if (f && f->is_uint64()) return f->get_uint64();
-    if (f && f->is_int64() && f->get_int64() >= 0)
-      return static_cast<std::uint64_t>(f->get_int64());
-    return 0;
-  };
-  Document d;
-  d.latest = DocumentVersion{text("ci"), text("name"),
-                             DocumentRevision{text("commit"),
-                                              text("blob"),
-                                              text("updated_by"),
-                                              {},
-                                              parse_rfc3339(text("updated_at")).value_or(0),
-                                              {},
-                                              text("media_type")},
-                             text("sha256"), number("size")};
-  d.versions = number("versions");
-  if (d.latest.revision.commit.empty() || d.latest.revision.blob.empty()) return std::nullopt;
-  return d;
-}
-
 }  // namespace
 
 Status check_document_name(std::string_view name) {
@@ -272,72 +91,13 @@ Status check_document_name(std::string_view name) {
   if (name.size() > kMaxDocumentName)
     return bad(fmt::format("at most {} characters", kMaxDocumentName));
   const bool allowed = std::all_of(name.begin(), name.end(), [](char c) {
-    return is_alnum(c) || c == '.' || c == '_' || c == '-';
+    return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-';
   });
   if (!allowed) return bad("only letters, digits, '.', '_' and '-' (no '/', no spaces)");
   if (name.find("..") != std::string_view::npos) return bad("must not contain '..'");
-  if (!is_alnum(name.front())) return bad("must start with a letter or digit");
+  if (!is_ascii_alnum(name.front())) return bad("must start with a letter or digit");
   if (name.back() == '.') return bad("must not end with '.'");
   return {};
-}
-
-Result<std::string> normalise_media_type(std::string_view media_type) {
-  const auto bad = [&] {
-    return invalid(
-        fmt::format("media type '{}': expected type/subtype[; name=value]", printable(media_type)));
-  };
-  if (media_type.size() > kMaxMediaType)
-    return invalid(fmt::format("media type: at most {} characters", kMaxMediaType));
-  if (std::any_of(media_type.begin(), media_type.end(),
-                  [](char c) { return c < 0x20 || c > 0x7e; }))
-    return bad();
-  std::string_view rest = media_type;
-  const auto semi = std::min(rest.find(';'), rest.size());
-  const std::string_view essence = trim(rest.substr(0, semi));
-  const auto slash = essence.find('/');
-  if (slash == std::string_view::npos || !is_token(essence.substr(0, slash)) ||
-      !is_token(essence.substr(slash + 1)))
-    return bad();
-  std::string out = lower(essence);
-  rest.remove_prefix(semi);
-  while (!rest.empty()) {
-    rest.remove_prefix(1);  // ';'
-    const auto end = std::min(rest.find(';'), rest.size());
-    const std::string_view param = trim(rest.substr(0, end));
-    const auto eq = param.find('=');
-    if (eq == std::string_view::npos || !is_token(param.substr(0, eq)) || eq + 1 == param.size())
-      return bad();
-    out += fmt::format("; {}={}", lower(param.substr(0, eq)), param.substr(eq + 1));
-    rest.remove_prefix(end);
-  }
-  return out;
-}
-
-std::string guess_media_type(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kTypes{{
-      {"md", "text/markdown; charset=utf-8"},
-      {"markdown", "text/markdown; charset=utf-8"},
-      {"txt", "text/plain; charset=utf-8"},
-      {"csv", "text/csv; charset=utf-8"},
-      {"html", "text/html; charset=utf-8"},
-      {"htm", "text/html; charset=utf-8"},
-      {"adoc", "text/asciidoc; charset=utf-8"},
-      {"json", "application/json"},
-      {"yaml", "application/yaml"},
-      {"yml", "application/yaml"},
-      {"xml", "application/xml"},
-      {"pdf", "application/pdf"},
-      {"zip", "application/zip"},
-      {"png", "image/png"},
-      {"svg", "image/svg+xml"},
-      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-  }};
-  const auto dot = name.rfind('.');
-  if (dot == std::string_view::npos) return kDefaultMediaType;
-  const std::string extension = lower(name.substr(dot + 1));
-  for (const auto& [ext, type] : kTypes)
-    if (ext == extension) return std::string(type);
-  return kDefaultMediaType;
 }
 
 json::object DocumentRevision::to_json() const {
@@ -419,7 +179,7 @@ Result<PutOutcome> DocumentService::put(const std::string& ci, const std::string
 }
 
 Result<PutOutcome> DocumentService::put_once(const PutRequest& r) {
-  const std::string path = vault_path(r.ci, r.name);
+  const std::string path = document_vault_path(r.ci, r.name);
   TG_ASSIGN_OR_RETURN(const std::string head, vault_head(vault_));
   TG_ASSIGN_OR_RETURN(const auto latest, latest_at(vault_, path, head));
   TG_RETURN_IF_ERROR(check_precondition(r.precondition, latest, describe(r.ci, r.name)));
@@ -431,7 +191,7 @@ Result<PutOutcome> DocumentService::put_once(const PutRequest& r) {
     TG_ASSIGN_OR_RETURN(const std::string current, vault_.read(path, head));
     if (current == r.content) {
       TG_RETURN_IF_ERROR(check_same_media_type(*latest, type, describe(r.ci, r.name)));
-      out.version = version_of(r.ci, r.name, *latest, current);
+      out.version = document_version_of(r.ci, r.name, *latest, current);
       out.indexed = index(out.version, std::nullopt, &out.versions).ok();
       return out;
     }
@@ -439,7 +199,7 @@ Result<PutOutcome> DocumentService::put_once(const PutRequest& r) {
     TG_RETURN_IF_ERROR(check_collision(r.ci, r.name, head));
   }
   TG_ASSIGN_OR_RETURN(DocumentRevision revision, commit_version(r, head, !latest, type));
-  out.version = version_of(r.ci, r.name, std::move(revision), r.content);
+  out.version = document_version_of(r.ci, r.name, std::move(revision), r.content);
   out.first = !latest;
   out.committed = true;
   out.indexed = index(out.version, latest ? latest->commit : std::string(), &out.versions).ok();
@@ -449,8 +209,8 @@ Result<PutOutcome> DocumentService::put_once(const PutRequest& r) {
 Result<DocumentRevision> DocumentService::commit_version(const PutRequest& r,
                                                          const std::string& head, bool first,
                                                          const std::string& media_type) {
-  const std::string path = vault_path(r.ci, r.name);
-  std::string message = commit_subject(first, r.ci, r.name);
+  const std::string path = document_vault_path(r.ci, r.name);
+  std::string message = document_commit_subject(first, r.ci, r.name);
   if (r.rfc) message += " under " + *r.rfc;
   audit_note(fmt::format("/api/v1/cis/{}/documents/{}", r.ci, r.name), message);
   if (!r.note.empty()) message += "\n\n" + r.note;
@@ -460,8 +220,7 @@ Result<DocumentRevision> DocumentService::commit_version(const PutRequest& r,
   options.expected_head = head;  // the version checked above must still be the current one
   TG_ASSIGN_OR_RETURN(
       storage::CommitInfo commit,
-      vault_.commit(changes, r.author,
-                    fmt::format("{}\n\n{}{}", message, kMediaTypeTrailer, media_type), options));
+      vault_.commit(changes, r.author, document_commit_message(message, media_type), options));
   if (!commit.created)  // cannot be, as the content differs; plan again rather than guess
     return conflict("the vault did not change").with_reason(kHeadMoved);
   return DocumentRevision{commit.id,   commit.blobs[path], r.author.name,          r.author.email,
@@ -495,9 +254,9 @@ Status DocumentService::check_collision(const std::string& ci, const std::string
   auto entries = vault_.list(fmt::format("cis/{}", ci), head);
   if (!entries && entries.status().code() == Code::not_found) return {};
   if (!entries) return entries.status();
-  const std::string folded = lower(name);
+  const std::string folded = ascii_lower(name);
   for (const auto& e : *entries)
-    if (e.name != name && lower(e.name) == folded)
+    if (e.name != name && ascii_lower(e.name) == folded)
       return Status(Code::conflict, fmt::format("CI '{}' has a document '{}' already; names that "
                                                 "differ only in case are refused",
                                                 ci, e.name))
@@ -509,8 +268,8 @@ std::optional<Document> DocumentService::record(const std::string& ci,
                                                 const std::string& name) const {
   std::optional<Document> out;
   const Status read = store_.read([&](storage::ReadTxn& txn) {
-    if (auto stored = txn.get(Table::documents, record_key(ci, name)))
-      out = record_from_json(*stored);
+    if (auto stored = txn.get(Table::documents, document_record_key(ci, name)))
+      out = document_record_from_json(*stored);
     return Status();
   });
   return read.ok() ? out : std::nullopt;
@@ -530,11 +289,12 @@ Status DocumentService::index(const DocumentVersion& version,
   } else if (!stored && replaced && replaced->empty()) {
     *versions = 1;
   } else {
-    TG_ASSIGN_OR_RETURN(*versions, count_versions(vault_, vault_path(version.ci, version.name),
-                                                  version.revision.commit));
+    TG_ASSIGN_OR_RETURN(*versions,
+                        count_versions(vault_, document_vault_path(version.ci, version.name),
+                                       version.revision.commit));
   }
-  const std::string value = record_json(Document{version, *versions}, clock_.now());
-  const std::string key = record_key(version.ci, version.name);
+  const std::string value = document_record_json(Document{version, *versions}, clock_.now());
+  const std::string key = document_record_key(version.ci, version.name);
   return store_.write([&](storage::WriteTxn& txn) {
     txn.put(Table::documents, key, value);
     return Status();
@@ -549,11 +309,11 @@ Result<DocumentContent> DocumentService::get(const std::string& ci, const std::s
   TG_RETURN_IF_ERROR(check_ci(ci, false));
   std::string revision;
   if (at) {
-    revision = lower(*at);
+    revision = ascii_lower(*at);
   } else {
     TG_ASSIGN_OR_RETURN(revision, vault_head(vault_));
   }
-  const std::string path = vault_path(ci, name);
+  const std::string path = document_vault_path(ci, name);
   std::optional<DocumentRevision> latest;
   if (!revision.empty()) {
     TG_ASSIGN_OR_RETURN(latest, latest_at(vault_, path, revision));
@@ -565,27 +325,27 @@ Result<DocumentContent> DocumentService::get(const std::string& ci, const std::s
   if (!latest) return not_found(fmt::format("no {}", describe(ci, name)));
   DocumentContent out;
   TG_ASSIGN_OR_RETURN(out.content, vault_.read(path, revision));
-  out.version = version_of(ci, name, std::move(*latest), out.content);
+  out.version = document_version_of(ci, name, std::move(*latest), out.content);
   return out;
 }
 
 Result<Document> DocumentService::derive(const std::string& ci, const std::string& name,
                                          const std::string& head) const {
-  const std::string path = vault_path(ci, name);
+  const std::string path = document_vault_path(ci, name);
   TG_ASSIGN_OR_RETURN(auto latest, latest_at(vault_, path, head));
   if (!latest) return not_found(fmt::format("no {}", describe(ci, name)));
   TG_ASSIGN_OR_RETURN(const std::string content, vault_.read(path, head));
   TG_ASSIGN_OR_RETURN(const std::uint64_t versions, count_versions(vault_, path, head));
-  return Document{version_of(ci, name, std::move(*latest), content), versions};
+  return Document{document_version_of(ci, name, std::move(*latest), content), versions};
 }
 
 Result<std::map<std::string, Document>> DocumentService::records_of(const std::string& ci) const {
   std::map<std::string, Document> records;
-  const std::string prefix = record_key(ci, "");
+  const std::string prefix = document_record_key(ci, "");
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
     txn.scan(Table::documents, prefix, [&](std::string_view key, std::string_view value) {
       if (!key.starts_with(prefix)) return false;
-      if (auto d = record_from_json(value)) records.emplace(key.substr(prefix.size()), *d);
+      if (auto d = document_record_from_json(value)) records.emplace(key.substr(prefix.size()), *d);
       return true;
     });
     return Status();
@@ -626,7 +386,7 @@ Result<Page<DocumentRevision>> DocumentService::history(const std::string& ci,
   if (!page.after.empty() && !is_commit_id(page.after))
     return invalid("cursor is not one this server handed out");
   TG_RETURN_IF_ERROR(check_ci(ci, false));
-  const std::string path = vault_path(ci, name);
+  const std::string path = document_vault_path(ci, name);
   std::string start = page.after;
   if (start.empty()) {
     TG_ASSIGN_OR_RETURN(start, vault_head(vault_));
@@ -647,7 +407,7 @@ Result<Page<DocumentRevision>> DocumentService::history(const std::string& ci,
       out.next_after = out.items.back().commit;
       break;
     }
-    out.items.push_back(revision_of(r));
+    out.items.push_back(document_revision_of(r));
   }
   return out;
 }
@@ -678,7 +438,8 @@ Result<std::size_t> DocumentService::rebuild_index() {
   std::vector<std::pair<std::string, std::string>> rows;
   rows.reserve(docs.size());
   for (const Document& d : docs)
-    rows.emplace_back(record_key(d.latest.ci, d.latest.name), record_json(d, now));
+    rows.emplace_back(document_record_key(d.latest.ci, d.latest.name),
+                      document_record_json(d, now));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     std::vector<std::string> old;
     txn.scan(Table::documents, "", [&](std::string_view key, std::string_view) {

@@ -38,6 +38,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "server/domain/cmdb/media_types.hpp"  // the media types of versions, for callers
 #include "server/domain/identity/auth.hpp"
 #include "server/domain/pagination.hpp"
 #include "storage/git_vault.hpp"
@@ -48,21 +49,11 @@
 namespace tollgate::server {
 
 constexpr std::size_t kMaxDocumentName = 128;
-constexpr std::size_t kMaxDocumentNote = 4096;  // bytes of the author's message
-constexpr std::size_t kMaxMediaType = 255;
 
 // A document name is a file name: 1..128 characters of [A-Za-z0-9._-], starting with a letter or
 // digit, not ending with '.', and without "..". So it can never leave `cis/ID/`, hide as a dot
 // file, or mean something else to a shell or to git. Errors: invalid, naming the rule broken.
 Status check_document_name(std::string_view name);
-
-// `type/subtype` with optional `; parameter=value`s (RFC 9110), at most 255 printable ASCII
-// characters; type and subtype are returned in lower case. Errors: invalid.
-Result<std::string> normalise_media_type(std::string_view media_type);
-
-// The media type a first version gets when the writer names none, from the name's extension
-// (".md" -> "text/markdown", ".pdf" -> "application/pdf", ...; application/octet-stream else).
-std::string guess_media_type(std::string_view name);
 
 // One commit that made a version of a document, as the history lists it.
 struct DocumentRevision {

@@ -1,0 +1,61 @@
+// What an HttpServer's listener and sessions share, and the one thing the server asks of every
+// session. Private to server/http.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <boost/asio/thread_pool.hpp>
+
+#include "server/domain/config.hpp"
+#include "server/domain/crypto.hpp"
+#include "server/domain/metrics.hpp"
+#include "server/http/access_log.hpp"
+#include "server/http/http_server.hpp"
+
+namespace tollgate::server::connection {
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection if it is idle; otherwise it closes after its current response.
+  virtual void drain() = 0;
+};
+
+// Owned by HttpServer::Impl; outlives every session. The atomics and the mutexes' members may be
+// used from any thread; the rest is fixed at construction.
+struct ServerState {
+  ServerState(const Config& c, HttpServer::Handler h, Metrics& m, boost::asio::thread_pool& pool,
+              boost::asio::thread_pool& upload_pool)
+      : config(c), handler(std::move(h)), metrics(m), workers(pool), uploads(upload_pool) {}
+
+  const Config& config;
+  HttpServer::Handler handler;
+  Metrics& metrics;
+  boost::asio::thread_pool& workers;  // mutating requests
+  boost::asio::thread_pool& uploads;  // requests whose bodies stream (a thread each meanwhile)
+  std::uint64_t artifact_limit = config.max_artifact_size_mb << 20;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};  // the I/O contexts are stopping: nothing more will run
+  std::atomic<unsigned> connections{0};
+  std::mutex sessions_mu;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::function<void()> on_drained;  // when the last connection closes during a drain
+  std::string request_id_prefix = to_hex(random_bytes(4));
+  std::atomic<std::uint64_t> request_counter{0};
+  AccessLog access_log;
+
+  // A new request id: this server's random prefix and a counter.
+  std::string next_request_id() {
+    return fmt::format("{}-{:08x}", request_id_prefix,
+                       request_counter.fetch_add(1, std::memory_order_relaxed));
+  }
+};
+
+}  // namespace tollgate::server::connection

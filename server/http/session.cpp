@@ -1,0 +1,488 @@
+#include "server/http/session.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "server/http/client_cert.hpp"
+#include "server/http/problem.hpp"
+#include "server/http/router.hpp"
+
+namespace tollgate::server::connection {
+
+namespace net = boost::asio;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(3);
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Why a request could not be read, as the refusal answered before closing; ok when the
+// connection just ended (or timed out) and nothing is answered.
+Status read_refusal(beast::error_code ec, std::uint64_t body_limit, std::uint64_t header_limit) {
+  if (ec == http::error::body_limit)
+    return Status(Code::too_large,
+                  fmt::format("the request body is over the limit of {} bytes", body_limit));
+  if (ec == http::error::header_limit)
+    return Status(Code::too_large,
+                  fmt::format("the request headers are over the limit of {} bytes", header_limit))
+        .with_reason("headers-too-large");
+  if (&ec.category() == &http::make_error_code(http::error::bad_method).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message)
+    return invalid(fmt::format("malformed HTTP request: {}", ec.message()));
+  return {};
+}
+
+}  // namespace
+
+// --- lifetime ----------------------------------------------------------------------------------
+
+template <class Derived>
+Session<Derived>::Session(ServerState& shared, std::string remote)
+    : shared_(shared), remote_(std::move(remote)) {
+  shared_.connections.fetch_add(1);
+  shared_.metrics.connection_opened();
+}
+
+template <class Derived>
+Session<Derived>::~Session() {
+  shared_.metrics.connection_closed();
+  {
+    std::lock_guard lock(shared_.sessions_mu);
+    shared_.sessions.erase(this);
+  }
+  if (shared_.connections.fetch_sub(1) == 1 && shared_.draining) shared_.on_drained();
+}
+
+template <class Derived>
+void Session<Derived>::drain() {
+  net::post(derived().stream().get_executor(), [self = derived().shared_from_this()] {
+    self->closing_ = true;
+    const bool mid_request =
+        self->streaming_ || (self->reading_ && self->parser_ && self->parser_->is_header_done());
+    if (!mid_request && !self->writing_ && self->queue_.empty()) self->derived().do_close();
+  });
+}
+
+template <class Derived>
+void Session<Derived>::register_self() {
+  std::lock_guard lock(shared_.sessions_mu);
+  shared_.sessions.emplace(this, derived().shared_from_this());
+}
+
+// --- reading a request -------------------------------------------------------------------------
+
+template <class Derived>
+void Session<Derived>::do_read() {
+  if (closing_ || shared_.draining) {
+    closing_ = true;
+    if (!writing_ && queue_.empty()) derived().do_close();
+    return;
+  }
+  parser_.emplace();
+  parser_->header_limit(shared_.config.header_limit);
+  // The route, and so the body's limit, is known once the headers are in (on_read_header).
+  active_limit_ = std::max<std::uint64_t>(shared_.config.body_limit, shared_.artifact_limit);
+  parser_->body_limit(active_limit_);
+  reading_ = true;
+  beast::get_lowest_layer(derived().stream())
+      .expires_after(std::chrono::seconds(shared_.config.idle_timeout_seconds));
+  http::async_read_header(
+      derived().stream(), buffer_, *parser_,
+      beast::bind_front_handler(&Session::on_read_header, derived().shared_from_this()));
+}
+
+template <class Derived>
+void Session<Derived>::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec) return on_read_failed(ec);
+  if (parser_->is_done()) return on_read({}, 0);  // no body: nothing more to wait for
+  const auto& header = parser_->get();
+  if (body_kind(header.method_string(), header.target()) == BodyKind::stream) return start_stream();
+  // Every other body is read whole, up to the JSON body limit.
+  active_limit_ = shared_.config.body_limit;
+  if (auto length = parser_->content_length(); length && *length > active_limit_)
+    return on_read_failed(http::error::body_limit);
+  parser_->body_limit(active_limit_);
+  beast::get_lowest_layer(derived().stream())
+      .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+  // A client that asked to be told before it sends its body gets "100 Continue" now, unless
+  // an earlier response is still on its way (then it sends after its own short wait).
+  const auto expect = parser_->get()[http::field::expect];
+  if (!parser_->is_done() && !writing_ && queue_.empty() &&
+      beast::iequals(expect, "100-continue")) {
+    return send_continue([self = derived().shared_from_this()](beast::error_code wec) {
+      if (wec) return self->derived().do_close();
+      self->read_body();
+    });
+  }
+  read_body();
+}
+
+template <class Derived>
+template <class Then>
+void Session<Derived>::send_continue(Then then) {
+  writing_ = true;
+  net::async_write(derived().stream(), net::buffer(kContinue.data(), kContinue.size()),
+                   [self = derived().shared_from_this(), then = std::move(then)](
+                       beast::error_code ec, std::size_t) mutable {
+                     self->writing_ = false;
+                     then(ec);
+                   });
+}
+
+template <class Derived>
+void Session<Derived>::read_body() {
+  http::async_read(derived().stream(), buffer_, *parser_,
+                   beast::bind_front_handler(&Session::on_read, derived().shared_from_this()));
+}
+
+template <class Derived>
+void Session<Derived>::on_read(beast::error_code ec, std::size_t) {
+  if (ec) return on_read_failed(ec);
+  reading_ = false;
+  handle(parser_->release());
+  if (!closing_ && queue_.size() < shared_.config.pipeline_limit) do_read();
+}
+
+template <class Derived>
+void Session<Derived>::on_read_failed(beast::error_code ec) {
+  reading_ = false;
+  closing_ = true;
+  const Status refusal = read_refusal(ec, active_limit_, shared_.config.header_limit);
+  if (refusal.ok()) {
+    if (!writing_ && queue_.empty()) derived().do_close();
+    return;
+  }
+  // Answer the refusal, then close.
+  const bool header_done = parser_ && parser_->is_header_done();
+  auto exchange = std::make_shared<Exchange>();
+  exchange->method = header_done ? std::string(parser_->get().method_string()) : std::string("-");
+  exchange->target = header_done ? std::string(parser_->get().target()) : "-";
+  exchange->request_id = shared_.next_request_id();
+  exchange->keep_alive = false;
+  exchange->close_after = true;
+  queue_.push_back(exchange);
+  Response r = problem(refusal);
+  if (ec == http::error::header_limit) r.status = 431;
+  r.route = "unmatched";
+  complete(*exchange, std::move(r));
+}
+
+// --- running the handler -----------------------------------------------------------------------
+
+// Queues the exchange of a request whose headers are in and builds the handler's Request.
+template <class Derived>
+template <class Body>
+std::shared_ptr<Exchange> Session<Derived>::begin_exchange(const http::request<Body>& req,
+                                                           Request& request) {
+  auto exchange = std::make_shared<Exchange>();
+  exchange->method = std::string(req.method_string());
+  exchange->target = std::string(req.target());
+  exchange->version = req.version();
+  exchange->keep_alive = req.keep_alive() && !shared_.draining;
+  exchange->head = req.method() == http::verb::head;
+  if (!exchange->keep_alive) closing_ = true;
+  queue_.push_back(exchange);
+
+  request.method = exchange->method;
+  request.target = exchange->target;
+  request.remote = remote_;
+  request.client_certificate = client_certificate_;
+  request.headers.reserve(8);
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  const std::string_view given_id = request.header("x-request-id");
+  exchange->request_id =
+      acceptable_request_id(given_id) ? std::string(given_id) : shared_.next_request_id();
+  request.request_id = exchange->request_id;
+  return exchange;
+}
+
+template <class Derived>
+void Session<Derived>::handle(http::request<http::string_body>&& req) {
+  Request request;
+  auto exchange = begin_exchange(req, request);
+  request.body = std::move(req.body());
+
+  if (!is_mutating(request.method)) {
+    complete(*exchange, shared_.handler(request));
+    return;
+  }
+  // Mutating requests wait for the group commit: run them off the I/O threads.
+  net::post(shared_.workers,
+            [self = derived().shared_from_this(), exchange, request = std::move(request),
+             work = net::make_work_guard(derived().stream().get_executor())]() mutable {
+              Response response = self->shared_.handler(request);
+              auto executor = self->derived().stream().get_executor();
+              net::post(executor, [self = std::move(self), exchange = std::move(exchange),
+                                   response = std::move(response)]() mutable {
+                self->complete(*exchange, std::move(response));
+              });
+            });
+}
+
+// A request whose body streams: the handler runs on the upload pool and pulls the body through
+// a StreamReader while this connection reads nothing else.
+template <class Derived>
+void Session<Derived>::start_stream() {
+  Request request;
+  auto exchange = begin_exchange(parser_->get(), request);
+  stream_parser_.emplace(std::move(*parser_));
+  parser_.reset();
+  active_limit_ = shared_.artifact_limit;
+  stream_parser_->body_limit(active_limit_);
+  continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
+  streaming_ = true;
+  stream_failed_ = false;
+  stream_body_done_.store(false, std::memory_order_relaxed);
+  const std::optional<std::uint64_t> length =
+      declared_length(stream_parser_->get()[http::field::content_length]);
+  // Read the socket in large pieces, not 512 bytes; a small body needs only a little more
+  // room than itself (TLS records and what a pipelining client sends next).
+  buffer_.reserve(length && *length < kStreamReadBuffer ? *length + 16 * 1024 : kStreamReadBuffer);
+  run_stream_handler(std::move(exchange), std::move(request), length);
+}
+
+template <class Derived>
+void Session<Derived>::run_stream_handler(std::shared_ptr<Exchange> exchange, Request request,
+                                          std::optional<std::uint64_t> length) {
+  auto reader = std::make_shared<StreamReader>(derived().shared_from_this(), length);
+  request.body_stream = reader.get();
+  net::post(shared_.uploads,
+            [self = derived().shared_from_this(), exchange, reader, request = std::move(request),
+             work = net::make_work_guard(derived().stream().get_executor())]() mutable {
+              Response response = self->shared_.handler(request);
+              reader->settle();  // no read of the body may still be running
+              auto executor = self->derived().stream().get_executor();
+              net::post(executor, [self = std::move(self), exchange = std::move(exchange),
+                                   response = std::move(response)]() mutable {
+                self->finish_stream(*exchange, std::move(response));
+              });
+            });
+}
+
+// --- a streaming body --------------------------------------------------------------------------
+
+template <class Derived>
+void Session<Derived>::fill(std::span<char> buffer, std::shared_ptr<ChunkPromise> promise) {
+  net::post(derived().stream().get_executor(),
+            [self = derived().shared_from_this(), buffer, promise = std::move(promise)]() mutable {
+              self->read_chunk(buffer, std::move(promise));
+            });
+}
+
+template <class Derived>
+void Session<Derived>::read_chunk(std::span<char> buffer, std::shared_ptr<ChunkPromise> promise,
+                                  std::size_t filled) {
+  if (!stream_parser_ || stream_failed_ || closed_)
+    return promise->set_value(Status(Code::unavailable, "the connection is closed"));
+  if (stream_parser_->is_done()) {
+    stream_body_done_.store(true, std::memory_order_release);
+    return promise->set_value(filled);
+  }
+  if (continue_pending_) {
+    // The client waits for "100 Continue" before it sends the body: the handler has looked
+    // at the headers and wants it. (Skipped when earlier responses are still being written;
+    // the client then sends after its own short wait.)
+    continue_pending_ = false;
+    if (!writing_ && queue_.size() == 1)
+      return send_continue([self = derived().shared_from_this(), buffer,
+                            promise = std::move(promise)](beast::error_code ec) mutable {
+        if (ec) {
+          self->stream_failed_ = true;
+          return promise->set_value(Status(Code::unavailable, "the connection failed"));
+        }
+        self->read_chunk(buffer, std::move(promise));
+      });
+  }
+  auto& body = stream_parser_->get().body();
+  body.data = buffer.data() + filled;
+  body.size = buffer.size() - filled;
+  body.more = true;
+  beast::get_lowest_layer(derived().stream())
+      .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+  http::async_read_some(derived().stream(), buffer_, *stream_parser_,
+                        [self = derived().shared_from_this(), buffer, promise](
+                            beast::error_code ec, std::size_t) mutable {
+                          self->on_chunk_read(ec, buffer, std::move(promise));
+                        });
+}
+
+template <class Derived>
+void Session<Derived>::on_chunk_read(beast::error_code ec, std::span<char> buffer,
+                                     std::shared_ptr<ChunkPromise> promise) {
+  if (ec == http::error::need_buffer) ec = {};
+  if (ec) {
+    stream_failed_ = true;
+    return promise->set_value(body_read_failure(ec, active_limit_));
+  }
+  const std::size_t now_filled = buffer.size() - stream_parser_->get().body().size;
+  // One hand-over per full buffer: a thread switch per TLS record would cost more than the
+  // bytes.
+  if (now_filled < buffer.size() && !stream_parser_->is_done())
+    return read_chunk(buffer, std::move(promise), now_filled);
+  if (stream_parser_->is_done()) stream_body_done_.store(true, std::memory_order_release);
+  promise->set_value(now_filled);
+}
+
+template <class Derived>
+void Session<Derived>::finish_stream(Exchange& exchange, Response&& r) {
+  const bool body_done = stream_parser_ && stream_parser_->is_done() && !stream_failed_;
+  streaming_ = false;
+  reading_ = false;
+  stream_parser_.reset();
+  buffer_.shrink_to_fit();  // an idle connection keeps no large buffer
+  if (!body_done) {
+    // The handler answered without taking the whole body (a refusal) or the body failed:
+    // the connection cannot carry another request.
+    exchange.close_after = true;
+    closing_ = true;
+  }
+  complete(exchange, std::move(r));
+}
+
+// --- writing responses -------------------------------------------------------------------------
+
+template <class Derived>
+void Session<Derived>::complete(Exchange& exchange, Response&& r) {
+  const std::uint64_t length = prepare_response(exchange, r, shared_.draining);
+  exchange.ready = true;
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.start).count();
+  shared_.metrics.observe(r.route, exchange.method, r.status, seconds);
+  if (shared_.config.access_log)
+    shared_.access_log.write({exchange.request_id, remote_, exchange.method, exchange.target,
+                              r.route, r.status, length, seconds, r.actor});
+  maybe_write();
+}
+
+template <class Derived>
+void Session<Derived>::maybe_write() {
+  if (writing_ || queue_.empty() || !queue_.front()->ready) return;
+  writing_ = true;
+  auto exchange = queue_.front();
+  beast::get_lowest_layer(derived().stream())
+      .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+  if (exchange->file_serializer) return write_file(std::move(exchange));
+  http::async_write(derived().stream(), exchange->response,
+                    [self = derived().shared_from_this(), exchange](
+                        beast::error_code ec, std::size_t) { self->on_write(ec, *exchange); });
+}
+
+// Writes a blob response piece by piece, renewing the timeout for each so that a large download
+// is limited by the client's progress, not by its total time.
+template <class Derived>
+void Session<Derived>::write_file(std::shared_ptr<Exchange> exchange) {
+  beast::get_lowest_layer(derived().stream())
+      .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+  http::async_write_some(
+      derived().stream(), *exchange->file_serializer,
+      [self = derived().shared_from_this(), exchange](beast::error_code ec, std::size_t) {
+        if (ec || exchange->file_serializer->is_done()) return self->on_write(ec, *exchange);
+        self->write_file(exchange);
+      });
+}
+
+template <class Derived>
+void Session<Derived>::on_write(beast::error_code ec, const Exchange& exchange) {
+  writing_ = false;
+  if (ec) return derived().do_close();
+  queue_.pop_front();
+  if (exchange.close_after) return linger();
+  if (!exchange.keep_alive) {
+    closing_ = true;
+    if (queue_.empty()) return derived().do_close();
+  }
+  if (!reading_ && !closing_ && queue_.size() < shared_.config.pipeline_limit) do_read();
+  if (closing_ && !reading_ && queue_.empty()) return derived().do_close();
+  maybe_write();
+}
+
+// After refusing a request whose body we did not read, keep reading (and discarding) for a
+// moment so that closing does not reset the connection before the client saw the refusal.
+template <class Derived>
+void Session<Derived>::linger() {
+  beast::get_lowest_layer(derived().stream()).expires_after(kLingerTimeout);
+  derived().stream().async_read_some(net::buffer(discard_), [self = derived().shared_from_this()](
+                                                                beast::error_code ec, std::size_t) {
+    if (ec) return self->derived().do_close();
+    self->linger();
+  });
+}
+
+// --- plain and TLS -----------------------------------------------------------------------------
+
+PlainSession::PlainSession(tcp::socket&& socket, ServerState& shared, std::string remote)
+    : Session(shared, std::move(remote)), stream_(std::move(socket)) {}
+
+void PlainSession::start() {
+  register_self();
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void PlainSession::do_close() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+TlsSession::TlsSession(tcp::socket&& socket, ssl::context& ctx, ServerState& shared,
+                       std::string remote)
+    : Session(shared, std::move(remote)), stream_(std::move(socket), ctx) {}
+
+void TlsSession::start() {
+  register_self();
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    beast::get_lowest_layer(self->stream_).expires_after(kHandshakeTimeout);
+    self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+      if (ec) return self->do_close();
+      if (!self->shared_.config.tls_client_ca.empty())
+        self->client_certificate_ = read_client_certificate(
+            self->stream_.native_handle(), self->shared_.config.tls_client_identity);
+      self->do_read();
+    });
+  });
+}
+
+void TlsSession::do_close() {
+  if (closed_) return;
+  closed_ = true;
+  if (reading_) {  // a pending read cannot overlap a TLS shutdown: close underneath it
+    beast::get_lowest_layer(stream_).close();
+    return;
+  }
+  beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
+  stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+    beast::get_lowest_layer(self->stream_).close();
+  });
+}
+
+template class Session<PlainSession>;
+template class Session<TlsSession>;
+
+}  // namespace tollgate::server::connection
