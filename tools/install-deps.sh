@@ -37,3 +37,25 @@ if [[ " ${missing[*]:-} " == *" slapd "* ]]; then
     "${sudo_cmd[@]}" update-rc.d slapd disable >/dev/null 2>&1 || true
   fi
 fi
+
+# Node and npm for the web and test tools (tests/openapi validates the API description), from
+# Debian when missing; then the pinned tools of package-lock.json. Offline-friendly: an
+# up-to-date node_modules is kept as it is.
+node_missing=()
+command -v node >/dev/null || node_missing+=(nodejs)
+command -v npm >/dev/null || node_missing+=(npm)
+if ((${#node_missing[@]})); then
+  echo "installing: ${node_missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${node_missing[@]}"
+fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in "$root/tests/openapi"; do
+  installed=$dir/node_modules/.package-lock.json
+  if [[ -f $installed && ! $dir/package-lock.json -nt $installed ]]; then continue; fi
+  echo "npm ci in ${dir#"$root"/}"
+  (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+done

@@ -1,6 +1,7 @@
-// What a route is: its method and pattern, who may call it (Allow), what its body is
-// (BodyKind), and the handler that answers it with a Context. Handlers include this header and
-// nothing of the router; the table of every route is server/http/route_table.hpp.
+// What a route is: its method and pattern, who may call it (Allow), how it is described
+// (RouteDoc), what its body is (BodyKind), and the handler that answers it with a Context. Handlers
+// include this header and nothing of the router; the table of every route is
+// server/http/route_table.hpp.
 #pragma once
 
 #include <initializer_list>
@@ -12,6 +13,7 @@
 
 #include "server/domain/app.hpp"
 #include "server/http/http_types.hpp"
+#include "server/http/route_doc.hpp"
 
 namespace tollgate::server {
 
@@ -68,6 +70,7 @@ struct Route {
   Allow allow;
   Handler handler;
   const char* summary;
+  RouteDoc doc;  // its description (route_doc.hpp); no default, so no route goes without one
   BodyKind body = BodyKind::json;
 };
 
