@@ -26,7 +26,8 @@ Status digest_mismatch_error(std::string_view declared, std::string_view actual)
   return invalid(fmt::format("digest mismatch: declared sha256:{}, received sha256:{}", declared,
                              actual))
       .with_reason(kDigestMismatchReason)
-      .with_items({std::string(declared), std::string(actual)});
+      .with_members({{"declared", fmt::format("sha256:{}", declared)},
+                     {"actual", fmt::format("sha256:{}", actual)}});
 }
 
 Status corrupt_blob_error(std::string_view digest, std::string_view detail) {

@@ -41,7 +41,8 @@ bool is_sha256_hex(std::string_view digest);
 // An upload session id chosen by the server: 1..128 characters of [A-Za-z0-9_-].
 bool is_upload_session_id(std::string_view id);
 
-// invalid (reason digest-mismatch), naming both digests; items() holds {declared, actual}.
+// invalid (reason digest-mismatch), naming both digests; members() holds
+// {"declared": "sha256:<hex>", "actual": "sha256:<hex>"}.
 Status digest_mismatch_error(std::string_view declared, std::string_view actual);
 // corrupt (reason corrupt-blob), naming the digest and what was found.
 Status corrupt_blob_error(std::string_view digest, std::string_view detail);

@@ -2,9 +2,12 @@
 //
 // Every fallible storage or domain call returns a Status or a Result<T>. A Status is either ok
 // (cheap: no allocation) or carries a Code, a human-readable message, an optional stable reason
-// slug that refines the code (for example "unmet-gates"), and an optional list of items (the
-// individual validation errors, unmet gates, ...). The HTTP layer maps codes to problem+json in
-// exactly one place (server/http/problem.cpp); nothing else decides HTTP statuses.
+// slug that refines the code (for example "gates-unmet"), an optional list of items (the
+// individual validation messages) and optional members: the structured facts behind the error
+// as named JSON values (the unmet gates, both digests of a mismatch, ...), so that whoever
+// renders a refusal never parses a message or an item back. The HTTP layer maps codes to
+// problem+json in exactly one place (server/http/problem.cpp); nothing else decides HTTP
+// statuses.
 #pragma once
 
 #include <memory>
@@ -13,6 +16,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 namespace tollgate {
 
@@ -81,7 +86,8 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Code code, std::string message) {
-    if (code != Code::ok) state_ = std::make_unique<State>(State{code, std::move(message), {}, {}});
+    if (code != Code::ok)
+      state_ = std::make_unique<State>(State{code, std::move(message), {}, {}, {}});
   }
   Status(const Status& other)
       : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
@@ -98,12 +104,19 @@ class [[nodiscard]] Status {
   bool ok() const { return state_ == nullptr; }
   Code code() const { return state_ ? state_->code : Code::ok; }
   const std::string& message() const { return state_ ? state_->message : empty(); }
-  // A stable slug refining the code ("unmet-gates", "stale-revision"); empty when none.
+  // A stable slug refining the code ("gates-unmet", "stale-revision"); empty when none.
   const std::string& reason() const { return state_ ? state_->reason : empty(); }
-  // Individual findings behind the error (validation errors, unmet gates); may be empty.
+  // Individual messages behind the error (one per validation error); may be empty.
   const std::vector<std::string>& items() const {
     static const std::vector<std::string> kNone;
     return state_ ? state_->items : kNone;
+  }
+  // Structured facts behind the error, by name: {"unmet": [{"gate", "reason", "detail"}...]},
+  // {"declared": "sha256:...", "actual": "sha256:..."}. Each becomes a member of the problem
+  // the HTTP layer renders, in this order; may be empty.
+  const boost::json::object& members() const {
+    static const boost::json::object kNone;
+    return state_ ? state_->members : kNone;
   }
 
   Status&& with_reason(std::string reason) && {
@@ -112,6 +125,10 @@ class [[nodiscard]] Status {
   }
   Status&& with_items(std::vector<std::string> items) && {
     if (state_) state_->items = std::move(items);
+    return std::move(*this);
+  }
+  Status&& with_members(boost::json::object members) && {
+    if (state_) state_->members = std::move(members);
     return std::move(*this);
   }
 
@@ -125,6 +142,7 @@ class [[nodiscard]] Status {
     std::string message;
     std::string reason;
     std::vector<std::string> items;
+    boost::json::object members;
   };
   static const std::string& empty() {
     static const std::string kEmpty;

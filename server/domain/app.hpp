@@ -1,7 +1,9 @@
-// App: the domain services of one server, wired to its metadata store, blob store, git vault,
-// clock and configuration (none owned; all outlive the App).
+// App: the domain services of one server, wired to its metadata store (through the AuditingStore
+// that records each request's audit entry), blob store, git vault, clock and configuration (none
+// owned; all outlive the App).
 #pragma once
 
+#include "server/domain/audit/audit_log.hpp"
 #include "server/domain/audit/baselines.hpp"
 #include "server/domain/change/rfcs.hpp"
 #include "server/domain/cmdb/ci_types.hpp"
@@ -26,9 +28,10 @@
 namespace tollgate::server {
 
 struct App {
-  App(storage::KvStore& kv, storage::BlobStore& b, storage::GitVault& v, const Clock& c, Metrics& m,
+  App(AuditingStore& kv, storage::BlobStore& b, storage::GitVault& v, const Clock& c, Metrics& m,
       const Config& cfg, const Signer& s)
       : store(kv),
+        audit_log(kv),
         blobs(b),
         vault(v),
         config(cfg),
@@ -53,7 +56,8 @@ struct App {
     promotion.record_production_baselines(baselines);
   }
 
-  storage::KvStore& store;
+  storage::KvStore& store;   // writes through audit_log: each request's entry lands with its change
+  AuditingStore& audit_log;  // the same store, for the entry of a request that committed nothing
   storage::BlobStore& blobs;
   storage::GitVault& vault;
   const Config& config;

@@ -69,6 +69,9 @@ struct Response {
   // the acting token's name.
   std::string_view route = "unmatched";
   std::string actor;
+  // The slug of a problem response ("gates-unmet", "not-found"): what its "type" ends with;
+  // empty for any other response. Set where the problem is rendered, read for the audit log.
+  std::string problem;
 
   Response& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -84,28 +84,33 @@ const char* title(Code code) {
   }
   return "Internal error";
 }
-}  // namespace
 
-namespace {
-
-boost::json::object problem_body(const Status& status) {
+// The status's reason, else its code's name with '-' for '_'.
+std::string problem_slug(const Status& status) {
   std::string slug = status.reason();
   if (slug.empty()) {
     slug = code_name(status.code());
     std::replace(slug.begin(), slug.end(), '_', '-');
   }
-  boost::json::object body;
-  body["type"] = "urn:tollgate:problem:" + slug;
-  body["title"] = title(status.code());
-  body["status"] = http_status(status.code());
-  body["detail"] = status.message();
-  return body;
+  return slug;
 }
 
-Response problem_response(const Status& status, const boost::json::object& body) {
+Response render(const Status& status, unsigned http, const char* title) {
   Response r;
-  r.status = http_status(status.code());
+  r.status = http;
   r.content_type = "application/problem+json";
+  r.problem = problem_slug(status);
+  boost::json::object body;
+  body["type"] = "urn:tollgate:problem:" + r.problem;
+  body["title"] = title;
+  body["status"] = r.status;
+  body["detail"] = status.message();
+  if (!status.items().empty()) {
+    boost::json::array items;
+    for (const auto& item : status.items()) items.emplace_back(item);
+    body["errors"] = std::move(items);
+  }
+  for (const auto& member : status.members()) body[member.key()] = member.value();
   r.body = boost::json::serialize(body);
   if (status.code() == Code::unauthorized)
     r.header("WWW-Authenticate", "Bearer realm=\"tollgate\"");
@@ -115,20 +120,11 @@ Response problem_response(const Status& status, const boost::json::object& body)
 }  // namespace
 
 Response problem(const Status& status) {
-  boost::json::object body = problem_body(status);
-  if (!status.items().empty()) {
-    boost::json::array items;
-    for (const auto& item : status.items()) items.emplace_back(item);
-    body["errors"] = std::move(items);
-  }
-  return problem_response(status, body);
+  return render(status, http_status(status.code()), title(status.code()));
 }
 
-Response problem(const Status& status,
-                 const std::vector<std::pair<std::string, std::string>>& members) {
-  boost::json::object body = problem_body(status);
-  for (const auto& [name, value] : members) body[name] = value;
-  return problem_response(status, body);
+Response range_not_satisfiable(const Status& status) {
+  return render(status, 416, "Range not satisfiable");
 }
 
 }  // namespace tollgate::server

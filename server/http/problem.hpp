@@ -1,10 +1,6 @@
 // The one mapping from Status to an HTTP problem response (RFC 9457, application/problem+json).
 #pragma once
 
-#include <string>
-#include <utility>
-#include <vector>
-
 #include "server/http/http_types.hpp"
 #include "tollgate/status.hpp"
 
@@ -14,12 +10,14 @@ namespace tollgate::server {
 unsigned http_status(Code code);
 
 // A problem+json response for a non-ok status:
-// {"type": "urn:tollgate:problem:<slug>", "title", "status", "detail", "errors"?: [...]}
-// where <slug> is the status's reason when set, else the code's name with '-' for '_'.
+// {"type": "urn:tollgate:problem:<slug>", "title", "status", "detail", "errors"?: [...], ...}
+// where <slug> is the status's reason when set, else the code's name with '-' for '_';
+// "errors" lists the status's items, and each of its members() follows as a member of its own
+// (e.g. "unmet", or "declared" and "actual"). The response's `problem` is <slug>.
 Response problem(const Status& status);
 
-// The same with extra members instead of "errors", e.g. {"declared", "sha256:..."}.
-Response problem(const Status& status,
-                 const std::vector<std::pair<std::string, std::string>>& members);
+// The same with HTTP status 416, for a range no Code names: a byte range outside a blob, or a
+// chunk that does not continue its upload session.
+Response range_not_satisfiable(const Status& status);
 
 }  // namespace tollgate::server

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/array.hpp>
@@ -17,9 +18,9 @@ namespace tollgate::server {
 
 Response json_response(unsigned status, const boost::json::value& body);
 
-// {"items": [...], "next_cursor": "..." | null}
+// {"items": [...], "next_cursor": "..." | null}, for a listing to add its own members to.
 template <typename T, typename ToJson>
-Response page_response(const Page<T>& page, ToJson&& to_json) {
+boost::json::object page_body(const Page<T>& page, ToJson&& to_json) {
   boost::json::array items;
   items.reserve(page.items.size());
   for (const auto& item : page.items) items.emplace_back(to_json(item));
@@ -27,7 +28,13 @@ Response page_response(const Page<T>& page, ToJson&& to_json) {
   body["items"] = std::move(items);
   body["next_cursor"] = page.next_after ? boost::json::value(encode_cursor(*page.next_after))
                                         : boost::json::value(nullptr);
-  return json_response(200, body);
+  return body;
+}
+
+// 200 with page_body(page, to_json).
+template <typename T, typename ToJson>
+Response page_response(const Page<T>& page, ToJson&& to_json) {
+  return json_response(200, page_body(page, std::forward<ToJson>(to_json)));
 }
 
 }  // namespace tollgate::server

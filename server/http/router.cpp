@@ -4,7 +4,6 @@
 #include <exception>
 
 #include <fmt/format.h>
-#include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -163,29 +162,14 @@ bool is_mutating(std::string_view method) {
 
 namespace {
 
-// "urn:tollgate:problem:gates-unmet" -> "gates-unmet"
-std::string problem_reason(const Response& response) {
-  if (!response.content_type.starts_with("application/problem+json")) return {};
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(response.body, ec);
-  if (ec || !parsed.is_object()) return {};
-  const auto* type = parsed.as_object().if_contains("type");
-  if (type == nullptr || !type->is_string()) return {};
-  std::string_view text = type->get_string();
-  return std::string(text.substr(text.rfind(':') + 1));
-}
-
 // Appends the audit entry of a mutating request that committed nothing.
 void audit_uncommitted(App& app, AuditScope& audit, const Response& response) {
   AuditOutcome outcome;
   outcome.status = response.status;
   outcome.outcome = response.status < 400 ? "ok" : response.status < 500 ? "refused" : "failed";
-  if (response.status >= 400) outcome.problem = problem_reason(response);
-  audit.set_recorded();  // so that the store writes this entry as it is, not a second one
-  const Micros now = app.clock.now();
-  const Status status = app.store.write([&](storage::WriteTxn& txn) {
-    return append_audit_entry(txn, audit.request(), outcome, now);
-  });
+  if (response.status >= 400) outcome.problem = response.problem;
+  const Status status = app.audit_log.record_uncommitted(audit.request(), outcome);
+  audit.set_recorded();
   if (!status.ok())
     fmt::print(stderr, "tollgated: the audit entry of {} {} was not written: {}\n",
                audit.request().request_id, audit.request().action, status.message());

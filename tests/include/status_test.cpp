@@ -40,6 +40,28 @@ TEST_CASE("an error keeps code, message, reason and items through copies") {
   CHECK(copy.to_string() == "invalid: bad");
 }
 
+TEST_CASE("an error carries structured members, in order, through copies and moves") {
+  Status st = conflict("2 requirement(s) unmet")
+                  .with_reason("gates-unmet")
+                  .with_members({{"unmet", boost::json::array{"trr", "uat"}}, {"offset", 7}});
+  Status copy = st;
+  REQUIRE(copy.members().size() == 2);
+  CHECK(copy.members().begin()->key() == "unmet");
+  CHECK(copy.members().at("unmet").as_array().size() == 2);
+  CHECK(copy.members().at("offset").as_int64() == 7);
+  CHECK(copy.items().empty());
+  Status moved = std::move(copy);
+  CHECK(moved.members().at("unmet").as_array().at(1).as_string() == "uat");
+  CHECK(st.members().size() == 2);  // the copy was deep
+}
+
+TEST_CASE("an ok status has no members and ignores any given to it") {
+  CHECK(Status().members().empty());
+  Status ok = Status().with_members({{"offset", 1}});
+  CHECK(ok.ok());
+  CHECK(ok.members().empty());
+}
+
 TEST_CASE("Result holds a value or an error, and the macros propagate errors") {
   int out = 0;
   CHECK(chain(5, out).ok());

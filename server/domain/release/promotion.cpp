@@ -117,12 +117,12 @@ Result<PromotionResult> PromotionService::promote(const std::string& release_id,
     const bool skipped = std::any_of(unmet_gates.begin(), unmet_gates.end(), [](const auto& u) {
       return u.reason == kSkippedEnvironmentReason;
     });
-    std::vector<std::string> items;
-    for (const auto& u : unmet_gates) items.push_back(u.to_item());
+    json::array unmet;
+    for (const auto& u : unmet_gates) unmet.push_back(u.to_json());
     return conflict(fmt::format("{} cannot enter {}: {} requirement(s) unmet", release->id,
-                                environment, items.size()))
+                                environment, unmet.size()))
         .with_reason(skipped ? kSkippedEnvironmentReason : kGatesUnmetReason)
-        .with_items(std::move(items));
+        .with_members({{"unmet", std::move(unmet)}});
   }
   TG_RETURN_IF_ERROR(verify_blobs(*release));
   Manifest next = next_manifest(current, "promote", *release, actor, now);

@@ -19,8 +19,8 @@
 // Refusals (Status code, reason):
 //   forbidden "forbidden-role" (not release_manager or admin), "environment-forbidden" (the
 //   token is limited to other environments); not_found (release, "unknown-environment");
-//   conflict "gates-unmet" or "skipped-environment" with items() = UnmetGate::to_item() of every
-//   unmet requirement; conflict "not-on-path", "already-promoted", "corrupt-blob",
+//   conflict "gates-unmet" or "skipped-environment" with members() {"unmet": [UnmetGate::to_json()
+//   of every unmet requirement]}; conflict "not-on-path", "already-promoted", "corrupt-blob",
 //   "not-current-release", "concurrent-change". Each refusal changes nothing (a corrupt blob is
 //   quarantined).
 //
@@ -35,7 +35,6 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -68,9 +67,7 @@ struct UnmetGate {
   std::string reason;
   std::string detail;
 
-  // "gate reason detail": how it travels in Status::items().
-  std::string to_item() const;
-  static UnmetGate from_item(std::string_view item);
+  // {"gate", "reason", "detail"}: how it travels in Status::members() and to clients.
   boost::json::object to_json() const;
 };
 

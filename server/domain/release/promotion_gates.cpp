@@ -120,20 +120,6 @@ void check_gate(storage::ReadTxn& txn, const Release& release, const std::string
 
 }  // namespace
 
-std::string UnmetGate::to_item() const { return fmt::format("{} {} {}", gate, reason, detail); }
-
-UnmetGate UnmetGate::from_item(std::string_view item) {
-  UnmetGate out;
-  const auto first = item.find(' ');
-  out.gate = std::string(item.substr(0, first));
-  if (first == std::string_view::npos) return out;
-  item.remove_prefix(first + 1);
-  const auto second = item.find(' ');
-  out.reason = std::string(item.substr(0, second));
-  if (second != std::string_view::npos) out.detail = std::string(item.substr(second + 1));
-  return out;
-}
-
 json::object UnmetGate::to_json() const {
   return {{"gate", gate}, {"reason", reason}, {"detail", detail}};
 }

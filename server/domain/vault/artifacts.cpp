@@ -147,7 +147,8 @@ Result<Existing> check_in(storage::ReadTxn& txn, const Coordinate& at, std::stri
   return conflict(fmt::format("{} already holds sha256:{}; refusing sha256:{} (artifacts are "
                               "immutable: publish a new version)",
                               at.path(), existing.sha256, digest))
-      .with_items({existing.sha256, std::string(digest)});
+      .with_members({{"existing", "sha256:" + existing.sha256},
+                     {"declared", fmt::format("sha256:{}", digest)}});
 }
 
 }  // namespace

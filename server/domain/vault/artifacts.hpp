@@ -91,7 +91,8 @@ class ArtifactService {
 
   // Validates the coordinate and the CI; tells whether the coordinate already holds
   // `declared` (hex). Errors: invalid (name), not_found (no such CI), conflict (another digest
-  // is stored there; the message names both).
+  // is stored there; the message names both, members() holds {"existing": "sha256:<hex>",
+  // "declared": "sha256:<hex>"}).
   Result<Existing> precheck(const Coordinate& at, std::string_view declared);
 
   // Streams `body` into the blob store, verifies it against `declared` and records it.

@@ -216,7 +216,7 @@ Result<UploadState> UploadService::append(std::string_view id, std::optional<std
                                "bytes: continue at {}",
                                *first, id, state.offset, state.offset))
         .with_reason(kRangeMismatchReason)
-        .with_items({fmt::format("offset={}", state.offset)});
+        .with_members({{"offset", state.offset}});
   }
   BodyBuffer buffer(body, kChunk);
   Status body_error;

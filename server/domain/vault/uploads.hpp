@@ -59,7 +59,7 @@ class UploadService {
   // Appends `body` to the session. `first`, when given (from Content-Range), must equal the
   // session's current size. Errors: not_found, forbidden, conflict (another request is using
   // the session), invalid with reason upload-range-mismatch (the answer is 416 with the
-  // session's state; UploadState is in the error's items as "offset=N"), and those of the
+  // session's state; members() holds {"offset": the session's size}), and those of the
   // body and the store. Bytes of a body cut off midway are kept (synced) so that the client
   // can continue after them.
   Result<UploadState> append(std::string_view id, std::optional<std::uint64_t> first,

@@ -41,18 +41,6 @@ std::string http_date(Micros t) {
   return std::string(out, n);
 }
 
-// Renders a failure of the artifact routes: digest mismatches and conflicts name both digests
-// as members of the problem, so that scripts need not parse the detail.
-Response artifact_problem(const Status& st) {
-  if (st.reason() == storage::kDigestMismatchReason && st.items().size() == 2)
-    return problem(
-        st, {{"declared", "sha256:" + st.items()[0]}, {"actual", "sha256:" + st.items()[1]}});
-  if (st.code() == Code::conflict && st.items().size() == 2)
-    return problem(
-        st, {{"existing", "sha256:" + st.items()[0]}, {"declared", "sha256:" + st.items()[1]}});
-  return problem(st);
-}
-
 Result<Coordinate> coordinate_of(const Context& ctx) {
   Coordinate at{ctx.params.at(0), ctx.params.at(1), ctx.params.at(2)};
   TG_RETURN_IF_ERROR(validate_artifact_coordinate(at.ci, at.version, at.file));
@@ -132,7 +120,7 @@ Response serve_blob(Context& ctx, std::string_view digest, std::string_view medi
   if (!reader) {
     if (reader.status().code() == Code::not_found)
       return problem(not_found(fmt::format("no blob sha256:{} is stored", digest)));
-    return artifact_problem(reader.status());
+    return problem(reader.status());
   }
   const std::uint64_t size = (*reader)->size();
   const std::string etag = etag_of(digest);
@@ -150,15 +138,10 @@ Response serve_blob(Context& ctx, std::string_view digest, std::string_view medi
   }
   const RangeRequest range = parse_range(ctx.request.header("range"), size);
   if (range.disposition == RangeDisposition::unsatisfiable) {
-    Response refused;
-    refused.status = 416;
-    refused.content_type = "application/problem+json";
-    refused.body = json::serialize(
-        json::value{{"type", "urn:tollgate:problem:range-not-satisfiable"},
-                    {"title", "Range not satisfiable"},
-                    {"status", 416},
-                    {"detail", fmt::format("the range '{}' is outside the {} bytes of sha256:{}",
-                                           ctx.request.header("range"), size, digest)}});
+    Response refused = range_not_satisfiable(
+        invalid(fmt::format("the range '{}' is outside the {} bytes of sha256:{}",
+                            ctx.request.header("range"), size, digest))
+            .with_reason("range-not-satisfiable"));
     refused.header("Content-Range", unsatisfied_content_range(size));
     refused.header("ETag", etag);
     return refused;
@@ -175,7 +158,7 @@ Response serve_blob(Context& ctx, std::string_view digest, std::string_view medi
     // A small body goes out with the headers in one write, like any other response.
     r.body.resize(static_cast<std::size_t>(body.length));
     auto got = body.reader->read_at(body.offset, r.body);
-    if (!got) return artifact_problem(got.status());
+    if (!got) return problem(got.status());
     if (*got != body.length)
       return problem(storage::corrupt_blob_error(digest, "the blob is shorter than recorded"));
     return r;
@@ -203,16 +186,9 @@ Response upload_response(unsigned status, const UploadState& state) {
 // 416 for a chunk that does not continue the session, telling where it stands.
 Response range_mismatch(const Status& st, std::string_view id) {
   std::uint64_t offset = 0;
-  for (const auto& item : st.items())
-    if (item.starts_with("offset=")) offset = std::stoull(item.substr(7));
-  Response r;
-  r.status = 416;
-  r.content_type = "application/problem+json";
-  r.body = json::serialize(json::value{{"type", "urn:tollgate:problem:upload-range-mismatch"},
-                                       {"title", "Range not satisfiable"},
-                                       {"status", 416},
-                                       {"detail", st.message()},
-                                       {"offset", offset}});
+  if (const auto* member = st.members().if_contains("offset"); member && member->is_uint64())
+    offset = member->get_uint64();
+  Response r = range_not_satisfiable(st);
   r.header("Location", fmt::format("/api/v1/uploads/{}", id));
   r.header("Range", upload_range_header(offset));
   r.header("Upload-Offset", std::to_string(offset));
@@ -234,13 +210,13 @@ Response put_artifact(Context& ctx) {
           invalid("X-Checksum-Deploy takes an empty body: the bytes are known by "
                   "their digest, or must be sent without that header"));
     auto deployed = ctx.app.artifacts.deploy(*at, *digest, *meta, ctx.principal);
-    if (!deployed) return artifact_problem(deployed.status());
+    if (!deployed) return problem(deployed.status());
     return put_response(*deployed);
   }
   StringBodyReader whole(ctx.request.body);
   BodyReader& body = ctx.request.body_stream ? *ctx.request.body_stream : whole;
   auto put = ctx.app.artifacts.put(*at, *digest, body, *meta, ctx.principal);
-  if (!put) return artifact_problem(put.status());
+  if (!put) return problem(put.status());
   return put_response(*put);
 }
 
@@ -306,11 +282,9 @@ Response list_artifact_versions(Context& ctx) {
   const std::string& ci = ctx.params.at(0);
   auto versions = ctx.app.artifacts.versions(ci, *page);
   if (!versions) return problem(versions.status());
-  Response r = page_response(*versions, [](const VersionSummary& v) { return v.to_json(); });
-  json::object body = json::parse(r.body).as_object();
+  json::object body = page_body(*versions, [](const VersionSummary& v) { return v.to_json(); });
   body["ci"] = ci;
-  r.body = json::serialize(body);
-  return r;
+  return json_response(200, body);
 }
 
 Response list_artifact_files(Context& ctx) {
@@ -320,12 +294,10 @@ Response list_artifact_files(Context& ctx) {
   const std::string& version = ctx.params.at(1);
   auto files = ctx.app.artifacts.files(ci, version, *page);
   if (!files) return problem(files.status());
-  Response r = page_response(*files, [](const Artifact& a) { return a.to_json(); });
-  json::object body = json::parse(r.body).as_object();
+  json::object body = page_body(*files, [](const Artifact& a) { return a.to_json(); });
   body["ci"] = ci;
   body["version"] = version;
-  r.body = json::serialize(body);
-  return r;
+  return json_response(200, body);
 }
 
 Response start_upload(Context& ctx) {
@@ -383,7 +355,7 @@ Response finish_upload(Context& ctx) {
   StringBodyReader whole(ctx.request.body);
   BodyReader& body = ctx.request.body_stream ? *ctx.request.body_stream : whole;
   auto put = ctx.app.uploads.complete(id, *at, *digest, body, *meta, ctx.principal);
-  if (!put) return artifact_problem(put.status());
+  if (!put) return problem(put.status());
   return put_response(*put);
 }
 

@@ -23,19 +23,6 @@ Result<std::string> environment_of(const Context& ctx) {
   return *environment;
 }
 
-// A refused promotion lists every unmet requirement as {"gate", "reason", "detail"}.
-Response promotion_problem(const Status& st) {
-  if (st.reason() != kGatesUnmetReason && st.reason() != kSkippedEnvironmentReason)
-    return problem(st);
-  Response r = problem(Status(st.code(), st.message()).with_reason(st.reason()));
-  json::object body = json::parse(r.body).as_object();
-  json::array unmet;
-  for (const auto& item : st.items()) unmet.push_back(UnmetGate::from_item(item).to_json());
-  body["unmet"] = std::move(unmet);
-  r.body = json::serialize(body);
-  return r;
-}
-
 Response promotion_response(const Context& ctx, const PromotionResult& result) {
   return json_response(200, json::object{{"release", ctx.app.releases.to_json(result.release)},
                                          {"environment", result.manifest.environment},
@@ -104,7 +91,7 @@ Response promote_release(Context& ctx) {
   auto environment = environment_of(ctx);
   if (!environment) return problem(environment.status());
   auto result = ctx.app.promotion.promote(ctx.params.at(0), *environment, ctx.principal);
-  if (!result) return promotion_problem(result.status());
+  if (!result) return problem(result.status());
   return promotion_response(ctx, *result);
 }
 

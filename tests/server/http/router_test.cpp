@@ -117,3 +117,33 @@ TEST_CASE("openapi lists every route") {
   const auto& paths = doc.at("paths").as_object();
   for (const Route& route : routes()) CHECK(paths.contains(route.pattern));
 }
+
+TEST_CASE("a request that commits nothing gets an entry naming the problem it was refused with") {
+  AppFixture f;
+  auto started = f.call("POST", "/api/v1/uploads");
+  REQUIRE(started.status == 202);
+  std::string location;
+  for (const auto& [name, value] : started.headers)
+    if (name == "Location") location = value;
+  REQUIRE_FALSE(location.empty());
+  // A 416 is rendered apart from the codes' problems; it still names its problem.
+  auto refused = f.call("PATCH", location, "abc", "use-admin", {{"content-range", "5-7"}});
+  check_problem(refused, 416, "upload-range-mismatch");
+  CHECK(refused.problem == "upload-range-mismatch");
+  CHECK(body_of(refused).at("offset").to_number<std::uint64_t>() == 0);
+
+  json::object last;
+  REQUIRE(f.store
+              ->read([&](storage::ReadTxn& txn) {
+                txn.scan(storage::Table::audit_log, "", [&](auto, std::string_view value) {
+                  last = json::parse(value).as_object();
+                  return true;
+                });
+                return Status();
+              })
+              .ok());
+  CHECK(last.at("target").as_string() == location);
+  CHECK(last.at("outcome").as_string() == "refused");
+  CHECK(last.at("status").as_int64() == 416);
+  CHECK(last.at("problem").as_string() == "upload-range-mismatch");
+}

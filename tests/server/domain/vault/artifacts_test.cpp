@@ -60,8 +60,10 @@ TEST_CASE("artifact records: created once, idempotent, immutable, indexed by dig
 
   auto changed = f.put("api/1.0/app.jar", "other bytes");
   CHECK(changed.status().code() == Code::conflict);
-  REQUIRE(changed.status().items().size() == 2);
-  CHECK(changed.status().items()[0] == sha256_hex("bytes of the jar"));
+  CHECK(changed.status().members().at("existing").as_string() ==
+        "sha256:" + sha256_hex("bytes of the jar"));
+  CHECK(changed.status().members().at("declared").as_string() ==
+        "sha256:" + sha256_hex("other bytes"));
 
   // Same bytes at a second coordinate: one blob, two records, both in the digest index.
   REQUIRE(f.put("api/1.1/app.jar", "bytes of the jar").ok());
