@@ -1,7 +1,6 @@
 #include "tollgate/signed_document.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +10,8 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+
+#include "tollgate/digest.hpp"
 
 namespace tollgate {
 
@@ -92,15 +93,7 @@ std::string signing_input(const boost::json::object& document) {
 }
 
 std::string ed25519_key_id(std::string_view raw_public_key) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(bytes_of(raw_public_key), raw_public_key.size(), digest.data());
-  constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "ed25519:";
-  for (std::size_t i = 0; i < 8; ++i) {
-    id.push_back(kHex[digest[i] >> 4]);
-    id.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return id;
+  return "ed25519:" + sha256_hex(raw_public_key).substr(0, 16);
 }
 
 Result<DocumentSignature> read_signature(const boost::json::object& signed_document) {

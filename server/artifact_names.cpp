@@ -10,8 +10,6 @@ namespace tollgate::server {
 namespace {
 
 constexpr std::size_t kQuotedBytes = 64;
-constexpr std::string_view kDigestPrefix = "sha256:";
-constexpr std::size_t kDigestHexLength = 64;
 
 struct CodePoint {
   std::uint32_t value = 0;
@@ -95,10 +93,6 @@ std::string character_fault(std::string_view name) {
   return {};
 }
 
-bool is_hex_digit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 }  // namespace
 
 const char* artifact_part_name(ArtifactPart part) {
@@ -138,24 +132,6 @@ Status validate_artifact_coordinate(std::string_view ci, std::string_view versio
   TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::ci, ci));
   TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::version, version));
   return validate_artifact_name(ArtifactPart::file, file);
-}
-
-Result<std::string> parse_sha256_digest(std::string_view text) {
-  std::string_view hex = text;
-  if (hex.starts_with(kDigestPrefix)) hex.remove_prefix(kDigestPrefix.size());
-  std::string digest;
-  if (hex.size() == kDigestHexLength) {
-    digest.reserve(kDigestHexLength);
-    for (const char c : hex) {
-      if (!is_hex_digit(c)) break;
-      digest.push_back(c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c);
-    }
-  }
-  if (digest.size() == kDigestHexLength) return digest;
-  return invalid(fmt::format("not a SHA-256 digest: {} (expected 64 hex digits, optionally after "
-                             "\"sha256:\")",
-                             quoted(text)))
-      .with_reason(kInvalidDigestReason);
 }
 
 }  // namespace tollgate::server

@@ -1,6 +1,5 @@
 // Names on the artifact routes: the {ci}/{version}/{file} segments of
-// /api/v1/artifacts/{ci}/{version}/{file} and the SHA-256 digests of X-Checksum-Sha256,
-// ?digest= and /api/v1/blobs/sha256:{hex}.
+// /api/v1/artifacts/{ci}/{version}/{file}. (Digests: tollgate/digest.hpp.)
 //
 // The names travel further than the URL: into LMDB keys, the git vault's paths, signed
 // environment manifests, and onto build agents' and deployed hosts' disks when `tollgate fetch`
@@ -17,7 +16,6 @@ namespace tollgate::server {
 
 // Status reasons (with Code::invalid) that the HTTP layer turns into problem types.
 inline constexpr const char* kInvalidArtifactNameReason = "invalid-artifact-name";
-inline constexpr const char* kInvalidDigestReason = "invalid-digest";
 
 inline constexpr std::size_t kMaxArtifactNameBytes = 255;
 
@@ -45,11 +43,5 @@ Status validate_artifact_name(ArtifactPart part, std::string_view name);
 // The three segments in order; the first invalid one decides the error.
 Status validate_artifact_coordinate(std::string_view ci, std::string_view version,
                                     std::string_view file);
-
-// Parses a digest as accepted on the wire: "sha256:<64 hex>" or "<64 hex>". The prefix is
-// lower-case only; hex digits may be either case (Windows tools print upper case) and come
-// back lower-case, the form the blob store and every record use. Nothing else is tolerated,
-// surrounding whitespace included. Errors: invalid (reason invalid-digest).
-Result<std::string> parse_sha256_digest(std::string_view text);
 
 }  // namespace tollgate::server

@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 
 #include "server/artifact_names.hpp"
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 
@@ -34,7 +34,7 @@ std::string blob_key(std::string_view digest, const Coordinate& at) {
 // Drains the body through a hasher without storing it: for a re-upload of bytes the
 // coordinate already holds, which must still be the declared bytes.
 Result<std::string> hash_body(BodyReader& body) {
-  storage::Sha256Hasher hasher;
+  Sha256Hasher hasher;
   BodyBuffer buffer(body, kCopyChunk);
   for (;;) {
     TG_ASSIGN_OR_RETURN(std::size_t n, body.read(buffer.span()));
@@ -97,7 +97,7 @@ Result<Artifact> Artifact::from_json(std::string_view text) {
   a.coordinate = {string_field(o, "ci"), string_field(o, "version"), string_field(o, "file")};
   a.sha256 = string_field(o, "sha256");
   const json::value* size = o.if_contains("size");
-  if (!size || !size->is_number() || !storage::is_sha256_hex(a.sha256))
+  if (!size || !size->is_number() || !is_sha256_hex(a.sha256))
     return Status(Code::corrupt, "an artifact record lacks its digest or size");
   a.size = size->to_number<std::uint64_t>();
   a.media_type = string_field(o, "media_type");

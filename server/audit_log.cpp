@@ -8,7 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "server/crypto.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/signed_document.hpp"
 
 namespace tollgate::server {

@@ -11,6 +11,8 @@
 #include "server/crypto.hpp"
 #include "server/json_body.hpp"
 #include "server/record_fields.hpp"
+#include "tollgate/digest.hpp"
+#include "tollgate/encoding.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {

@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "server/crypto.hpp"
 #include "server/openssl_ptr.hpp"
+#include "tollgate/encoding.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {

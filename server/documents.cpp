@@ -11,7 +11,7 @@
 #include "server/audit_log.hpp"
 #include "server/cis.hpp"
 #include "server/cmdb_model.hpp"
-#include "server/crypto.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {

@@ -11,6 +11,7 @@
 #include "server/handlers.hpp"
 #include "server/http_range.hpp"
 #include "server/render.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server::handlers {
 

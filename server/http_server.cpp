@@ -25,6 +25,7 @@
 #include "server/crypto.hpp"
 #include "server/problem.hpp"
 #include "server/router.hpp"
+#include "tollgate/encoding.hpp"
 #include "tollgate/time.hpp"
 
 namespace tollgate::server {

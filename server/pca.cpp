@@ -11,6 +11,7 @@
 #include "server/artifact_names.hpp"
 #include "server/audits.hpp"
 #include "server/json_body.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/paths.hpp"
 
 namespace tollgate::server {

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/crypto.hpp"
 #include "server/record_fields.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 

@@ -13,7 +13,7 @@
 #include "storage/fs_blob_core.hpp"
 #include "storage/fs_blob_reader.hpp"
 #include "storage/fs_blob_upload.hpp"
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::storage {
 namespace {

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "server/check.hpp"
-#include "server/crypto.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 namespace {

@@ -8,8 +8,8 @@
 #include <boost/json.hpp>
 
 #include "server/audit_log.hpp"
-#include "server/crypto.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/signed_document.hpp"
 
 using namespace tollgate;

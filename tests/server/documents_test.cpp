@@ -12,9 +12,9 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/crypto.hpp"
 #include "server/json_body.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 using namespace tollgate;
 using namespace tollgate::server;

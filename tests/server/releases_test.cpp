@@ -9,8 +9,8 @@
 
 #include <boost/json.hpp>
 
-#include "server/crypto.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 namespace {

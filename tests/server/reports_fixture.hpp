@@ -11,9 +11,9 @@
 #include <boost/json.hpp>
 
 #include "server/artifacts.hpp"
-#include "server/crypto.hpp"
 #include "server/releases.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::testing {
 
@@ -46,7 +46,7 @@ struct ReportFixture : AppFixture {
     auto at = server::parse_coordinate(path);
     REQUIRE(at.ok());
     server::StringBodyReader body(bytes);
-    REQUIRE(app->artifacts.put(*at, server::sha256_hex(bytes), body, {}, agent).ok());
+    REQUIRE(app->artifacts.put(*at, sha256_hex(bytes), body, {}, agent).ok());
   }
   void depends_on(const std::string& from, const std::string& to) {
     auto r = call("POST", "/api/v1/relationships",

@@ -10,8 +10,8 @@
 
 #include <boost/json/parse.hpp>
 
-#include "server/crypto.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 

@@ -9,7 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/local_file.hpp"
 #include "cli/verify.hpp"
-#include "client/sha256.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -35,10 +35,10 @@ struct Received {
 // Streams the artifact into `file`, hashing it on the way.
 Result<Received> download(CommandContext& context, const std::string& target,
                           const Coordinate& coordinate, PendingFile& file) {
-  TG_ASSIGN_OR_RETURN(client::Sha256 hasher, client::Sha256::create());
+  Sha256Hasher hasher;
   Received received;
   const client::BodySink sink = [&](std::string_view chunk) -> Status {
-    TG_RETURN_IF_ERROR(hasher.update(chunk));
+    hasher.update(chunk);
     received.size += chunk.size();
     return file.write(chunk);
   };
@@ -47,8 +47,10 @@ Result<Received> download(CommandContext& context, const std::string& target,
   context.progress.finish();
   if (!answer.ok()) return answer.status();
   if (answer->status != 200) return problem_status(*answer);
-  received.declared = client::normalize_sha256(answer->header("x-checksum-sha256"));
-  TG_ASSIGN_OR_RETURN(received.actual, hasher.finish());
+  // Empty when missing or malformed: verify() then refuses the bytes.
+  if (auto declared = parse_sha256_digest(answer->header("x-checksum-sha256")); declared.ok())
+    received.declared = std::move(declared).value();
+  TG_ASSIGN_OR_RETURN(received.actual, hasher.hex_digest());
   return received;
 }
 
@@ -123,8 +125,9 @@ Result<std::pair<Coordinate, std::string>> deployed_file(const json::object& man
       if (a == nullptr || !a->contains("file") || a->at("file") != json::value(file)) continue;
       const json::value* sha = a->if_contains("sha256");
       if (sha == nullptr || !sha->is_string()) break;
+      auto digest = parse_sha256_digest(sha->get_string());
       return std::pair{Coordinate{ci, std::string(version->get_string()), file},
-                       client::normalize_sha256(sha->get_string())};
+                       digest.ok() ? std::move(digest).value() : std::string()};
     }
   }
   return Status(Code::not_found, fmt::format("the manifest of {} deploys no {}/{}",
