@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/artifact_names.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate::server {
@@ -27,7 +26,7 @@ std::string string_field(const json::object& o, std::string_view key) {
 std::string blob_key(std::string_view digest, const Coordinate& at) {
   std::string key(digest);
   key += '\0';
-  key += at.key();
+  key += artifact_key(at);
   return key;
 }
 
@@ -46,28 +45,13 @@ Result<std::string> hash_body(BodyReader& body) {
 
 }  // namespace
 
-std::string Coordinate::key() const {
-  std::string key = ci;
+std::string artifact_key(const Coordinate& at) {
+  std::string key = at.ci;
   key += '\0';
-  key += version;
+  key += at.version;
   key += '\0';
-  key += file;
+  key += at.file;
   return key;
-}
-
-std::string Coordinate::path() const { return ci + "/" + version + "/" + file; }
-
-Result<Coordinate> parse_coordinate(std::string_view text) {
-  const auto first = text.find('/');
-  const auto second = first == std::string_view::npos ? first : text.find('/', first + 1);
-  if (second == std::string_view::npos || text.find('/', second + 1) != std::string_view::npos)
-    return invalid(fmt::format("coordinate '{}' must be CI/VERSION/FILE", text))
-        .with_reason(kInvalidArtifactNameReason);
-  Coordinate at{std::string(text.substr(0, first)),
-                std::string(text.substr(first + 1, second - first - 1)),
-                std::string(text.substr(second + 1))};
-  TG_RETURN_IF_ERROR(validate_artifact_coordinate(at.ci, at.version, at.file));
-  return at;
 }
 
 json::object Artifact::to_json() const {
@@ -140,13 +124,13 @@ namespace {
 // or hold `digest`.
 Result<Existing> check_in(storage::ReadTxn& txn, const Coordinate& at, std::string_view digest) {
   if (!txn.get(Table::cis, at.ci)) return not_found(fmt::format("CI '{}' does not exist", at.ci));
-  auto record = txn.get(Table::artifacts, at.key());
+  auto record = txn.get(Table::artifacts, artifact_key(at));
   if (!record) return Existing::none;
   TG_ASSIGN_OR_RETURN(Artifact existing, Artifact::from_json(*record));
   if (existing.sha256 == digest) return Existing::same;
   return conflict(fmt::format("{} already holds sha256:{}; refusing sha256:{} (artifacts are "
                               "immutable: publish a new version)",
-                              at.path(), existing.sha256, digest))
+                              at.to_string(), existing.sha256, digest))
       .with_items({existing.sha256, std::string(digest)});
 }
 
@@ -213,7 +197,7 @@ Result<PutResult> ArtifactService::commit(const Coordinate& at, const storage::B
   artifact.created_by = actor.name;
   artifact.created_at = clock_.now();
   const std::string record = json::serialize(artifact.to_json());
-  const std::string key = at.key();
+  const std::string key = artifact_key(at);
   const std::string index_key = blob_key(blob.digest, at);
 
   bool created = false;
@@ -244,8 +228,8 @@ Result<Artifact> ArtifactService::get(const Coordinate& at) {
   TG_RETURN_IF_ERROR(validate_artifact_coordinate(at.ci, at.version, at.file));
   std::string record;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
-    auto value = txn.get(Table::artifacts, at.key());
-    if (!value) return not_found(fmt::format("no artifact {}", at.path()));
+    auto value = txn.get(Table::artifacts, artifact_key(at));
+    if (!value) return not_found(fmt::format("no artifact {}", at.to_string()));
     record = std::string(*value);
     return {};
   }));

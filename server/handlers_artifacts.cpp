@@ -6,11 +6,11 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
-#include "server/artifact_names.hpp"
 #include "server/environments.hpp"
 #include "server/handlers.hpp"
 #include "server/http_range.hpp"
 #include "server/render.hpp"
+#include "tollgate/coordinate.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate::server::handlers {

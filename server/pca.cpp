@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 
-#include "server/artifact_names.hpp"
 #include "server/audits.hpp"
 #include "server/json_body.hpp"
 #include "tollgate/digest.hpp"

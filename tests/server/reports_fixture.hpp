@@ -43,7 +43,7 @@ struct ReportFixture : AppFixture {
     REQUIRE_MESSAGE(r.status == 201, r.body);
   }
   void artifact(const std::string& path, const std::string& bytes) {
-    auto at = server::parse_coordinate(path);
+    auto at = parse_coordinate(path);
     REQUIRE(at.ok());
     server::StringBodyReader body(bytes);
     REQUIRE(app->artifacts.put(*at, sha256_hex(bytes), body, {}, agent).ok());

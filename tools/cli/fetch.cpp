@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/local_file.hpp"
 #include "cli/verify.hpp"
+#include "tollgate/coordinate.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate::cli {
@@ -140,6 +141,9 @@ Status fetch_deployed(CommandContext& context, const FetchOptions& options) {
   if (slash == std::string::npos || slash == 0 || slash + 1 == options.coordinate.size() ||
       options.coordinate.find('/', slash + 1) != std::string::npos)
     return invalid("fetch --env: '" + options.coordinate + "' is not CI/FILE");
+  TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::ci, options.coordinate.substr(0, slash)));
+  TG_RETURN_IF_ERROR(
+      validate_artifact_name(ArtifactPart::file, options.coordinate.substr(slash + 1)));
   TG_ASSIGN_OR_RETURN(const json::object manifest, verified_manifest(context, options));
   TG_ASSIGN_OR_RETURN(const auto deployed,
                       deployed_file(manifest, options.coordinate.substr(0, slash),

@@ -1,4 +1,4 @@
-#include "server/artifact_names.hpp"
+#include "tollgate/coordinate.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 
-namespace tollgate::server {
+namespace tollgate {
 namespace {
 
 // The error message of an invalid file name, after checking code and reason.
@@ -153,4 +153,23 @@ TEST_CASE("validate_artifact_coordinate reports the first invalid part") {
   CHECK(file.reason() == kInvalidArtifactNameReason);
 }
 
-}  // namespace tollgate::server
+TEST_CASE("parse_coordinate splits CI/VERSION/FILE and checks every part") {
+  auto at = parse_coordinate("payments-api/1.2.0/app.tar.gz");
+  REQUIRE(at.ok());
+  CHECK(*at == Coordinate{"payments-api", "1.2.0", "app.tar.gz"});
+  CHECK(at->to_string() == "payments-api/1.2.0/app.tar.gz");
+  CHECK(parse_coordinate("api/1.0 rc/app#1.tgz").ok());  // spaces and '#' are names' business
+
+  for (const char* bad : {"", "a", "a/b", "a/b/", "/b/c", "a//c", "a/b/c/d", "a/b/..", "a/./c",
+                          "api/../x", "-ci/1/f", "ci/1/-f", "ci/1/a..b", "ci/1/a\\b"}) {
+    CAPTURE(bad);
+    const auto parsed = parse_coordinate(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == Code::invalid);
+    CHECK(parsed.status().reason() == kInvalidArtifactNameReason);
+  }
+  CHECK(contains(parse_coordinate("a/b/c/d").status().message(), "CI/VERSION/FILE"));
+  CHECK(contains(parse_coordinate("ci/-v/f").status().message(), "artifact version"));
+}
+
+}  // namespace tollgate
