@@ -12,6 +12,7 @@
 #include <boost/json/string.hpp>
 
 #include "tollgate/digest.hpp"
+#include "tollgate/openssl.hpp"
 
 namespace tollgate {
 
@@ -31,13 +32,6 @@ constexpr std::array<std::int8_t, 256> make_base64url_values() {
   return values;
 }
 constexpr std::array<std::int8_t, 256> kBase64UrlValues = make_base64url_values();
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 
 const unsigned char* bytes_of(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -118,9 +112,9 @@ Result<DocumentSignature> read_signature(const boost::json::object& signed_docum
 bool ed25519_verify(std::string_view raw_public_key, std::string_view message,
                     std::string_view signature) {
   if (raw_public_key.size() != kPublicKeySize || signature.size() != kSignatureSize) return false;
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_PKEY_new_raw_public_key(
+  OpenSslPtr<EVP_PKEY, EVP_PKEY_free> key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, bytes_of(raw_public_key), raw_public_key.size()));
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free> ctx(EVP_MD_CTX_new());
   if (!key || !ctx) return false;
   // Ed25519 hashes internally: no digest is named, and the message goes in one call.
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;

@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "server/openssl_ptr.hpp"
 #include "tollgate/encoding.hpp"
 #include "tollgate/ids.hpp"
+#include "tollgate/openssl.hpp"
 
 namespace tollgate::server {
 namespace {

@@ -19,6 +19,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "tollgate/openssl.hpp"
+
 namespace tollgate::server {
 
 namespace {
@@ -27,25 +29,16 @@ namespace fs = std::filesystem;
 
 constexpr const char* kIndexFile = "keys.json";
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
 struct FdCloser {
   int fd;
   ~FdCloser() {
     if (fd >= 0) ::close(fd);
   }
 };
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using Pkey = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free>;
+using MdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using PkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 
 // One entry of keys.json.
 struct KeyRecord {
@@ -115,7 +108,7 @@ Result<std::string> raw_public_key(EVP_PKEY* key) {
 }
 
 Result<std::string> private_key_pem(EVP_PKEY* key) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
     return Status(Code::internal, "cannot encode an Ed25519 key as PEM");
   char* data = nullptr;
@@ -124,7 +117,7 @@ Result<std::string> private_key_pem(EVP_PKEY* key) {
 }
 
 Result<Pkey> parse_private_key(const std::string& pem, const fs::path& path) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519)
     return Status(Code::corrupt, path.string() + " holds no Ed25519 private key");
@@ -132,7 +125,7 @@ Result<Pkey> parse_private_key(const std::string& pem, const fs::path& path) {
 }
 
 Result<Pkey> generate_key() {
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1)
     return Status(Code::internal, "cannot generate an Ed25519 key");
@@ -279,7 +272,7 @@ boost::json::object Signer::sign(boost::json::object document) const {
   document.erase(kSignatureMember);
   const std::string message = canonical_json(document);
   const Impl::Key& key = impl_->keys[impl_->active];
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string signature(64, '\0');
   std::size_t size = signature.size();
   // Ed25519 hashes internally: no digest is named, and the message goes in one call. A fresh

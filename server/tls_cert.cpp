@@ -24,7 +24,7 @@
 #include <fmt/format.h>
 
 #include "server/crypto.hpp"
-#include "server/openssl_ptr.hpp"
+#include "tollgate/openssl.hpp"
 
 namespace tollgate::server {
 

@@ -1,6 +1,6 @@
 #include "server/tls_cert.hpp"
-#include "server/openssl_ptr.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/openssl.hpp"
 
 #include <doctest/doctest.h>
 #include <openssl/bio.h>
