@@ -9,8 +9,6 @@
 #include <cstdlib>
 #include <utility>
 
-#include "tollgate/signed_document.hpp"
-
 namespace tollgate::server {
 
 namespace {
@@ -33,13 +31,6 @@ std::string random_bytes(std::size_t n) {
     n -= chunk;
   }
   return out;
-}
-
-// One base64url in the code base: the one the CLI verifies signatures with.
-std::string base64url_encode(std::string_view bytes) { return encode_base64url(bytes); }
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-  return decode_base64url(text);
 }
 
 }  // namespace tollgate::server
