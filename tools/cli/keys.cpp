@@ -85,7 +85,7 @@ Status verify_signed(CommandContext& context, const VerifyOptions& options) {
   std::string what;
   if (is_manifest(document)) {
     const Micros now = options.now != 0 ? options.now : SystemClock().now();
-    TG_ASSIGN_OR_RETURN(const ManifestHead head, check_manifest(document, now));
+    TG_ASSIGN_OR_RETURN(const Manifest head, check_manifest(document, now));
     what = fmt::format(" (manifest of {} version {}, expires {})", head.environment, head.version,
                        format_rfc3339(head.expires_at));
   }
