@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "cli/local_file.hpp"
 #include "tollgate/signed_document.hpp"
 
 namespace tollgate::cli {
@@ -129,15 +130,7 @@ Status check_not_rolled_back(const std::string& cache_file, const std::string& s
   }
   seen = version;
   fs::create_directories(fs::path(cache_file).parent_path(), ec);
-  const std::string temporary = cache_file + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json::serialize(cache) << "\n";
-    if (!out.flush()) return io_error("cannot write " + temporary);
-  }
-  fs::rename(temporary, cache_file, ec);
-  if (ec) return io_error("cannot rename " + temporary + ": " + ec.message());
-  return {};
+  return write_file_atomically(cache_file, json::serialize(cache) + "\n");
 }
 
 }  // namespace tollgate::cli
