@@ -1,7 +1,6 @@
 #include "tollgate/signed_document.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -12,32 +11,15 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
+#include "tollgate/digest.hpp"
+#include "tollgate/openssl.hpp"
+
 namespace tollgate {
 
 namespace {
 
 constexpr std::size_t kPublicKeySize = 32;
 constexpr std::size_t kSignatureSize = 64;
-constexpr char kBase64UrlAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-constexpr std::array<std::int8_t, 256> make_base64url_values() {
-  std::array<std::int8_t, 256> values{};
-  values.fill(-1);
-  for (std::size_t i = 0; i < 64; ++i) {
-    values[static_cast<unsigned char>(kBase64UrlAlphabet[i])] = static_cast<std::int8_t>(i);
-  }
-  return values;
-}
-constexpr std::array<std::int8_t, 256> kBase64UrlValues = make_base64url_values();
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 const unsigned char* bytes_of(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -92,15 +74,7 @@ std::string signing_input(const boost::json::object& document) {
 }
 
 std::string ed25519_key_id(std::string_view raw_public_key) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(bytes_of(raw_public_key), raw_public_key.size(), digest.data());
-  constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "ed25519:";
-  for (std::size_t i = 0; i < 8; ++i) {
-    id.push_back(kHex[digest[i] >> 4]);
-    id.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return id;
+  return "ed25519:" + sha256_hex(raw_public_key).substr(0, 16);
 }
 
 Result<DocumentSignature> read_signature(const boost::json::object& signed_document) {
@@ -125,9 +99,9 @@ Result<DocumentSignature> read_signature(const boost::json::object& signed_docum
 bool ed25519_verify(std::string_view raw_public_key, std::string_view message,
                     std::string_view signature) {
   if (raw_public_key.size() != kPublicKeySize || signature.size() != kSignatureSize) return false;
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_PKEY_new_raw_public_key(
+  OpenSslPtr<EVP_PKEY, EVP_PKEY_free> key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, bytes_of(raw_public_key), raw_public_key.size()));
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free> ctx(EVP_MD_CTX_new());
   if (!key || !ctx) return false;
   // Ed25519 hashes internally: no digest is named, and the message goes in one call.
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;
@@ -151,44 +125,6 @@ Status verify_signed_document(const boost::json::object& signed_document,
                                      " does not match the document: it was changed after signing")
         .with_reason("bad-signature");
   return Status::ok_status();
-}
-
-std::string encode_base64url(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const char c : bytes) {
-    buffer = (buffer << 8) | static_cast<unsigned char>(c);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kBase64UrlAlphabet[(buffer >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kBase64UrlAlphabet[(buffer << (6 - bits)) & 0x3f]);
-  return out;
-}
-
-std::optional<std::string> decode_base64url(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const std::int8_t value = kBase64UrlValues[static_cast<unsigned char>(c)];
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  // Leftover bits must be zero, so that one byte string has exactly one text.
-  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
 }
 
 }  // namespace tollgate

@@ -4,14 +4,6 @@
 
 namespace tollgate::storage {
 
-bool is_sha256_hex(std::string_view digest) {
-  if (digest.size() != 64) return false;
-  for (const char c : digest) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 bool is_upload_session_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (const char c : id) {

@@ -4,9 +4,9 @@
 // filesystem is today's backend (storage/fs_blob_store.hpp); an S3 backend comes later, so
 // nothing here names paths or file descriptors.
 //
-// Digests are 64 lower-case hex characters without the "sha256:" prefix (the HTTP layer strips
-// and adds it). Every call that takes a digest or an upload session id answers invalid for a
-// malformed one, before touching storage.
+// Digests are 64 lower-case hex characters without the "sha256:" prefix (is_sha256_hex in
+// tollgate/digest.hpp; the HTTP layer strips and adds the prefix). Every call that takes a digest
+// or an upload session id answers invalid for a malformed one, before touching storage.
 //
 // Durability contract: once BlobUpload::finish returns ok, the blob is complete and durable, and
 // stays so however the process dies afterwards. Callers commit their metadata record (LMDB) only
@@ -34,9 +34,6 @@ namespace tollgate::storage {
 // Status reasons (Status::reason) that the HTTP layer turns into problem types.
 inline constexpr const char* kDigestMismatchReason = "digest-mismatch";  // with Code::invalid
 inline constexpr const char* kCorruptBlobReason = "corrupt-blob";        // with Code::corrupt
-
-// 64 lower-case hex characters.
-bool is_sha256_hex(std::string_view digest);
 
 // An upload session id chosen by the server: 1..128 characters of [A-Za-z0-9_-].
 bool is_upload_session_id(std::string_view id);

@@ -148,4 +148,71 @@ Status os_error(int err, std::string_view op, std::string_view path) {
   return io_error(std::move(message));
 }
 
+Status sync_directory(FileSystem& fs, const std::string& dir) {
+  UniqueFd fd;
+  int err = fs.open(dir, OpenMode::directory, &fd);
+  if (err == 0) err = fs.fsync(fd.get());
+  return err == 0 ? Status() : os_error(err, "fsync directory", dir);
+}
+
+Status make_directories(FileSystem& fs, const std::string& dir, unsigned mode) {
+  std::vector<std::string> dirs;  // missing parents first
+  for (std::size_t slash = dir.find('/', 1); slash != std::string::npos;
+       slash = dir.find('/', slash + 1))
+    dirs.push_back(dir.substr(0, slash));
+  dirs.push_back(dir);
+  for (const std::string& path : dirs) {
+    FileInfo info;
+    if (fs.stat(path, &info) == 0) {
+      if (!info.directory) return io_error(fmt::format("{} is not a directory", path));
+      continue;
+    }
+    if (const int err = fs.mkdir(path); err != 0 && err != EEXIST)
+      return os_error(err, "mkdir", path);
+    UniqueFd fd;
+    int err = fs.open(path, OpenMode::directory, &fd);
+    if (err == 0) err = fs.fchmod(fd.get(), mode);
+    if (err != 0) return os_error(err, "chmod", path);
+  }
+  return {};
+}
+
+namespace {
+
+Status write_all(FileSystem& fs, int fd, std::string_view contents, const std::string& path) {
+  while (!contents.empty()) {
+    std::size_t written = 0;
+    if (const int err = fs.write(fd, contents.data(), contents.size(), &written); err != 0)
+      return os_error(err, "write", path);
+    contents.remove_prefix(written);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::string& name,
+                             std::string_view contents, unsigned mode) {
+  const std::string temporary = fmt::format("{}/.{}.tmp", dir, name);
+  const std::string target = fmt::format("{}/{}", dir, name);
+  if (const int err = fs.unlink(temporary); err != 0 && err != ENOENT)
+    return os_error(err, "unlink", temporary);
+  UniqueFd fd;
+  if (const int err = fs.open(temporary, OpenMode::create, &fd); err != 0)
+    return os_error(err, "create", temporary);
+  Status st;
+  if (const int err = fs.fchmod(fd.get(), mode); err != 0) st = os_error(err, "chmod", temporary);
+  if (st.ok()) st = write_all(fs, fd.get(), contents, temporary);
+  if (const int err = st.ok() ? fs.fsync(fd.get()) : 0; err != 0)
+    st = os_error(err, "fsync", temporary);
+  fd.reset();
+  if (const int err = st.ok() ? fs.rename(temporary, target) : 0; err != 0)
+    st = os_error(err, fmt::format("rename {} to", temporary), target);
+  if (!st.ok()) {
+    fs.unlink(temporary);
+    return st;
+  }
+  return sync_directory(fs, dir);
+}
+
 }  // namespace tollgate::storage

@@ -1,9 +1,10 @@
-// FileSystem: the operating-system calls under the filesystem blob store, behind one seam.
+// FileSystem: the operating-system calls under the files the server writes, behind one seam.
 //
-// FsBlobStore (storage/fs_blob_store.hpp) makes every OS call through this interface, so that
-// tests can substitute a double that fails on demand (short writes, fsync failure, ENOSPC on the
-// Nth write, rename failure; tests/support/faulty_file_system.hpp). This header is private to
-// storage/ and its tests: no other layer sees paths or file descriptors.
+// FsBlobStore (storage/fs_blob_store.hpp) makes every OS call through this interface, and so do
+// the server's own files (signing keys, TLS key and certificate) through write_file_atomically
+// below, so that tests can substitute a double that fails on demand (short writes, fsync
+// failure, ENOSPC on the Nth write, rename failure; tests/support/faulty_file_system.hpp).
+// Besides those few files, no layer above storage/ sees paths or file descriptors.
 //
 // Every call mirrors its POSIX namesake, retries EINTR itself and returns 0 on success or the
 // errno value of the failure (never -1); results go to out-parameters. Implementations must be
@@ -103,5 +104,22 @@ bool is_space_error(int err);
 // The Status for a failed OS call: storage_full for ENOSPC/EDQUOT, io otherwise; the message
 // names the operation, the path and the errno text ("fsync /data/blobs/tmp/x: I/O error").
 Status os_error(int err, std::string_view op, std::string_view path);
+
+// fsync of a directory, so that the entries created, renamed or removed in it are durable.
+// Errors: as os_error.
+Status sync_directory(FileSystem& fs, const std::string& dir);
+
+// Creates `dir` and its missing parents; a directory this call creates gets `mode`, an existing
+// one is left as it is. Errors: as os_error; io when a component exists but is no directory.
+Status make_directories(FileSystem& fs, const std::string& dir, unsigned mode);
+
+// The one atomic file write of Tollgate's server: `contents` becomes the whole of dir/name
+// through the temporary dir/.name.tmp (a stale one from a crash is removed first), created 0600
+// and then given `mode`, written, fsynced, renamed over dir/name, and dir fsynced. A crash leaves
+// the old file or the new one, never a torn one, and a secret is never readable by others, not
+// even briefly. Not for concurrent writers of the same name. Errors: as os_error; the temporary
+// is removed on any error.
+Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::string& name,
+                             std::string_view contents, unsigned mode);
 
 }  // namespace tollgate::storage

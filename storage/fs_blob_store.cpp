@@ -13,7 +13,7 @@
 #include "detail/fs_blob_reader.hpp"
 #include "detail/fs_blob_upload.hpp"
 #include "storage/file_system.hpp"
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::storage {
 namespace {

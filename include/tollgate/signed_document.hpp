@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "tollgate/encoding.hpp"  // base64url, in which keys and signatures travel
 #include "tollgate/status.hpp"
 
 namespace tollgate {
@@ -52,9 +53,5 @@ Status verify_signed_document(const boost::json::object& signed_document,
 // `message` by `raw_public_key` (32 bytes).
 bool ed25519_verify(std::string_view raw_public_key, std::string_view message,
                     std::string_view signature);
-
-// Unpadded base64url (RFC 4648 §5) and back; decoding returns nullopt on any invalid input.
-std::string encode_base64url(std::string_view bytes);
-std::optional<std::string> decode_base64url(std::string_view text);
 
 }  // namespace tollgate

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "server/domain/crypto.hpp"
+#include "tollgate/encoding.hpp"
 
 namespace tollgate::server {
 
@@ -19,13 +20,13 @@ Result<PageRequest> parse_page(std::optional<std::string_view> limit,
     page.limit = n;
   }
   if (cursor && !cursor->empty()) {
-    auto decoded = base64url_decode(*cursor);
+    auto decoded = decode_base64url(*cursor);
     if (!decoded || decoded->empty()) return invalid("cursor is not one this server handed out");
     page.after = std::move(*decoded);
   }
   return page;
 }
 
-std::string encode_cursor(std::string_view last_key) { return base64url_encode(last_key); }
+std::string encode_cursor(std::string_view last_key) { return encode_base64url(last_key); }
 
 }  // namespace tollgate::server

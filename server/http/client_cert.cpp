@@ -14,8 +14,9 @@
 #include <fmt/format.h>
 
 #include "server/domain/crypto.hpp"
-#include "server/domain/openssl_ptr.hpp"
+#include "tollgate/encoding.hpp"
 #include "tollgate/ids.hpp"
+#include "tollgate/openssl.hpp"
 
 namespace tollgate::server {
 namespace {

@@ -18,6 +18,7 @@
 #include "server/domain/metrics.hpp"
 #include "server/http/access_log.hpp"
 #include "server/http/http_server.hpp"
+#include "tollgate/encoding.hpp"
 
 namespace tollgate::server::connection {
 

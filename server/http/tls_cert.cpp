@@ -24,7 +24,8 @@
 #include <fmt/format.h>
 
 #include "server/domain/crypto.hpp"
-#include "server/domain/openssl_ptr.hpp"
+#include "storage/file_system.hpp"
+#include "tollgate/openssl.hpp"
 
 namespace tollgate::server {
 
@@ -35,9 +36,9 @@ constexpr const char* kKeyName = "key.pem";
 constexpr const char* kCommonName = "tollgate";
 constexpr int kValidityYears = 10;
 constexpr std::size_t kSerialBytes = 16;  // 128 random bits, as CA/B Forum asks for >= 64
-constexpr mode_t kDirMode = 0700;
-constexpr mode_t kKeyMode = 0600;
-constexpr mode_t kCertMode = 0644;
+constexpr unsigned kDirMode = 0700;
+constexpr unsigned kKeyMode = 0600;
+constexpr unsigned kCertMode = 0644;
 
 using PkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using X509Ptr = OpenSslPtr<X509, X509_free>;
@@ -59,103 +60,6 @@ Status openssl_error(std::string_view what) {
   ERR_clear_error();
   return internal_error(code != 0 ? fmt::format("{}: {}", what, text.data())
                                   : fmt::format("{} failed in OpenSSL", what));
-}
-
-Status errno_error(std::string_view what, const std::string& path) {
-  return io_error(fmt::format("{} {}: {}", what, path, std::generic_category().message(errno)));
-}
-
-// Not storage::UniqueFd: that lives in storage/file_system.hpp, which is private to storage/
-// (file descriptors do not cross the layer), and it ignores close() errors, which here are
-// checked because a failing close can report a lost write of the key or certificate.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now so that a failing close (which can report a lost write) is seen.
-  bool close() { return ::close(std::exchange(fd_, -1)) == 0; }
-
- private:
-  int fd_;
-};
-
-// Removes a temporary file unless it was renamed into place.
-class TempFileGuard {
- public:
-  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-  ~TempFileGuard() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
-// ---- files -------------------------------------------------------------------------------
-
-bool exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0;
-}
-
-// Creates `dir` and any missing parents with mode 0700; existing directories are left alone.
-Status make_directories(const std::filesystem::path& dir) {
-  std::filesystem::path prefix;
-  for (const auto& part : dir) {
-    prefix /= part;
-    if (exists(prefix.string())) continue;
-    if (::mkdir(prefix.c_str(), kDirMode) != 0 && errno != EEXIST) {
-      return errno_error("cannot create directory", prefix.string());
-    }
-  }
-  struct stat info {};
-  if (::stat(dir.c_str(), &info) != 0) return errno_error("cannot stat", dir.string());
-  if (!S_ISDIR(info.st_mode)) return io_error(fmt::format("{} is not a directory", dir.string()));
-  return {};
-}
-
-Status sync_directory(const std::string& dir) {
-  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return errno_error("cannot open directory", dir);
-  if (::fsync(fd.get()) != 0) return errno_error("cannot fsync directory", dir);
-  return {};
-}
-
-Status write_all(int fd, std::string_view contents, const std::string& path) {
-  while (!contents.empty()) {
-    const ssize_t written = ::write(fd, contents.data(), contents.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) return errno_error("cannot write", path);
-    contents.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return {};
-}
-
-// Writes `contents` to dir/name through a fsynced temporary in the same directory and a rename,
-// then fsyncs the directory so the rename itself is durable. The temporary starts out 0600
-// (mkostemp), so a key is never readable by others, not even briefly.
-Status replace_file(const std::string& dir, const char* name, std::string_view contents,
-                    mode_t mode) {
-  const std::string target = (std::filesystem::path(dir) / name).string();
-  std::string temp = (std::filesystem::path(dir) / fmt::format(".{}.XXXXXX", name)).string();
-  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
-  if (fd.get() < 0) return errno_error("cannot create a temporary file in", dir);
-  TempFileGuard guard(temp);
-  if (::fchmod(fd.get(), mode) != 0) return errno_error("cannot chmod", temp);
-  TG_RETURN_IF_ERROR(write_all(fd.get(), contents, temp));
-  if (::fsync(fd.get()) != 0) return errno_error("cannot fsync", temp);
-  if (!fd.close()) return errno_error("cannot close", temp);
-  if (::rename(temp.c_str(), target.c_str()) != 0) return errno_error("cannot rename to", target);
-  guard.release();
-  return sync_directory(dir);
 }
 
 // ---- key and certificate -----------------------------------------------------------------
@@ -322,10 +226,16 @@ Result<std::string> cert_pem(X509* cert) {
 }  // namespace
 
 Result<CertificatePaths> ensure_self_signed_certificate(const std::string& dir) {
+  return ensure_self_signed_certificate(dir, storage::real_file_system());
+}
+
+Result<CertificatePaths> ensure_self_signed_certificate(const std::string& dir,
+                                                        storage::FileSystem& files) {
   CertificatePaths paths{(std::filesystem::path(dir) / kCertName).string(),
                          (std::filesystem::path(dir) / kKeyName).string()};
-  TG_RETURN_IF_ERROR(make_directories(dir));
-  if (exists(paths.cert) && exists(paths.key)) return paths;
+  TG_RETURN_IF_ERROR(storage::make_directories(files, dir, kDirMode));
+  storage::FileInfo info;
+  if (files.stat(paths.cert, &info) == 0 && files.stat(paths.key, &info) == 0) return paths;
 
   TG_ASSIGN_OR_RETURN(const PkeyPtr key, generate_p256_key());
   TG_ASSIGN_OR_RETURN(const X509Ptr cert, make_certificate(key.get()));
@@ -334,13 +244,13 @@ Result<CertificatePaths> ensure_self_signed_certificate(const std::string& dir) 
 
   // The key goes in first and the certificate last, so "both files exist" means a matching
   // pair. A certificate left from an earlier, interrupted run would not match the new key.
-  if (::unlink(paths.cert.c_str()) == 0) {
-    TG_RETURN_IF_ERROR(sync_directory(dir));
-  } else if (errno != ENOENT) {
-    return errno_error("cannot remove", paths.cert);
+  if (const int err = files.unlink(paths.cert); err == 0) {
+    TG_RETURN_IF_ERROR(storage::sync_directory(files, dir));
+  } else if (err != ENOENT) {
+    return storage::os_error(err, "unlink", paths.cert);
   }
-  TG_RETURN_IF_ERROR(replace_file(dir, kKeyName, key_text, kKeyMode));
-  TG_RETURN_IF_ERROR(replace_file(dir, kCertName, cert_text, kCertMode));
+  TG_RETURN_IF_ERROR(storage::write_file_atomically(files, dir, kKeyName, key_text, kKeyMode));
+  TG_RETURN_IF_ERROR(storage::write_file_atomically(files, dir, kCertName, cert_text, kCertMode));
   return paths;
 }
 

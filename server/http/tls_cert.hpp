@@ -5,6 +5,10 @@
 
 #include "tollgate/status.hpp"
 
+namespace tollgate::storage {
+class FileSystem;
+}
+
 namespace tollgate::server {
 
 struct CertificatePaths {
@@ -16,9 +20,13 @@ struct CertificatePaths {
 // an ECDSA P-256 key and a self-signed X.509 v3 certificate valid for ten years, with
 // subjectAltName DNS:localhost, the machine's host name, IP:127.0.0.1 and IP:::1, basic
 // constraints CA:TRUE (so it can be trusted as the CA), key usage digitalSignature+keyCertSign
-// and extended key usage serverAuth. Files are written to temporaries, fsynced and renamed, so
-// a crash leaves either no certificate or a complete one. Existing files are kept as they are.
-// Errors: io when the directory or files cannot be written; internal when OpenSSL fails.
+// and extended key usage serverAuth. Files are written with storage::write_file_atomically (key
+// first, certificate last), so a crash leaves either no certificate or a complete one. Existing
+// files are kept as they are. Errors: io (storage_full) when the directory or files cannot be
+// written; internal when OpenSSL fails.
 Result<CertificatePaths> ensure_self_signed_certificate(const std::string& dir);
+// The same through `files` (a test's faulty file system).
+Result<CertificatePaths> ensure_self_signed_certificate(const std::string& dir,
+                                                        storage::FileSystem& files);
 
 }  // namespace tollgate::server

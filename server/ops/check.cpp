@@ -139,8 +139,9 @@ std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
       auto artifact = Artifact::from_json(value);
       if (!artifact)
         return fault(fmt::format("artifact {}: {}", shown, artifact.status().message())), true;
-      if (artifact->coordinate.key() != key)
-        fault(fmt::format("artifact {}: the record names {}", shown, artifact->coordinate.path()));
+      if (artifact_key(artifact->coordinate) != key)
+        fault(fmt::format("artifact {}: the record names {}", shown,
+                          artifact->coordinate.to_string()));
       used[artifact->sha256] = true;
       auto size = blobs.size(artifact->sha256);
       if (!size)

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 
@@ -133,7 +133,7 @@ void print_report(BlobCheckReport& report, Findings& findings, std::ostream& out
 
 Result<std::string> rehash_blob(storage::BlobReader& reader, std::size_t chunk_bytes,
                                 const std::function<bool(std::size_t)>& after_chunk) {
-  storage::Sha256Hasher hasher;
+  Sha256Hasher hasher;
   std::vector<char> buffer(std::max<std::size_t>(chunk_bytes, 1));
   for (std::uint64_t offset = 0;;) {
     TG_ASSIGN_OR_RETURN(const std::size_t got, reader.read_at(offset, buffer));

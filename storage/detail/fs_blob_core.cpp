@@ -76,12 +76,7 @@ Status FsBlobCore::make_layout() const {
   return {};
 }
 
-Status FsBlobCore::sync_dir(const std::string& dir) const {
-  UniqueFd fd;
-  int err = fs_.open(dir, OpenMode::directory, &fd);
-  if (err == 0) err = fs_.fsync(fd.get());
-  return err == 0 ? Status() : os_error(err, "fsync directory", dir);
-}
+Status FsBlobCore::sync_dir(const std::string& dir) const { return sync_directory(fs_, dir); }
 
 Status FsBlobCore::ensure_blob_dirs(std::string_view digest) {
   const std::string first = fmt::format("{}/{}", blobs_dir_, digest.substr(0, 2));

@@ -10,7 +10,7 @@
 #include "fs_blob_core.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/file_system.hpp"
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::storage {
 

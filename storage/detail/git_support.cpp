@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/file_system.hpp"
+
 namespace tollgate::storage::git {
 namespace {
 
@@ -90,15 +92,7 @@ Status sync_object_directory(git_repository* repo) {
 }
 
 Status sync_directory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return io_error(fmt::format("open {}: {}", dir, std::generic_category().message(errno)));
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0)
-    return io_error(fmt::format("fsync {}: {}", dir, std::generic_category().message(saved)));
-  return {};
+  return storage::sync_directory(real_file_system(), dir);
 }
 
 Result<DirectoryLock> DirectoryLock::open(const std::string& dir) {

@@ -18,7 +18,6 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "client/sha256.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"
 

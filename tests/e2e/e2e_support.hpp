@@ -16,7 +16,7 @@
 #include <boost/json.hpp>
 
 #include "client/http_client.hpp"
-#include "client/sha256.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::e2e {
 
@@ -35,15 +35,8 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// Lower-case hex SHA-256 of bytes, with the client's hasher.
-inline std::string sha256_of(std::string_view bytes) {
-  auto hasher = client::Sha256::create();
-  REQUIRE(hasher.ok());
-  REQUIRE(hasher->update(bytes).ok());
-  auto digest = hasher->finish();
-  REQUIRE(digest.ok());
-  return *digest;
-}
+// Lower-case hex SHA-256 of bytes, with the shared model's hasher.
+inline std::string sha256_of(std::string_view bytes) { return sha256_hex(bytes); }
 
 inline client::HttpResponse must(Result<client::HttpResponse> r) {
   REQUIRE_MESSAGE(r.ok(), r.status().to_string());

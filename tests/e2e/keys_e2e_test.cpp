@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "client/sha256.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/e2e/server_process.hpp"
+#include "tollgate/digest.hpp"
 
 #ifndef TOLLGATE_CLI_PATH
 #error "TOLLGATE_CLI_PATH must name the tollgate binary"
@@ -77,10 +77,7 @@ struct Fixture {
 
   // A release of payments 2.3 promoted into CINTE (manifest version 1).
   void promote_to_cinte() {
-    auto hasher = client::Sha256::create();
-    REQUIRE(hasher.ok());
-    REQUIRE(hasher->update(kPayload).ok());
-    const std::string digest = *hasher->finish();
+    const std::string digest = sha256_hex(kPayload);
     ok("POST", "/api/v1/ci-types", R"({"name":"service","attributes":[]})", 201);
     ok("POST", "/api/v1/cis",
        R"({"id":"payments","type":"service","name":"Payments","attributes":{}})", 201);

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "storage/fs_blob_store.hpp"
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::testing {
 
 inline std::string sha256_of(std::string_view data) {
-  storage::Sha256Hasher hasher;
+  Sha256Hasher hasher;
   hasher.update(data);
   return hasher.hex_digest().value();
 }

@@ -14,17 +14,12 @@
 #include <string>
 #include <utility>
 
+#include "tollgate/openssl.hpp"
+
 namespace tollgate::testing {
 
-template <auto Free>
-struct OpenSslFree {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using TestPkey = std::unique_ptr<EVP_PKEY, OpenSslFree<EVP_PKEY_free>>;
-using TestX509 = std::unique_ptr<X509, OpenSslFree<X509_free>>;
+using TestPkey = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using TestX509 = OpenSslPtr<X509, X509_free>;
 
 // What a client certificate says: CertSpec("agent1"), CertSpec("", "DNS:agent1"),
 // CertSpec("agent1").valid(-30 * day, -day), CertSpec("agent1").usage("serverAuth").
@@ -68,10 +63,10 @@ inline void add_extension(X509* cert, X509* issuer, int nid, const std::string& 
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  const OpenSslPtr<X509_EXTENSION, X509_EXTENSION_free> ext(
+      X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   openssl_check(ext != nullptr, "X509V3_EXT_conf_nid");
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
+  X509_add_ext(cert, ext.get(), -1);
 }
 
 inline void write_pem(const std::string& path, X509* cert, EVP_PKEY* key) {

@@ -98,3 +98,20 @@ TEST_CASE("InputFile: size, and what it refuses") {
   CHECK(InputFile::open(dir.file("none")).status().code() == Code::not_found);
   CHECK(InputFile::open(dir.str()).status().code() == Code::invalid);
 }
+
+TEST_CASE("write_file_atomically replaces a file whole, with the mode asked for") {
+  tollgate::testing::TempDir dir;
+  const std::string path = dir.file("config.toml");
+  std::ofstream(path) << "old";
+  REQUIRE(write_file_atomically(path, "token = \"x\"\n", 0600).ok());
+  CHECK(read_all(path) == "token = \"x\"\n");
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  CHECK(entries(dir) == 1);  // no temporary left behind
+
+  REQUIRE(write_file_atomically(path, "").ok());
+  CHECK(read_all(path).empty());
+  CHECK(write_file_atomically(dir.file("missing/x.json"), "{}").code() == Code::not_found);
+  CHECK(entries(dir) == 1);
+}

@@ -19,6 +19,7 @@
 #include "cli/pca.hpp"
 #include "client/sha256.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -26,14 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-std::string sha256_of(std::string_view bytes) {
-  auto hasher = client::Sha256::create();
-  REQUIRE(hasher.ok());
-  REQUIRE(hasher->update(bytes).ok());
-  auto digest = hasher->finish();
-  REQUIRE(digest.ok());
-  return *digest;
-}
+std::string sha256_of(std::string_view bytes) { return sha256_hex(bytes); }
 
 struct Tree {
   testing::TempDir dir{"tollgate-pca-scan-"};

@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 
 #include "cli/local_file.hpp"
-#include "client/sha256.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/digest.hpp"
 
 using namespace tollgate;
 using namespace tollgate::cli;
@@ -40,12 +40,7 @@ HttpResponse problem(unsigned status, const std::string& slug) {
                             slug, status));
 }
 
-std::string sha256_of(std::string_view bytes) {
-  auto hasher = client::Sha256::create();
-  REQUIRE(hasher.ok());
-  REQUIRE(hasher->update(bytes).ok());
-  return *hasher->finish();
-}
+std::string sha256_of(std::string_view bytes) { return sha256_hex(bytes); }
 
 // One upload session's server side, with faults to order.
 class FakeServer final : public UploadTransport {

@@ -10,10 +10,9 @@
 #include <vector>
 
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/digest.hpp"
 
 using namespace tollgate;
-using tollgate::client::normalize_sha256;
-using tollgate::client::Sha256;
 using tollgate::client::sha256_fd;
 using tollgate::client::sha256_file;
 
@@ -25,30 +24,9 @@ constexpr const char* kAbc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb4
 constexpr const char* kMillionA =
     "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
 
-std::string digest_of(std::string_view bytes) {
-  auto hasher = Sha256::create();
-  REQUIRE(hasher.ok());
-  REQUIRE(hasher->update(bytes).ok());
-  auto hex = hasher->finish();
-  REQUIRE(hex.ok());
-  return *hex;
-}
+std::string digest_of(std::string_view bytes) { return sha256_hex(bytes); }
 
 }  // namespace
-
-TEST_CASE("Sha256 matches the standard test vectors, fed whole or in pieces") {
-  CHECK(digest_of("") == kEmpty);
-  CHECK(digest_of("abc") == kAbc);
-
-  auto hasher = Sha256::create();
-  REQUIRE(hasher.ok());
-  const std::string thousand(1000, 'a');
-  for (int i = 0; i < 1000; ++i) REQUIRE(hasher->update(thousand).ok());
-  CHECK(*hasher->finish() == kMillionA);
-  // Spent after finish.
-  CHECK_FALSE(hasher->update("x").ok());
-  CHECK_FALSE(hasher->finish().ok());
-}
 
 TEST_CASE("sha256_file hashes files larger than its buffer and reports progress") {
   tollgate::testing::TempDir dir;
@@ -102,16 +80,4 @@ TEST_CASE("sha256_fd reads from offset 0 whatever the file position") {
   close(fd);
   REQUIRE(digest.ok());
   CHECK(digest->sha256 == kAbc);
-}
-
-TEST_CASE("normalize_sha256 accepts the forms a server sends") {
-  CHECK(normalize_sha256(kAbc) == kAbc);
-  CHECK(normalize_sha256(std::string("sha256:") + kAbc) == kAbc);
-  std::string upper = kAbc;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  CHECK(normalize_sha256("SHA256:" + upper) == kAbc);
-  CHECK(normalize_sha256("").empty());
-  CHECK(normalize_sha256("sha256:abc").empty());
-  CHECK(normalize_sha256(std::string(kAbc) + "0").empty());
-  CHECK(normalize_sha256(std::string(63, 'a') + "g").empty());
 }

@@ -57,24 +57,6 @@ std::string string_field(const json::object& object, std::string_view key) {
 
 }  // namespace
 
-Result<Coordinate> parse_coordinate(std::string_view text) {
-  Coordinate coordinate;
-  std::string* parts[] = {&coordinate.ci, &coordinate.version, &coordinate.file};
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < 3; ++i) {
-    const std::size_t end = i < 2 ? text.find('/', start) : text.size();
-    if (end == std::string_view::npos) break;
-    *parts[i] = std::string(text.substr(start, end - start));
-    start = end + 1;
-  }
-  for (const std::string* part : parts) {
-    if (part->empty() || *part == "." || *part == ".." || part->find('/') != std::string::npos) {
-      return invalid(fmt::format("'{}' is not CI/VERSION/FILE", text));
-    }
-  }
-  return coordinate;
-}
-
 std::string percent_encode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

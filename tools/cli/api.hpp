@@ -1,5 +1,6 @@
-// What the CLI's commands share about Tollgate's HTTP API: artifact coordinates and their
-// URLs, reading JSON answers, and turning problem+json answers into a Status.
+// What the CLI's commands share about Tollgate's HTTP API: the URLs of artifact coordinates
+// (tollgate/coordinate.hpp, the server's rules), reading JSON answers, and turning problem+json
+// answers into a Status.
 #pragma once
 
 #include <cstdio>
@@ -13,22 +14,10 @@
 #include <boost/json/value.hpp>
 
 #include "client/http_client.hpp"
+#include "tollgate/coordinate.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::cli {
-
-// Names one artifact: CI, version and file name.
-struct Coordinate {
-  std::string ci;
-  std::string version;
-  std::string file;
-
-  // "ci/version/file", as users write it.
-  std::string to_string() const { return ci + "/" + version + "/" + file; }
-};
-
-// Parses "C/V/FILE": exactly three parts, none empty, "." or "..". Errors: invalid.
-Result<Coordinate> parse_coordinate(std::string_view text);
 
 // Percent-encodes everything but RFC 3986 unreserved characters, for one path segment or one
 // query value.

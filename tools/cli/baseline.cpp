@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "cli/api.hpp"
+#include "cli/local_file.hpp"
 #include "cli/subcommands.hpp"
 #include "cli/table.hpp"
 #include "cli/verify.hpp"
@@ -64,17 +65,9 @@ Result<json::object> list_all(CommandContext& context, const BaselineOptions& op
   return internal_error("the server's baseline list does not end");
 }
 
-Status save_bytes(const std::string& path, const std::string& bytes) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    if (!bytes.empty() && bytes.back() != '\n') out << '\n';
-    if (!out.flush()) return io_error("cannot write " + temporary);
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    return io_error("cannot rename " + temporary + " to " + path);
-  return {};
+Status save_bytes(const std::string& path, std::string bytes) {
+  if (!bytes.empty() && bytes.back() != '\n') bytes += '\n';
+  return write_file_atomically(path, bytes);
 }
 
 Status create(CommandContext& context, const BaselineOptions& options) {

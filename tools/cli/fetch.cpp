@@ -9,7 +9,9 @@
 #include "cli/commands.hpp"
 #include "cli/local_file.hpp"
 #include "cli/verify.hpp"
-#include "client/sha256.hpp"
+#include "tollgate/coordinate.hpp"
+#include "tollgate/digest.hpp"
+#include "tollgate/manifest.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -35,10 +37,10 @@ struct Received {
 // Streams the artifact into `file`, hashing it on the way.
 Result<Received> download(CommandContext& context, const std::string& target,
                           const Coordinate& coordinate, PendingFile& file) {
-  TG_ASSIGN_OR_RETURN(client::Sha256 hasher, client::Sha256::create());
+  Sha256Hasher hasher;
   Received received;
   const client::BodySink sink = [&](std::string_view chunk) -> Status {
-    TG_RETURN_IF_ERROR(hasher.update(chunk));
+    hasher.update(chunk);
     received.size += chunk.size();
     return file.write(chunk);
   };
@@ -47,8 +49,10 @@ Result<Received> download(CommandContext& context, const std::string& target,
   context.progress.finish();
   if (!answer.ok()) return answer.status();
   if (answer->status != 200) return problem_status(*answer);
-  received.declared = client::normalize_sha256(answer->header("x-checksum-sha256"));
-  TG_ASSIGN_OR_RETURN(received.actual, hasher.finish());
+  // Empty when missing or malformed: verify() then refuses the bytes.
+  if (auto declared = parse_sha256_digest(answer->header("x-checksum-sha256")); declared.ok())
+    received.declared = std::move(declared).value();
+  TG_ASSIGN_OR_RETURN(received.actual, hasher.hex_digest());
   return received;
 }
 
@@ -86,50 +90,35 @@ Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context,
 namespace {
 
 // The signed, current, not rolled back manifest of an environment.
-Result<json::object> verified_manifest(CommandContext& context, const FetchOptions& options) {
+Result<Manifest> verified_manifest(CommandContext& context, const FetchOptions& options) {
   TG_ASSIGN_OR_RETURN(const auto keys, trusted_keys(context, options.keys_file));
   TG_ASSIGN_OR_RETURN(
       const client::HttpResponse answer,
       context.http.request(
           "GET", "/api/v1/environments/" + percent_encode(options.environment) + "/manifest"));
   if (answer.status != 200) return problem_status(answer);
-  TG_ASSIGN_OR_RETURN(json::object manifest, json_object(answer));
-  TG_RETURN_IF_ERROR(verify_document(manifest, keys).status());
-  TG_ASSIGN_OR_RETURN(const ManifestHead head, check_manifest(manifest, SystemClock().now()));
-  if (head.environment != options.environment)
-    return Status(Code::corrupt, "the server answered with the manifest of " + head.environment)
+  TG_ASSIGN_OR_RETURN(const json::object document, json_object(answer));
+  TG_RETURN_IF_ERROR(verify_document(document, keys).status());
+  TG_ASSIGN_OR_RETURN(Manifest manifest, check_manifest(document, SystemClock().now()));
+  if (manifest.environment != options.environment)
+    return Status(Code::corrupt, "the server answered with the manifest of " + manifest.environment)
         .with_reason("wrong-environment");
-  TG_RETURN_IF_ERROR(
-      check_not_rolled_back(options.cache_file, options.server, head.environment, head.version));
+  TG_RETURN_IF_ERROR(check_not_rolled_back(options.cache_file, options.server, manifest.environment,
+                                           manifest.version));
   return manifest;
 }
 
 // The manifest's entry for ci/file: its coordinate and digest. Errors: not_found.
-Result<std::pair<Coordinate, std::string>> deployed_file(const json::object& manifest,
+Result<std::pair<Coordinate, std::string>> deployed_file(const Manifest& manifest,
                                                          const std::string& ci,
                                                          const std::string& file) {
-  const json::value* entries = manifest.if_contains("entries");
-  for (const json::value& entry :
-       entries && entries->is_array() ? entries->get_array() : json::array{}) {
-    const json::object* e = entry.if_object();
-    if (e == nullptr || !e->contains("ci") || e->at("ci") != json::value(ci)) continue;
-    const json::value* artifacts = e->if_contains("artifacts");
-    const json::value* version = e->if_contains("version");
-    if (artifacts == nullptr || !artifacts->is_array() || version == nullptr ||
-        !version->is_string())
-      break;
-    for (const json::value& artifact : artifacts->get_array()) {
-      const json::object* a = artifact.if_object();
-      if (a == nullptr || !a->contains("file") || a->at("file") != json::value(file)) continue;
-      const json::value* sha = a->if_contains("sha256");
-      if (sha == nullptr || !sha->is_string()) break;
-      return std::pair{Coordinate{ci, std::string(version->get_string()), file},
-                       client::normalize_sha256(sha->get_string())};
-    }
-  }
-  return Status(Code::not_found, fmt::format("the manifest of {} deploys no {}/{}",
-                                             json::serialize(manifest.at("environment")), ci, file))
-      .with_reason("not-deployed");
+  const ManifestEntry* entry = manifest.entry(ci);
+  const ManifestArtifact* artifact = entry ? entry->artifact(file) : nullptr;
+  if (artifact == nullptr)
+    return Status(Code::not_found, fmt::format("the manifest of {} deploys no {}/{}",
+                                               manifest.environment, ci, file))
+        .with_reason("not-deployed");
+  return std::pair{Coordinate{ci, entry->version, file}, artifact->sha256};
 }
 
 Status fetch_deployed(CommandContext& context, const FetchOptions& options) {
@@ -137,7 +126,10 @@ Status fetch_deployed(CommandContext& context, const FetchOptions& options) {
   if (slash == std::string::npos || slash == 0 || slash + 1 == options.coordinate.size() ||
       options.coordinate.find('/', slash + 1) != std::string::npos)
     return invalid("fetch --env: '" + options.coordinate + "' is not CI/FILE");
-  TG_ASSIGN_OR_RETURN(const json::object manifest, verified_manifest(context, options));
+  TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::ci, options.coordinate.substr(0, slash)));
+  TG_RETURN_IF_ERROR(
+      validate_artifact_name(ArtifactPart::file, options.coordinate.substr(slash + 1)));
+  TG_ASSIGN_OR_RETURN(const Manifest manifest, verified_manifest(context, options));
   TG_ASSIGN_OR_RETURN(const auto deployed,
                       deployed_file(manifest, options.coordinate.substr(0, slash),
                                     options.coordinate.substr(slash + 1)));
@@ -160,7 +152,7 @@ Status fetch_deployed(CommandContext& context, const FetchOptions& options) {
   if (context.json) {
     fmt::print(context.out, "{}\n",
                json::serialize(json::object{{"environment", options.environment},
-                                            {"manifest_version", manifest.at("version")},
+                                            {"manifest_version", manifest.version},
                                             {"ci", coordinate.ci},
                                             {"version", coordinate.version},
                                             {"file", coordinate.file},
@@ -170,8 +162,8 @@ Status fetch_deployed(CommandContext& context, const FetchOptions& options) {
   } else {
     fmt::print(context.out,
                "{} in {} (manifest version {}, signed) -> {} ({}, sha256:{} verified)\n",
-               coordinate.to_string(), options.environment, json::serialize(manifest.at("version")),
-               path, format_bytes(received.size), received.actual);
+               coordinate.to_string(), options.environment, manifest.version, path,
+               format_bytes(received.size), received.actual);
   }
   return {};
 }

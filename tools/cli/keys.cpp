@@ -9,6 +9,7 @@
 
 #include "cli/api.hpp"
 #include "cli/commands.hpp"
+#include "cli/local_file.hpp"
 #include "cli/verify.hpp"
 
 namespace tollgate::cli {
@@ -22,16 +23,7 @@ std::string text_of(const json::object& object, std::string_view key) {
 }
 
 Status save_key_file(const std::string& path, const json::object& keys) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json::serialize(keys) << "\n";
-    if (!out.flush()) return io_error("cannot write " + temporary);
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) return io_error("cannot rename " + temporary + ": " + ec.message());
-  return {};
+  return write_file_atomically(path, json::serialize(keys) + "\n");
 }
 
 Result<json::object> read_document(const std::string& path) {
@@ -85,7 +77,7 @@ Status verify_signed(CommandContext& context, const VerifyOptions& options) {
   std::string what;
   if (is_manifest(document)) {
     const Micros now = options.now != 0 ? options.now : SystemClock().now();
-    TG_ASSIGN_OR_RETURN(const ManifestHead head, check_manifest(document, now));
+    TG_ASSIGN_OR_RETURN(const Manifest head, check_manifest(document, now));
     what = fmt::format(" (manifest of {} version {}, expires {})", head.environment, head.version,
                        format_rfc3339(head.expires_at));
   }

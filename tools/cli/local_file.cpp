@@ -118,10 +118,12 @@ Status PendingFile::write(std::string_view bytes) {
   return {};
 }
 
-Status PendingFile::commit() {
+Status PendingFile::commit() { return commit(default_file_mode()); }
+
+Status PendingFile::commit(unsigned mode) {
   if (fd_ < 0) return internal_error("commit of a finished PendingFile");
   Status status;
-  if (fchmod(fd_, default_file_mode()) != 0) {
+  if (fchmod(fd_, static_cast<mode_t>(mode)) != 0) {
     status = errno_status("cannot set the permissions of " + temp_path_);
   } else if (fsync(fd_) != 0) {
     status = errno_status("cannot sync " + temp_path_);
@@ -148,6 +150,16 @@ void PendingFile::discard() {
 void PendingFile::release() {
   close_fd(fd_);
   temp_path_.clear();
+}
+
+Status write_file_atomically(const std::string& path, std::string_view contents) {
+  return write_file_atomically(path, contents, default_file_mode());
+}
+
+Status write_file_atomically(const std::string& path, std::string_view contents, unsigned mode) {
+  TG_ASSIGN_OR_RETURN(PendingFile file, PendingFile::create(path));
+  TG_RETURN_IF_ERROR(file.write(contents));
+  return file.commit(mode);
 }
 
 }  // namespace tollgate::cli

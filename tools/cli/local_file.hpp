@@ -1,5 +1,7 @@
 // Files on the CLI's side: artifacts read for pushing, and fetched artifacts written so that
-// only verified bytes ever appear under their final name.
+// only verified bytes ever appear under their final name. Every file the CLI writes (artifacts,
+// key files, baselines, its config and manifest cache) goes through PendingFile: the CLI's one
+// atomic write (it never links storage/, where the server's is).
 #pragma once
 
 #include <cstdint>
@@ -48,10 +50,12 @@ class PendingFile {
   // Appends bytes. Errors: storage_full (ENOSPC, EDQUOT), io.
   Status write(std::string_view bytes);
 
-  // Makes the file durable (fsync), gives it the usual permissions (0666 less the umask),
-  // renames it over the final path (replacing a file there) and syncs the directory.
-  // Errors: storage_full, io; the temporary is removed on any error.
+  // Makes the file durable (fsync), gives it `mode` (by default the usual permissions, 0666
+  // less the umask; the temporary is 0600 until then), renames it over the final path
+  // (replacing a file there) and syncs the directory. Errors: storage_full, io; the temporary is
+  // removed on any error.
   Status commit();
+  Status commit(unsigned mode);
 
   // Removes the temporary file. Idempotent; a no-op after commit().
   void discard();
@@ -68,5 +72,11 @@ class PendingFile {
   std::string temp_path_;
   std::string final_path_;
 };
+
+// Writes `contents` as the whole of `path` through a PendingFile: readers see the old file or
+// the new one, never a part of either. `mode` as PendingFile::commit (0600 for secrets).
+// Errors: those of PendingFile::create, write and commit.
+Status write_file_atomically(const std::string& path, std::string_view contents);
+Status write_file_atomically(const std::string& path, std::string_view contents, unsigned mode);
 
 }  // namespace tollgate::cli

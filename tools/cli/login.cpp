@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "cli/api.hpp"
+#include "cli/local_file.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -107,17 +108,8 @@ Status save_token(const std::string& path, const std::string& token, const std::
       return io_error(
           fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
   }
-  const std::string temp = path + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error(fmt::format("cannot write {}", temp));
-  ::fchmod(fd, 0600);
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool closed = ::close(fd) == 0;
-  if (!written || !closed || std::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return io_error(fmt::format("cannot write {}", path));
-  }
-  return {};
+  // 0600: the file holds a token.
+  return write_file_atomically(path, text, 0600);
 }
 
 std::string format_session(const json::object& session) {

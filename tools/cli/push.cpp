@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/local_file.hpp"
 #include "client/sha256.hpp"
+#include "tollgate/coordinate.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -56,6 +57,8 @@ Result<std::vector<HashedFile>> hash_all(CommandContext& context,
     if (name.empty() || name == "." || name == "..") {
       return invalid("'" + path + "' does not name a file");
     }
+    // The server's rules, before any byte is hashed or sent.
+    TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::file, name));
     context.progress.start("hashing " + name);
     auto digest = client::sha256_file(path, context.progress.callback());
     context.progress.finish();
@@ -143,6 +146,8 @@ Status push(CommandContext& context, const PushOptions& options) {
   if (options.files.empty()) return invalid("push: no files given");
   if (options.ci.empty() || options.version.empty())
     return invalid("push: --ci and --version are required");
+  TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::ci, options.ci));
+  TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::version, options.version));
   TG_ASSIGN_OR_RETURN(const std::vector<HashedFile> files, hash_all(context, options.files));
   json::array records;
   Status failure;

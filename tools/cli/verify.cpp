@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "cli/local_file.hpp"
 #include "tollgate/signed_document.hpp"
 
 namespace tollgate::cli {
@@ -89,25 +90,13 @@ Result<std::string> verify_document(const json::object& document,
                 "signed by " + signature->key_id + ", which is not in the trusted key file");
 }
 
-bool is_manifest(const json::object& document) {
-  return document.contains("environment") && document.contains("expires_at");
-}
-
-Result<ManifestHead> check_manifest(const json::object& manifest, Micros now) {
-  const json::string* environment = string_at(manifest, "environment");
-  const json::string* expires = string_at(manifest, "expires_at");
-  const json::value* version = manifest.if_contains("version");
-  const auto expires_at = expires ? parse_rfc3339(*expires) : std::nullopt;
-  if (environment == nullptr || !expires_at || version == nullptr ||
-      !(version->is_uint64() || (version->is_int64() && version->get_int64() >= 0)))
-    return failed("malformed-manifest",
-                  "the manifest lacks a valid environment, version or expires_at");
-  ManifestHead head{std::string(*environment), version->to_number<std::uint64_t>(), *expires_at};
-  if (head.expires_at <= now)
+Result<Manifest> check_manifest(const json::object& manifest, Micros now) {
+  TG_ASSIGN_OR_RETURN(Manifest parsed, parse_manifest(manifest));
+  if (parsed.expires_at <= now)
     return failed("expired-manifest",
-                  fmt::format("the manifest of {} (version {}) expired at {}", head.environment,
-                              head.version, format_rfc3339(head.expires_at)));
-  return head;
+                  fmt::format("the manifest of {} (version {}) expired at {}", parsed.environment,
+                              parsed.version, format_rfc3339(parsed.expires_at)));
+  return parsed;
 }
 
 std::string manifest_cache_file(const Environment& env) {
@@ -141,15 +130,7 @@ Status check_not_rolled_back(const std::string& cache_file, const std::string& s
   }
   seen = version;
   fs::create_directories(fs::path(cache_file).parent_path(), ec);
-  const std::string temporary = cache_file + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json::serialize(cache) << "\n";
-    if (!out.flush()) return io_error("cannot write " + temporary);
-  }
-  fs::rename(temporary, cache_file, ec);
-  if (ec) return io_error("cannot rename " + temporary + ": " + ec.message());
-  return {};
+  return write_file_atomically(cache_file, json::serialize(cache) + "\n");
 }
 
 }  // namespace tollgate::cli

@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 
 #include "cli/config.hpp"
+#include "tollgate/manifest.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -43,18 +44,10 @@ Result<std::vector<TrustedKey>> trusted_keys(CommandContext& context, const std:
 Result<std::string> verify_document(const boost::json::object& document,
                                     const std::vector<TrustedKey>& keys);
 
-// True for an environment manifest: an object with "environment" and "expires_at".
-bool is_manifest(const boost::json::object& document);
-
-// A manifest's environment and version, and that it has not expired at `now`. Errors: corrupt
-// with reason "malformed-manifest" (missing or mistyped environment, version or expires_at),
+// A manifest read with the server's parse_manifest (tollgate/manifest.hpp), and that it has not
+// expired at `now`. Errors: corrupt with reason "malformed-manifest" (see parse_manifest),
 // "expired-manifest" (expires_at at or before now).
-struct ManifestHead {
-  std::string environment;
-  std::uint64_t version = 0;
-  Micros expires_at = 0;
-};
-Result<ManifestHead> check_manifest(const boost::json::object& manifest, Micros now);
+Result<Manifest> check_manifest(const boost::json::object& manifest, Micros now);
 
 // Where the client remembers the newest manifest version it saw per server and environment:
 // $XDG_CACHE_HOME/tollgate/manifests.json, or ~/.cache/tollgate/manifests.json; empty when

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "server/domain/crypto.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/signed_document.hpp"
 
 namespace tollgate::server {

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/domain/vault/artifact_names.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/paths.hpp"
 
 namespace tollgate::server {

@@ -6,6 +6,7 @@
 
 #include "server/domain/cmdb/media_types.hpp"
 #include "server/domain/crypto.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 

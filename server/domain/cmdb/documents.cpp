@@ -15,6 +15,7 @@
 #include "server/domain/cmdb/document_text.hpp"
 #include "server/domain/cmdb/document_vault.hpp"
 #include "server/domain/crypto.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {

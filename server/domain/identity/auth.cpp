@@ -11,6 +11,8 @@
 #include "server/domain/crypto.hpp"
 #include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
+#include "tollgate/digest.hpp"
+#include "tollgate/encoding.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {

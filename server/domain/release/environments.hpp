@@ -5,13 +5,9 @@
 // back-out. Version 0 is the empty manifest of an environment nothing was deployed to (never
 // stored).
 //
-// A manifest as stored and served (other components and clients rely on exactly this shape):
-//   {"environment", "version", "previous_version", "action": "promote" | "backout", "release",
-//    "created_by", "created_at", "expires_at",
-//    "entries": [{"ci", "version", "release",
-//                 "artifacts": [{"file", "sha256", "size", "install_path"}]}],   (sorted by ci)
-//    "signature": {"key_id", "algorithm": "ed25519", "value"}}
-// signed with the server's Signer over canonical_json of everything but "signature". The stored
+// A manifest as stored and served is tollgate/manifest.hpp's document (the CLI reads it with the
+// same parse_manifest), signed with the server's Signer over canonical_json of everything but
+// "signature". The stored
 // copy expires [promotion] manifest_validity_hours after its creation; the current version is
 // served re-signed with a fresh expires_at (same version and entries), so that clients can tell a
 // stale copy from a current one.
@@ -33,39 +29,11 @@
 #include "server/domain/release/releases.hpp"
 #include "server/domain/vault/signing.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/manifest.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
 namespace tollgate::server {
-
-// One CI deployed in an environment, by the release that put it there.
-struct ManifestEntry {
-  std::string ci;
-  std::string version;
-  std::string release;
-  std::vector<ReleaseArtifact> artifacts;  // sorted by file
-};
-
-struct Manifest {
-  std::string environment;
-  std::uint64_t version = 0;
-  std::uint64_t previous_version = 0;
-  std::string action;  // promote | backout; empty for version 0
-  std::string release;
-  std::string created_by;
-  Micros created_at = 0;
-  Micros expires_at = 0;
-  std::vector<ManifestEntry> entries;  // sorted by ci
-
-  // The document without its signature.
-  boost::json::object to_json() const;
-  // Reads a stored (signed) manifest; the signature is ignored here.
-  static Result<Manifest> from_json(std::string_view text);
-};
-
-// One entry as the manifest document writes it: {ci, version, release, artifacts: [{file, sha256,
-// size, install_path}]}.
-boost::json::object manifest_entry_json(const ManifestEntry& entry);
 
 // The vault path of an environment's manifest: environments/<env>/manifest.json.
 std::string manifest_vault_path(std::string_view environment);

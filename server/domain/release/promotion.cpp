@@ -157,7 +157,7 @@ Result<PromotionResult> PromotionService::backout(const std::string& release_id,
     if (!text)
       return Status(Code::corrupt, fmt::format("manifest {} of {} is missing",
                                                current->previous_version, environment));
-    TG_ASSIGN_OR_RETURN(before, Manifest::from_json(*text));
+    TG_ASSIGN_OR_RETURN(before, parse_manifest(*text));
     return {};
   }));
   Manifest next = next_manifest(*current, "backout", *release, actor, clock_.now());

@@ -9,6 +9,7 @@
 
 #include "server/domain/crypto.hpp"
 #include "server/domain/record_fields.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 

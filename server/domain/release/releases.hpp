@@ -27,6 +27,7 @@
 #include "server/domain/pagination.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/manifest.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -40,12 +41,8 @@ std::optional<ReleaseType> parse_release_type(std::string_view name);
 const char* release_category_name(ReleaseCategory category);
 std::optional<ReleaseCategory> parse_release_category(std::string_view name);
 
-struct ReleaseArtifact {
-  std::string file;
-  std::string sha256;  // lower-case hex
-  std::uint64_t size = 0;
-  std::string install_path;  // where a PCA expects it on a host; the file name by default
-};
+// A file of a release: exactly what a manifest deploys once the release is promoted.
+using ReleaseArtifact = ManifestArtifact;
 
 struct ReleaseItem {
   std::string ci;

@@ -7,8 +7,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/domain/vault/artifact_names.hpp"
-#include "storage/sha256_hasher.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 
@@ -27,14 +26,14 @@ std::string string_field(const json::object& o, std::string_view key) {
 std::string blob_key(std::string_view digest, const Coordinate& at) {
   std::string key(digest);
   key += '\0';
-  key += at.key();
+  key += artifact_key(at);
   return key;
 }
 
 // Drains the body through a hasher without storing it: for a re-upload of bytes the
 // coordinate already holds, which must still be the declared bytes.
 Result<std::string> hash_body(BodyReader& body) {
-  storage::Sha256Hasher hasher;
+  Sha256Hasher hasher;
   BodyBuffer buffer(body, kCopyChunk);
   for (;;) {
     TG_ASSIGN_OR_RETURN(std::size_t n, body.read(buffer.span()));
@@ -46,28 +45,13 @@ Result<std::string> hash_body(BodyReader& body) {
 
 }  // namespace
 
-std::string Coordinate::key() const {
-  std::string key = ci;
+std::string artifact_key(const Coordinate& at) {
+  std::string key = at.ci;
   key += '\0';
-  key += version;
+  key += at.version;
   key += '\0';
-  key += file;
+  key += at.file;
   return key;
-}
-
-std::string Coordinate::path() const { return ci + "/" + version + "/" + file; }
-
-Result<Coordinate> parse_coordinate(std::string_view text) {
-  const auto first = text.find('/');
-  const auto second = first == std::string_view::npos ? first : text.find('/', first + 1);
-  if (second == std::string_view::npos || text.find('/', second + 1) != std::string_view::npos)
-    return invalid(fmt::format("coordinate '{}' must be CI/VERSION/FILE", text))
-        .with_reason(kInvalidArtifactNameReason);
-  Coordinate at{std::string(text.substr(0, first)),
-                std::string(text.substr(first + 1, second - first - 1)),
-                std::string(text.substr(second + 1))};
-  TG_RETURN_IF_ERROR(validate_artifact_coordinate(at.ci, at.version, at.file));
-  return at;
 }
 
 json::object Artifact::to_json() const {
@@ -97,7 +81,7 @@ Result<Artifact> Artifact::from_json(std::string_view text) {
   a.coordinate = {string_field(o, "ci"), string_field(o, "version"), string_field(o, "file")};
   a.sha256 = string_field(o, "sha256");
   const json::value* size = o.if_contains("size");
-  if (!size || !size->is_number() || !storage::is_sha256_hex(a.sha256))
+  if (!size || !size->is_number() || !is_sha256_hex(a.sha256))
     return Status(Code::corrupt, "an artifact record lacks its digest or size");
   a.size = size->to_number<std::uint64_t>();
   a.media_type = string_field(o, "media_type");
@@ -140,13 +124,13 @@ namespace {
 // or hold `digest`.
 Result<Existing> check_in(storage::ReadTxn& txn, const Coordinate& at, std::string_view digest) {
   if (!txn.get(Table::cis, at.ci)) return not_found(fmt::format("CI '{}' does not exist", at.ci));
-  auto record = txn.get(Table::artifacts, at.key());
+  auto record = txn.get(Table::artifacts, artifact_key(at));
   if (!record) return Existing::none;
   TG_ASSIGN_OR_RETURN(Artifact existing, Artifact::from_json(*record));
   if (existing.sha256 == digest) return Existing::same;
   return conflict(fmt::format("{} already holds sha256:{}; refusing sha256:{} (artifacts are "
                               "immutable: publish a new version)",
-                              at.path(), existing.sha256, digest))
+                              at.to_string(), existing.sha256, digest))
       .with_members({{"existing", "sha256:" + existing.sha256},
                      {"declared", fmt::format("sha256:{}", digest)}});
 }
@@ -214,7 +198,7 @@ Result<PutResult> ArtifactService::commit(const Coordinate& at, const storage::B
   artifact.created_by = actor.name;
   artifact.created_at = clock_.now();
   const std::string record = json::serialize(artifact.to_json());
-  const std::string key = at.key();
+  const std::string key = artifact_key(at);
   const std::string index_key = blob_key(blob.digest, at);
 
   bool created = false;
@@ -245,8 +229,8 @@ Result<Artifact> ArtifactService::get(const Coordinate& at) {
   TG_RETURN_IF_ERROR(validate_artifact_coordinate(at.ci, at.version, at.file));
   std::string record;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
-    auto value = txn.get(Table::artifacts, at.key());
-    if (!value) return not_found(fmt::format("no artifact {}", at.path()));
+    auto value = txn.get(Table::artifacts, artifact_key(at));
+    if (!value) return not_found(fmt::format("no artifact {}", at.to_string()));
     record = std::string(*value);
     return {};
   }));

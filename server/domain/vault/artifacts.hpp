@@ -21,6 +21,7 @@
 #include "server/domain/pagination.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/coordinate.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -29,17 +30,8 @@ namespace tollgate::server {
 // Status reason of a deploy-by-checksum whose bytes the server does not have (not_found).
 inline constexpr const char* kBlobUnknownReason = "blob-unknown";
 
-struct Coordinate {
-  std::string ci;
-  std::string version;
-  std::string file;
-
-  std::string key() const;   // ci \0 version \0 file
-  std::string path() const;  // ci/version/file
-};
-
-// Parses "ci/version/file" (as given to a resumable upload's ?coordinate=) and validates it.
-Result<Coordinate> parse_coordinate(std::string_view text);
+// The key of an artifact's record in Table::artifacts: ci \0 version \0 file.
+std::string artifact_key(const Coordinate& at);
 
 // What the uploader tells about a build, from the X-Tollgate-* headers.
 struct BuildInfo {

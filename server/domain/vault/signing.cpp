@@ -19,6 +19,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "storage/file_system.hpp"
+#include "tollgate/openssl.hpp"
+
 namespace tollgate::server {
 
 namespace {
@@ -27,25 +30,10 @@ namespace fs = std::filesystem;
 
 constexpr const char* kIndexFile = "keys.json";
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using Pkey = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free>;
+using MdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using PkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 
 // One entry of keys.json.
 struct KeyRecord {
@@ -69,31 +57,10 @@ Status io_error(const std::string& what, const fs::path& path) {
   return {Code::io, what + " " + path.string() + ": " + std::strerror(errno)};
 }
 
-Status fsync_directory(const fs::path& dir) {
-  FdCloser fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (fd.fd < 0 || ::fsync(fd.fd) != 0) return io_error("cannot fsync", dir);
-  return Status::ok_status();
-}
-
-// Writes dir/name through a 0600 temporary file, fsynced, renamed over, directory fsynced: a
-// crash leaves the old file or the new one, never a torn one, and never a readable secret.
-Status write_file_atomically(const fs::path& dir, const std::string& name, std::string_view data) {
-  const fs::path temporary = dir / ("." + name + ".tmp");
-  const fs::path target = dir / name;
-  {
-    FdCloser fd{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
-    if (fd.fd < 0) return io_error("cannot create", temporary);
-    if (::fchmod(fd.fd, 0600) != 0) return io_error("cannot chmod", temporary);
-    while (!data.empty()) {
-      const ssize_t n = ::write(fd.fd, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return io_error("cannot write", temporary);
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    if (::fsync(fd.fd) != 0) return io_error("cannot fsync", temporary);
-  }
-  if (::rename(temporary.c_str(), target.c_str()) != 0) return io_error("cannot rename", target);
-  return fsync_directory(dir);
+// Secrets and the index alike: 0600, through storage's one atomic write (and its fault seam).
+Status write_key_file(storage::FileSystem& files, const fs::path& dir, const std::string& name,
+                      std::string_view data) {
+  return storage::write_file_atomically(files, dir.string(), name, data, 0600);
 }
 
 Result<std::string> read_file(const fs::path& path) {
@@ -115,7 +82,7 @@ Result<std::string> raw_public_key(EVP_PKEY* key) {
 }
 
 Result<std::string> private_key_pem(EVP_PKEY* key) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
     return Status(Code::internal, "cannot encode an Ed25519 key as PEM");
   char* data = nullptr;
@@ -124,7 +91,7 @@ Result<std::string> private_key_pem(EVP_PKEY* key) {
 }
 
 Result<Pkey> parse_private_key(const std::string& pem, const fs::path& path) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519)
     return Status(Code::corrupt, path.string() + " holds no Ed25519 private key");
@@ -132,7 +99,7 @@ Result<Pkey> parse_private_key(const std::string& pem, const fs::path& path) {
 }
 
 Result<Pkey> generate_key() {
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1)
     return Status(Code::internal, "cannot generate an Ed25519 key");
@@ -198,26 +165,22 @@ Result<KeyIndex> load_index(const fs::path& dir) {
 }
 
 // Generates a key and writes its PEM; the caller then lists it in the index.
-Result<KeyRecord> add_key_file(const fs::path& dir, Micros now) {
+Result<KeyRecord> add_key_file(storage::FileSystem& files, const fs::path& dir, Micros now) {
   TG_ASSIGN_OR_RETURN(auto key, generate_key());
   TG_ASSIGN_OR_RETURN(auto raw, raw_public_key(key.get()));
   TG_ASSIGN_OR_RETURN(auto pem, private_key_pem(key.get()));
   KeyRecord record{ed25519_key_id(raw), "", now, std::nullopt};
   record.file = "ed25519-" + record.key_id.substr(record.key_id.find(':') + 1) + ".pem";
-  TG_RETURN_IF_ERROR(write_file_atomically(dir, record.file, pem));
+  TG_RETURN_IF_ERROR(write_key_file(files, dir, record.file, pem));
   return record;
 }
 
-Status create_first_key(const fs::path& dir, Micros now) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return {Code::io, "cannot create " + dir.string() + ": " + ec.message()};
+Status create_first_key(storage::FileSystem& files, const fs::path& dir, Micros now) {
   // Private keys: nobody but the server's user lists or reads them.
-  fs::permissions(dir, fs::perms::owner_all, ec);
-  if (ec) return {Code::io, "cannot chmod " + dir.string() + ": " + ec.message()};
-  TG_ASSIGN_OR_RETURN(auto record, add_key_file(dir, now));
+  TG_RETURN_IF_ERROR(storage::make_directories(files, dir.string(), 0700));
+  TG_ASSIGN_OR_RETURN(auto record, add_key_file(files, dir, now));
   KeyIndex index{record.key_id, {record}};
-  return write_file_atomically(dir, kIndexFile, index_json(index));
+  return write_key_file(files, dir, kIndexFile, index_json(index));
 }
 
 }  // namespace
@@ -243,9 +206,14 @@ Result<Signer> Signer::open(const fs::path& keys_dir, bool create) {
 }
 
 Result<Signer> Signer::open(const fs::path& keys_dir, bool create, Micros now) {
+  return open(keys_dir, create, now, storage::real_file_system());
+}
+
+Result<Signer> Signer::open(const fs::path& keys_dir, bool create, Micros now,
+                            storage::FileSystem& files) {
   if (!fs::exists(keys_dir / kIndexFile)) {
     if (!create) return Status(Code::not_found, "no signing keys in " + keys_dir.string());
-    TG_RETURN_IF_ERROR(create_first_key(keys_dir, now));
+    TG_RETURN_IF_ERROR(create_first_key(files, keys_dir, now));
   }
   TG_ASSIGN_OR_RETURN(auto index, load_index(keys_dir));
   auto impl = std::make_shared<Impl>();
@@ -279,7 +247,7 @@ boost::json::object Signer::sign(boost::json::object document) const {
   document.erase(kSignatureMember);
   const std::string message = canonical_json(document);
   const Impl::Key& key = impl_->keys[impl_->active];
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string signature(64, '\0');
   std::size_t size = signature.size();
   // Ed25519 hashes internally: no digest is named, and the message goes in one call. A fresh
@@ -325,10 +293,11 @@ Result<PublicKeyInfo> Signer::rotate(const fs::path& keys_dir, Micros now) {
   // Opening first checks every existing key (and creates a first one in an empty directory).
   TG_RETURN_IF_ERROR(open(keys_dir, true, now).status());
   TG_ASSIGN_OR_RETURN(auto index, load_index(keys_dir));
-  TG_ASSIGN_OR_RETURN(auto record, add_key_file(keys_dir, now));
+  TG_ASSIGN_OR_RETURN(auto record, add_key_file(storage::real_file_system(), keys_dir, now));
   index.active = record.key_id;
   index.keys.push_back(record);
-  TG_RETURN_IF_ERROR(write_file_atomically(keys_dir, kIndexFile, index_json(index)));
+  TG_RETURN_IF_ERROR(
+      write_key_file(storage::real_file_system(), keys_dir, kIndexFile, index_json(index)));
   TG_ASSIGN_OR_RETURN(auto signer, open(keys_dir, false, now));
   return signer.active_key();
 }
@@ -351,7 +320,8 @@ Result<PublicKeyInfo> Signer::retire(const fs::path& keys_dir, std::string_view 
         .with_reason("already-retired");
   record->retired_at = now;
   PublicKeyInfo retired{record->key_id, "", false, record->created_at, now};
-  TG_RETURN_IF_ERROR(write_file_atomically(keys_dir, kIndexFile, index_json(index)));
+  TG_RETURN_IF_ERROR(
+      write_key_file(storage::real_file_system(), keys_dir, kIndexFile, index_json(index)));
   TG_ASSIGN_OR_RETURN(auto signer, open(keys_dir, false, now));
   for (const auto& key : signer.keys())
     if (key.key_id == key_id) retired = key;
@@ -359,7 +329,8 @@ Result<PublicKeyInfo> Signer::retire(const fs::path& keys_dir, std::string_view 
 }
 
 Status write_private_file(const std::filesystem::path& path, std::string_view data) {
-  return write_file_atomically(path.parent_path(), path.filename().string(), data);
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  return write_key_file(storage::real_file_system(), dir, path.filename().string(), data);
 }
 
 }  // namespace tollgate::server

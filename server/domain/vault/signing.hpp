@@ -22,6 +22,10 @@
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
+namespace tollgate::storage {
+class FileSystem;
+}
+
 namespace tollgate::server {
 
 // The canonical form that is signed: members sorted by key (byte order) at every level, no
@@ -30,8 +34,8 @@ namespace tollgate::server {
 // Defined in tollgate/signed_document.hpp, which the client links too.
 using tollgate::canonical_json;
 
-// Writes a secret file through a 0600 temporary file, fsynced and renamed into place: a crash
-// leaves the old file or the new one, never a torn one, and never a readable secret.
+// Writes a secret file (mode 0600) with storage::write_file_atomically: a crash leaves the old
+// file or the new one, never a torn one, and never a readable secret.
 Status write_private_file(const std::filesystem::path& path, std::string_view data);
 
 struct PublicKeyInfo {
@@ -67,6 +71,9 @@ class Signer {
 
   // As open(), with `now` as the creation time of a first key.
   static Result<Signer> open(const std::filesystem::path& keys_dir, bool create, Micros now);
+  // The same, creating a first key's files through `files` (a test's faulty file system).
+  static Result<Signer> open(const std::filesystem::path& keys_dir, bool create, Micros now,
+                             storage::FileSystem& files);
 
   // Rotation, offline (`tollgated keys rotate|retire`); a running server sees the change when
   // restarted. rotate() adds a new key and makes it the active one; the previous keys stay

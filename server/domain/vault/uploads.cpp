@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/crypto.hpp"
+#include "tollgate/encoding.hpp"
 
 namespace tollgate::server {
 

@@ -7,10 +7,11 @@
 #include <boost/url/rfc/pchars.hpp>
 
 #include "server/domain/release/environments.hpp"
-#include "server/domain/vault/artifact_names.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/http_range.hpp"
 #include "server/http/render.hpp"
+#include "tollgate/coordinate.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server::handlers {
 

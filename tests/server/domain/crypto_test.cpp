@@ -5,91 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "tollgate/encoding.hpp"
+
 using namespace std::string_view_literals;
 
 namespace tollgate::server {
 
-TEST_CASE("sha256_hex matches the FIPS 180-2 vectors") {
-  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
-        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  CHECK(sha256_hex(std::string(1000000, 'a')) ==
-        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST_CASE("sha256_hex hashes embedded NUL bytes") {
-  CHECK(sha256_hex("\0"sv) == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
-}
-
-TEST_CASE("to_hex is lower-case, two digits per byte") {
-  CHECK(to_hex("") == "");
-  CHECK(to_hex("\x00\x01\x0f\x10\xab\xff"sv) == "00010f10abff");
-  CHECK(to_hex("Az") == "417a");
-}
-
-TEST_CASE("base64url_encode matches RFC 4648 without padding") {
-  CHECK(base64url_encode("") == "");
-  CHECK(base64url_encode("f") == "Zg");
-  CHECK(base64url_encode("fo") == "Zm8");
-  CHECK(base64url_encode("foo") == "Zm9v");
-  CHECK(base64url_encode("foob") == "Zm9vYg");
-  CHECK(base64url_encode("fooba") == "Zm9vYmE");
-  CHECK(base64url_encode("foobar") == "Zm9vYmFy");
-}
-
-TEST_CASE("base64url uses '-' and '_' instead of '+' and '/'") {
-  CHECK(base64url_encode("\xfb\xff"sv) == "-_8");
-  CHECK(base64url_encode("\xff\xfe\xfd"sv) == "__79");
-  CHECK(base64url_decode("-_8") == std::string("\xfb\xff"));
-  CHECK(base64url_decode("__79") == std::string("\xff\xfe\xfd"));
-}
-
-TEST_CASE("base64url round trips every byte value and length") {
-  std::string all;
-  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
-  for (std::size_t length = 0; length <= all.size(); ++length) {
-    const std::string bytes = all.substr(all.size() - length);
-    const std::string text = base64url_encode(bytes);
-    CHECK(text.find('=') == std::string::npos);
-    CHECK(base64url_decode(text) == bytes);
-  }
+TEST_CASE("random bytes round trip through base64url") {
   const std::string random = random_bytes(1000);
-  CHECK(base64url_decode(base64url_encode(random)) == random);
-}
-
-TEST_CASE("base64url_decode rejects invalid input") {
-  SUBCASE("padding") {
-    CHECK_FALSE(base64url_decode("Zg=="));
-    CHECK_FALSE(base64url_decode("Zg="));
-    CHECK_FALSE(base64url_decode("Zm9v===="));
-    CHECK_FALSE(base64url_decode("="));
-  }
-  SUBCASE("impossible lengths") {
-    CHECK_FALSE(base64url_decode("Z"));
-    CHECK_FALSE(base64url_decode("Zm9vY"));
-  }
-  SUBCASE("characters outside the alphabet") {
-    CHECK_FALSE(base64url_decode("Zm9+"));
-    CHECK_FALSE(base64url_decode("Zm9/"));
-    CHECK_FALSE(base64url_decode("Zm 9v"));
-    CHECK_FALSE(base64url_decode("Zm9v\n"));
-    CHECK_FALSE(base64url_decode("Zm9.v"));
-    CHECK_FALSE(base64url_decode("Zm\0v"sv));
-    CHECK_FALSE(base64url_decode("Zm\xc3\xa9"sv));
-  }
-  SUBCASE("non-zero trailing bits (non-canonical encodings)") {
-    CHECK(base64url_decode("Zg") == std::string("f"));
-    CHECK_FALSE(base64url_decode("Zh"));
-    CHECK(base64url_decode("Zm8") == std::string("fo"));
-    CHECK_FALSE(base64url_decode("Zm9"));
-  }
-}
-
-TEST_CASE("base64url_decode accepts the empty string") {
-  const auto decoded = base64url_decode("");
-  REQUIRE(decoded);
-  CHECK(decoded->empty());
+  CHECK(decode_base64url(encode_base64url(random)) == random);
 }
 
 TEST_CASE("random_bytes returns the requested length") {

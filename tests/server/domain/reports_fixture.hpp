@@ -14,6 +14,7 @@
 #include "server/domain/release/releases.hpp"
 #include "server/domain/vault/artifacts.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::testing {
 
@@ -43,10 +44,10 @@ struct ReportFixture : AppFixture {
     REQUIRE_MESSAGE(r.status == 201, r.body);
   }
   void artifact(const std::string& path, const std::string& bytes) {
-    auto at = server::parse_coordinate(path);
+    auto at = parse_coordinate(path);
     REQUIRE(at.ok());
     server::StringBodyReader body(bytes);
-    REQUIRE(app->artifacts.put(*at, server::sha256_hex(bytes), body, {}, agent).ok());
+    REQUIRE(app->artifacts.put(*at, sha256_hex(bytes), body, {}, agent).ok());
   }
   void depends_on(const std::string& from, const std::string& to) {
     auto r = call("POST", "/api/v1/relationships",

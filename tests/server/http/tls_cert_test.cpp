@@ -1,6 +1,7 @@
 #include "server/http/tls_cert.hpp"
-#include "server/domain/openssl_ptr.hpp"
+#include "tests/support/faulty_file_system.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/openssl.hpp"
 
 #include <doctest/doctest.h>
 #include <openssl/bio.h>
@@ -291,6 +292,29 @@ TEST_CASE("a lone key or certificate is replaced by a matching pair") {
   CHECK(permissions(second.key) == 0600);
   const X509Ptr cert = load_cert(second.cert);
   const PkeyPtr key = load_key(second.key);
+  CHECK(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key.get()) == 1);
+}
+
+TEST_CASE("key and certificate go through the file system seam; a failure leaves no pair") {
+  const TempDir temp;
+  const fs::path dir = temp.path() / "tls";
+  testing::FaultyFileSystem files;
+  files.fail(testing::FaultyFileSystem::Op::rename, EIO, /*skip=*/1);  // the certificate's
+  const auto failed = ensure_self_signed_certificate(dir.string(), files);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().code() == Code::io);
+  CHECK(fs::exists(dir / "key.pem"));
+  CHECK_FALSE(fs::exists(dir / "cert.pem"));
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+
+  files.fail(testing::FaultyFileSystem::Op::fsync, ENOSPC);
+  CHECK(ensure_self_signed_certificate(dir.string(), files).status().code() == Code::storage_full);
+
+  files.clear();
+  const auto done = ensure_self_signed_certificate(dir.string(), files);
+  REQUIRE_MESSAGE(done.ok(), done.status().to_string());
+  const X509Ptr cert = load_cert(done->cert);
+  const PkeyPtr key = load_key(done->key);
   CHECK(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key.get()) == 1);
 }
 

@@ -10,6 +10,7 @@
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/crypto.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 #include "tollgate/signed_document.hpp"
 
 using namespace tollgate;

@@ -50,6 +50,7 @@ std::string generated_line(std::size_t i) {
 std::string generated_manifest(const std::string& environment, std::size_t count) {
   std::string text = R"({"environment":")" + environment +
                      R"(","version":1,"previous_version":0,"action":"promote","release":"rel-9",)"
+                     R"("expires_at":"2099-01-01T00:00:00Z",)"
                      R"("entries":[{"ci":"bulk","version":"1","release":"rel-9","artifacts":[)";
   char buffer[200];
   for (std::size_t i = 0; i < count; ++i) {

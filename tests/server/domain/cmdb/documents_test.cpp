@@ -15,6 +15,7 @@
 #include "server/domain/crypto.hpp"
 #include "server/domain/json_body.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 using namespace tollgate;
 using namespace tollgate::server;

@@ -11,6 +11,7 @@
 
 #include "server/domain/crypto.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 namespace {

@@ -9,6 +9,7 @@
 #include "server/domain/crypto.hpp"
 #include "server/ops/check.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 namespace {

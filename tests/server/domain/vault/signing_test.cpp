@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -11,7 +13,9 @@
 #include <boost/json/parse.hpp>
 
 #include "server/domain/crypto.hpp"
+#include "tests/support/faulty_file_system.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 
@@ -181,6 +185,27 @@ TEST_CASE("keys persist across reopen, with private files only the owner reads")
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(keys)) ++files;
   CHECK(files == 2);  // no temporaries left behind
+}
+
+TEST_CASE("a first key goes through the file system seam; a failed write leaves no index") {
+  TempDir dir;
+  const auto keys = dir.path() / "keys";
+  testing::FaultyFileSystem files;
+  files.fail(testing::FaultyFileSystem::Op::fsync, EIO, /*skip=*/2);  // the index's fsync
+  const Status failed = Signer::open(keys, true, kNow, files).status();
+  CHECK(failed.code() == Code::io);
+  CHECK(failed.message().find("keys.json") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(keys / "keys.json"));
+  CHECK_FALSE(std::filesystem::exists(keys / ".keys.json.tmp"));
+  CHECK(Signer::open(keys, false).status().code() == Code::not_found);
+
+  files.fail(testing::FaultyFileSystem::Op::write, ENOSPC);
+  CHECK(Signer::open(keys, true, kNow, files).status().code() == Code::storage_full);
+
+  files.clear();
+  REQUIRE(Signer::open(keys, true, kNow, files).ok());
+  CHECK(files.calls(testing::FaultyFileSystem::Op::rename) >= 2);  // the PEM and the index
+  CHECK(Signer::open(keys, false).ok());
 }
 
 TEST_CASE("rotation keeps old signatures verifying until the old key is retired") {

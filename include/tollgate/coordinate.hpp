@@ -1,25 +1,38 @@
-// Names on the artifact routes: the {ci}/{version}/{file} segments of
-// /api/v1/artifacts/{ci}/{version}/{file} and the SHA-256 digests of X-Checksum-Sha256,
-// ?digest= and /api/v1/blobs/sha256:{hex}.
+// Artifact coordinates: the CI, version and file that name one artifact, as in
+// /api/v1/artifacts/{ci}/{version}/{file} and `tollgate push|fetch CI/VERSION/FILE`.
 //
-// The names travel further than the URL: into LMDB keys, the git vault's paths, signed
-// environment manifests, and onto build agents' and deployed hosts' disks when `tollgate fetch`
-// writes them. So a name is refused unless it is safe as one path component on every one of
-// those, rather than escaped differently at each.
+// The server is the authority on what a name may be, and the client checks with the same rules
+// before it sends anything. The names travel further than the URL: into LMDB keys, the git
+// vault's paths, signed environment manifests, and onto build agents' and deployed hosts' disks
+// when `tollgate fetch` writes them. So a name is refused unless it is safe as one path component
+// on every one of those, rather than escaped differently at each.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "tollgate/status.hpp"
 
-namespace tollgate::server {
+namespace tollgate {
 
-// Status reasons (with Code::invalid) that the HTTP layer turns into problem types.
+// Status reason (with Code::invalid) that the HTTP layer turns into a problem type.
 inline constexpr const char* kInvalidArtifactNameReason = "invalid-artifact-name";
-inline constexpr const char* kInvalidDigestReason = "invalid-digest";
 
 inline constexpr std::size_t kMaxArtifactNameBytes = 255;
+
+// Names one artifact. A value; whether its names are valid is validate_artifact_coordinate's
+// business (parse_coordinate checks them).
+struct Coordinate {
+  std::string ci;
+  std::string version;
+  std::string file;
+
+  // "ci/version/file", as users write it.
+  std::string to_string() const { return ci + "/" + version + "/" + file; }
+
+  friend bool operator==(const Coordinate&, const Coordinate&) = default;
+};
 
 // Which segment of an artifact coordinate a name is; used in error messages.
 enum class ArtifactPart { ci, version, file };
@@ -46,10 +59,8 @@ Status validate_artifact_name(ArtifactPart part, std::string_view name);
 Status validate_artifact_coordinate(std::string_view ci, std::string_view version,
                                     std::string_view file);
 
-// Parses a digest as accepted on the wire: "sha256:<64 hex>" or "<64 hex>". The prefix is
-// lower-case only; hex digits may be either case (Windows tools print upper case) and come
-// back lower-case, the form the blob store and every record use. Nothing else is tolerated,
-// surrounding whitespace included. Errors: invalid (reason invalid-digest).
-Result<std::string> parse_sha256_digest(std::string_view text);
+// Parses "CI/VERSION/FILE" (a resumable upload's ?coordinate=, the CLI's arguments): exactly two
+// '/', each part a valid name. Errors: invalid (reason invalid-artifact-name).
+Result<Coordinate> parse_coordinate(std::string_view text);
 
-}  // namespace tollgate::server
+}  // namespace tollgate

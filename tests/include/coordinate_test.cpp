@@ -1,4 +1,4 @@
-#include "server/domain/vault/artifact_names.hpp"
+#include "tollgate/coordinate.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 
-namespace tollgate::server {
+namespace tollgate {
 namespace {
 
 // The error message of an invalid file name, after checking code and reason.
@@ -153,55 +153,23 @@ TEST_CASE("validate_artifact_coordinate reports the first invalid part") {
   CHECK(file.reason() == kInvalidArtifactNameReason);
 }
 
-namespace {
-constexpr std::string_view kHex =
-    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-constexpr std::string_view kUpper =
-    "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
+TEST_CASE("parse_coordinate splits CI/VERSION/FILE and checks every part") {
+  auto at = parse_coordinate("payments-api/1.2.0/app.tar.gz");
+  REQUIRE(at.ok());
+  CHECK(*at == Coordinate{"payments-api", "1.2.0", "app.tar.gz"});
+  CHECK(at->to_string() == "payments-api/1.2.0/app.tar.gz");
+  CHECK(parse_coordinate("api/1.0 rc/app#1.tgz").ok());  // spaces and '#' are names' business
 
-void check_bad_digest(std::string_view text) {
-  CAPTURE(text);
-  const auto digest = parse_sha256_digest(text);
-  REQUIRE_FALSE(digest.ok());
-  CHECK(digest.status().code() == Code::invalid);
-  CHECK(digest.status().reason() == kInvalidDigestReason);
-}
-}  // namespace
-
-TEST_CASE("parse_sha256_digest accepts bare and prefixed hex") {
-  CHECK(parse_sha256_digest(kHex).value() == kHex);
-  CHECK(parse_sha256_digest("sha256:" + std::string(kHex)).value() == kHex);
-}
-
-TEST_CASE("parse_sha256_digest lower-cases upper-case hex") {
-  CHECK(parse_sha256_digest(kUpper).value() == kHex);
-  CHECK(parse_sha256_digest("sha256:" + std::string(kUpper)).value() == kHex);
-  std::string mixed(kHex);
-  mixed[0] = 'B';
-  mixed[63] = 'D';
-  CHECK(parse_sha256_digest(mixed).value() == kHex);
+  for (const char* bad : {"", "a", "a/b", "a/b/", "/b/c", "a//c", "a/b/c/d", "a/b/..", "a/./c",
+                          "api/../x", "-ci/1/f", "ci/1/-f", "ci/1/a..b", "ci/1/a\\b"}) {
+    CAPTURE(bad);
+    const auto parsed = parse_coordinate(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == Code::invalid);
+    CHECK(parsed.status().reason() == kInvalidArtifactNameReason);
+  }
+  CHECK(contains(parse_coordinate("a/b/c/d").status().message(), "CI/VERSION/FILE"));
+  CHECK(contains(parse_coordinate("ci/-v/f").status().message(), "artifact version"));
 }
 
-TEST_CASE("parse_sha256_digest refuses anything else") {
-  const std::string hex(kHex);
-  check_bad_digest("");
-  check_bad_digest("sha256:");
-  check_bad_digest(hex.substr(1));
-  check_bad_digest(hex + "0");
-  check_bad_digest("sha256:" + hex.substr(1));
-  check_bad_digest("SHA256:" + hex);
-  check_bad_digest("sha512:" + hex);
-  check_bad_digest("sha256:sha256:" + hex);
-  check_bad_digest(" " + hex);
-  check_bad_digest(hex + " ");
-  check_bad_digest(hex + "\n");
-  check_bad_digest("g" + hex.substr(1));
-  check_bad_digest(hex.substr(0, 63) + "\0"s);
-  check_bad_digest("0x" + hex.substr(2));
-  check_bad_digest(std::string(64, '-'));
-  const auto long_text = parse_sha256_digest(std::string(10000, 'a'));
-  REQUIRE_FALSE(long_text.ok());
-  CHECK(long_text.status().message().size() < 200);
-}
-
-}  // namespace tollgate::server
+}  // namespace tollgate
