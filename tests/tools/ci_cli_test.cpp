@@ -62,7 +62,9 @@ TEST_CASE("--attr values: integers, booleans and null are JSON, the rest strings
       {"gold tier", json::value("gold tier")},
       {"12ab", json::value("12ab")},
   };
-  for (const auto& [text, expected] : cases) {
+  for (const auto& c : cases) {
+    const auto& text = c.first;
+    const auto& expected = c.second;
     CAPTURE(text);
     auto value = attribute_value(text);
     REQUIRE(value.ok());

@@ -44,8 +44,9 @@ std::vector<std::string> mapped(const std::map<std::string, std::vector<std::str
                                 const std::vector<std::string>& groups) {
   std::vector<std::string> out;
   for (const auto& [group, values] : map) {
-    const bool member = std::any_of(groups.begin(), groups.end(),
-                                    [&](const std::string& g) { return iequal(g, group); });
+    const bool member =
+        std::any_of(groups.begin(), groups.end(),
+                    [&key = group](const std::string& g) { return iequal(g, key); });
     if (!member) continue;
     for (const auto& v : values)
       if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);

@@ -168,7 +168,7 @@ Result<ReleaseItem> item_of(storage::ReadTxn& txn, const std::string& ci,
         .with_reason("no-artifacts");
   for (const auto& [file, path] : install_paths)
     if (std::none_of(item.artifacts.begin(), item.artifacts.end(),
-                     [&](const ReleaseArtifact& a) { return a.file == file; }))
+                     [&wanted = file](const ReleaseArtifact& a) { return a.file == wanted; }))
       return invalid(fmt::format("install_paths.{}: CI '{}' has no file '{}' at version '{}'", file,
                                  ci, file, version));
   std::sort(item.artifacts.begin(), item.artifacts.end(),

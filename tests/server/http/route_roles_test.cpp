@@ -174,8 +174,9 @@ TEST_CASE("every route has the rule this test expects, and every expectation a r
       for (Role r : route.allow.roles(f.config).roles()) got.insert(role_name(r));
     CHECK_MESSAGE(got == want->second, key);
   }
-  for (const auto& [key, roles] : expected())
-    CHECK_MESSAGE(seen.contains(key), key << " is expected but no longer a route");
+  for (const auto& expectation : expected())
+    CHECK_MESSAGE(seen.contains(expectation.first),
+                  expectation.first << " is expected but no longer a route");
 }
 
 TEST_CASE("the router enforces each route's rule for every role") {

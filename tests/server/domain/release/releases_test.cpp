@@ -379,7 +379,7 @@ TEST_CASE("releases: gate names, roles and the policy table") {
   CHECK(f.gate(id, "tests:QA", kPass, f.tester).status == 404);
   CHECK(f.gate(id, "trr", R"({"verdict":"maybe"})", f.cm1).status == 400);
   CHECK(f.gate(id, "trr", R"({"verdict":"pass","by":"me"})", f.cm1).status == 400);
-  for (const auto& [gate, token] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& attempt : std::vector<std::pair<std::string, std::string>>{
            {"trr", f.tester},
            {"trr", f.admin},  // admin records only what the policy gives it
            {"tests:SIT", f.cm1},
@@ -387,6 +387,8 @@ TEST_CASE("releases: gate names, roles and the policy table") {
            {"rrr", f.tester},
            {"implementation_approval", f.cm1},
            {"pir", f.viewer}}) {
+    const std::string& gate = attempt.first;
+    const std::string& token = attempt.second;
     Response r = f.gate(id, gate, kPass, token);
     CHECK_MESSAGE(r.status == 403, gate);
     // A role that records no gate at all is refused by the route's rule; one that records
