@@ -66,7 +66,7 @@ struct Rfc {
   bool names_ci(std::string_view ci) const;
 
   boost::json::object to_record() const;
-  static Result<Rfc> from_record(std::string_view json);
+  static Result<Rfc> from_record(std::string_view stored);
 };
 
 // Reads an RFC inside a caller's transaction; nullopt when there is none (or the record is

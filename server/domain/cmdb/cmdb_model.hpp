@@ -38,7 +38,7 @@ struct CiType {
   Micros created_at = 0;
   std::string created_by;
 
-  const AttributeDef* attribute(std::string_view name) const;
+  const AttributeDef* attribute(std::string_view attr) const;
   boost::json::object to_json() const;
   static Result<CiType> from_json(std::string_view stored);
 };

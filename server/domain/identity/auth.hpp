@@ -45,7 +45,7 @@ struct Principal {
   std::string authenticated_by = {};
 
   bool has(Role role) const;
-  bool has_any(std::initializer_list<Role> roles) const;
+  bool has_any(std::initializer_list<Role> wanted) const;
   // Whether the principal may act in `environment` (its environments are empty or name it).
   bool may_act_in(std::string_view environment) const;
 };
@@ -68,7 +68,7 @@ struct TokenRecord {
   std::string revoked_by;
 
   boost::json::object to_json() const;
-  static Result<TokenRecord> from_record(std::string_view json);
+  static Result<TokenRecord> from_record(std::string_view text);
 };
 
 struct MintedToken {

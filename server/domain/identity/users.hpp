@@ -45,7 +45,7 @@ struct User {
   bool has(Role role) const;
   boost::json::object to_json() const;
   boost::json::object to_record() const { return to_json(); }
-  static Result<User> from_record(std::string_view json);
+  static Result<User> from_record(std::string_view text);
 };
 
 // Reads a user inside a caller's transaction; nullopt when there is none.

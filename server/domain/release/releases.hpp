@@ -156,7 +156,7 @@ struct Release {
   bool backed_out_of(std::string_view environment) const;
 
   boost::json::object to_record() const;
-  static Result<Release> from_record(std::string_view json);
+  static Result<Release> from_record(std::string_view stored);
 };
 
 // Reads a release inside a caller's transaction; nullopt when there is none.
