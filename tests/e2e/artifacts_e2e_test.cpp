@@ -24,8 +24,6 @@ namespace tollgate::e2e {
 namespace {
 
 using client::HttpClient;
-using client::HttpResponse;
-namespace json = boost::json;
 namespace fs = std::filesystem;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -350,11 +348,10 @@ TEST_CASE("resumable upload: chunks, a gap refused with 416, a restart in the mi
       must(agent.request("PATCH", location, bytes.substr(half, bytes.size() - 1 - half), second))
           .status == 202);
   // The last byte travels with the request that finishes the upload.
-  Headers finish = octets;
   auto done = must(agent.request(
       "PUT",
       fmt::format("{}?digest=sha256:{}&coordinate=payments-api/3.0.0/big.bin", location, digest),
-      bytes.substr(bytes.size() - 1), finish));
+      bytes.substr(bytes.size() - 1), octets));
   REQUIRE_MESSAGE(done.status == 201, done.body);
   CHECK(done.header("location") == "/api/v1/artifacts/payments-api/3.0.0/big.bin");
   CHECK(must(agent.request("GET", "/api/v1/artifacts/payments-api/3.0.0/big.bin")).body == bytes);

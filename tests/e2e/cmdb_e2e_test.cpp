@@ -14,7 +14,6 @@
 
 using namespace tollgate;
 using tollgate::client::HttpClient;
-using tollgate::client::HttpResponse;
 using tollgate::e2e::body_of;
 using tollgate::e2e::check_problem;
 using tollgate::e2e::mint_token;

@@ -19,7 +19,6 @@ using tollgate::e2e::mint_token;
 using tollgate::e2e::must;
 using tollgate::e2e::ServerProcess;
 using tollgate::e2e::sha256_of;
-namespace json = boost::json;
 
 namespace {
 

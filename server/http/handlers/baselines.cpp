@@ -10,8 +10,6 @@
 
 namespace tollgate::server::handlers {
 
-namespace json = boost::json;
-
 namespace {
 
 // ?at=: an RFC 3339 instant, or a date YYYY-MM-DD meaning the end of that day (UTC).

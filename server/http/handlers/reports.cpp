@@ -14,8 +14,6 @@
 
 namespace tollgate::server::handlers {
 
-namespace json = boost::json;
-
 namespace {
 
 enum class VddFormat { json, markdown };

@@ -27,7 +27,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::FaultyFileSystem;
 using testing::pattern;
-using testing::sha256_of;
 
 constexpr Micros kNow = 1'767'225'600'000'123;  // 2026-01-01T00:00:00.000123Z
 
