@@ -30,6 +30,7 @@ std::vector<std::string_view> split_pattern(std::string_view pattern) {
 const std::vector<std::vector<std::string_view>>& route_segments() {
   static const auto kSegments = [] {
     std::vector<std::vector<std::string_view>> out;
+    out.reserve(routes().size());
     for (const Route& route : routes()) out.push_back(split_pattern(route.pattern));
     return out;
   }();

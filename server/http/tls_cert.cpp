@@ -115,7 +115,7 @@ Status set_names(X509* cert) {
 std::string dns_host_name() {
   std::array<char, HOST_NAME_MAX + 1> buffer{};
   if (::gethostname(buffer.data(), buffer.size() - 1) != 0) return {};
-  const std::string host(buffer.data());
+  std::string host(buffer.data());
   if (host.empty() || host.size() > 253 || host == "localhost") return {};
   for (const char c : host) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -132,7 +132,7 @@ Status push_name(GENERAL_NAMES* names, int type, Asn1StringPtr value) {
   if (sk_GENERAL_NAME_push(names, name.get()) <= 0) {
     return openssl_error("making a subjectAltName entry");
   }
-  name.release();  // now owned by `names`
+  static_cast<void>(name.release());  // now owned by `names`
   return {};
 }
 

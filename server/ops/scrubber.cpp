@@ -42,7 +42,7 @@ ScrubberOptions scrubber_options(const Config& config) {
 Scrubber::Scrubber(storage::BlobStore& blobs, Metrics& metrics, ScrubberOptions options)
     : blobs_(blobs),
       metrics_(metrics),
-      options_(std::move(options)),
+      options_(options),
       clock_(options_.clock ? *options_.clock : system_clock_),
       log_(options_.log ? *options_.log : std::cerr) {}
 

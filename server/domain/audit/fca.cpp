@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -23,10 +24,10 @@ struct Audit {
   json::array findings;
   std::size_t checks = 0;
 
-  void add(const char* check, std::string detail, json::object where = {}) {
+  void add(const char* check, std::string_view detail, json::object where = {}) {
     where["check"] = check;
     where["severity"] = "error";
-    where["detail"] = std::move(detail);
+    where["detail"] = detail;
     findings.emplace_back(std::move(where));
   }
 };

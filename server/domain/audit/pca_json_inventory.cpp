@@ -35,7 +35,7 @@ class JsonInventory {
   // `open` answers the manifest for the request once environment and host are known.
   using Open = ManifestLookup;
 
-  JsonInventory(const PcaRequest& query, Open open) : request_(query), open_(std::move(open)) {}
+  JsonInventory(PcaRequest query, Open open) : request_(std::move(query)), open_(std::move(open)) {}
 
   const Status& error() const { return error_; }
   // Only after a successful parse (files began, so the comparison exists).

@@ -39,6 +39,7 @@ std::vector<ManifestEntry> merged_entries(const Manifest& current, const Release
     by_ci[item.ci] = ManifestEntry{item.ci, item.version, release.id, std::move(artifacts)};
   }
   std::vector<ManifestEntry> out;
+  out.reserve(by_ci.size());
   for (auto& [ci, entry] : by_ci) out.push_back(std::move(entry));
   return out;
 }
@@ -118,6 +119,7 @@ Result<PromotionResult> PromotionService::promote(const std::string& release_id,
       return u.reason == kSkippedEnvironmentReason;
     });
     json::array unmet;
+    unmet.reserve(unmet_gates.size());
     for (const auto& u : unmet_gates) unmet.push_back(u.to_json());
     return conflict(fmt::format("{} cannot enter {}: {} requirement(s) unmet", release->id,
                                 environment, unmet.size()))

@@ -44,6 +44,7 @@ Result<std::vector<ReleaseItem>> merge_items(const std::vector<Release>& package
             .with_reason("package-conflict");
     }
   std::vector<ReleaseItem> out;
+  out.reserve(by_ci.size());
   for (auto& [ci, item] : by_ci) out.push_back(std::move(item));
   return out;
 }

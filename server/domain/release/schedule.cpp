@@ -202,6 +202,7 @@ Result<json::object> master_schedule(storage::KvStore& store, const Config& conf
       return true;
     });
     std::vector<std::optional<Footprint>> prints;
+    prints.reserve(listed.size());
     for (const Release& r : listed) prints.push_back(footprint(txn, config, r));
     std::size_t shown = 0;
     for (std::size_t i = 0; i < listed.size(); ++i) {

@@ -67,7 +67,7 @@ std::string field(const json::value& object, std::string_view key) {
   return object.is_object() ? text(object.as_object().if_contains(key)) : std::string();
 }
 
-std::string cell(std::string s) {
+std::string cell(std::string_view s) {
   std::string out;
   for (char c : s) {
     if (c == '|')
@@ -134,6 +134,7 @@ std::vector<std::vector<std::string>> rows_of(const json::array& list,
   std::vector<std::vector<std::string>> rows;
   for (const auto& entry : list) {
     std::vector<std::string> row;
+    row.reserve(keys.size());
     for (auto key : keys) row.push_back(field(entry, key));
     rows.push_back(std::move(row));
   }
