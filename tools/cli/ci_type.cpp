@@ -1,8 +1,8 @@
 // `tollgate ci-type`: define, show and list CI types.
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -27,7 +27,9 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 Result<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  if (!in)
+    return io_error(
+        fmt::format("cannot open {}: {}", path, std::generic_category().message(errno)));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return io_error(fmt::format("cannot read {}", path));

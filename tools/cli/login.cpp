@@ -124,7 +124,8 @@ std::string format_session(const json::object& session) {
 Status login(CommandContext& context, const LoginOptions& options) {
   std::string user = options.user;
   if (user.empty())
-    if (const char* env = std::getenv("USER")) user = env;
+    // Nothing in the CLI sets environment variables, so reading them is safe.
+    if (const char* env = std::getenv("USER")) user = env;  // NOLINT(concurrency-mt-unsafe)
   if (user.empty()) return invalid("--user: no username given and $USER is unset");
   if (options.config_file.empty())
     return invalid("no config file to keep the token in: give --config FILE or set HOME");

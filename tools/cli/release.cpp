@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <memory>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -47,16 +47,21 @@ Result<std::string> read_all(std::FILE* in, const std::string& name) {
 Result<std::string> document_content(const std::string& file) {
   if (file == "-") return read_all(stdin, "standard input");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
-  if (!in) return Status(Code::io, fmt::format("cannot open {}: {}", file, std::strerror(errno)));
+  if (!in)
+    return Status(Code::io,
+                  fmt::format("cannot open {}: {}", file, std::generic_category().message(errno)));
   return read_all(in.get(), file);
 }
 
 Status write_output(const std::string& path, const std::string& content) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(path.c_str(), "wb"), &std::fclose);
-  if (!out) return Status(Code::io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  if (!out)
+    return Status(Code::io,
+                  fmt::format("cannot write {}: {}", path, std::generic_category().message(errno)));
   if (std::fwrite(content.data(), 1, content.size(), out.get()) != content.size() ||
       std::fflush(out.get()) != 0)
-    return Status(Code::io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    return Status(Code::io,
+                  fmt::format("cannot write {}: {}", path, std::generic_category().message(errno)));
   return {};
 }
 

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -54,7 +53,8 @@ struct KeyIndex {
 }
 
 Status io_error(const std::string& what, const fs::path& path) {
-  return {Code::io, what + " " + path.string() + ": " + std::strerror(errno)};
+  const int error = errno;  // the category's message is thread-safe, std::strerror is not
+  return {Code::io, what + " " + path.string() + ": " + std::generic_category().message(error)};
 }
 
 // Secrets and the index alike: 0600, through storage's one atomic write (and its fault seam).
