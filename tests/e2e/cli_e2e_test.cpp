@@ -177,7 +177,7 @@ struct Fixture {
   // An environment with an empty HOME (so no personal config file) plus `extra`.
   std::vector<std::string> environment(std::vector<std::string> extra = {}) const {
     extra.push_back("HOME=" + work.file("home"));
-    extra.push_back("PATH=/usr/bin:/bin");
+    extra.emplace_back("PATH=/usr/bin:/bin");
     return extra;
   }
 

@@ -23,7 +23,7 @@ std::string_view trim(std::string_view s) {
 bool is_http_token(std::string_view s) {
   constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
   return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-    return is_ascii_alnum(c) || kSpecials.find(c) != kSpecials.npos;
+    return is_ascii_alnum(c) || kSpecials.find(c) != std::string_view::npos;
   });
 }
 

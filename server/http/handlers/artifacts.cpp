@@ -34,7 +34,7 @@ std::string etag_of(std::string_view digest) { return fmt::format("\"sha256:{}\"
 
 // IMF-fixdate (RFC 9110 §5.6.7), e.g. "Tue, 01 Dec 2026 10:00:00 GMT".
 std::string http_date(Micros t) {
-  const std::time_t seconds = static_cast<std::time_t>(t / 1'000'000);
+  const auto seconds = static_cast<std::time_t>(t / 1'000'000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char out[64];
