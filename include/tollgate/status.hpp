@@ -191,6 +191,8 @@ class [[nodiscard]] Result {
 }  // namespace tollgate
 
 // Propagate a non-ok Status from an expression returning Status.
+// NOLINTBEGIN(bugprone-macro-parentheses): `tmp` names the variable a macro declares and `lhs`
+// is a declaration (`auto x`); neither can be parenthesized.
 #define TG_CONCAT_INNER(a, b) a##b
 #define TG_CONCAT(a, b) TG_CONCAT_INNER(a, b)
 #define TG_RETURN_IF_ERROR(expr) TG_RETURN_IF_ERROR_IMPL(TG_CONCAT(tg_status_, __COUNTER__), expr)
@@ -207,3 +209,4 @@ class [[nodiscard]] Result {
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).take_status(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

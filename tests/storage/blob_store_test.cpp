@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill() is POSIX, not <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
