@@ -60,7 +60,9 @@ Result<git::RepoPtr> open_or_init(const std::string& path, const std::string& ma
   const int rc =
       git_repository_open_ext(git::out(repo), path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
   if (rc == GIT_ENOTFOUND) {
-    git_repository_init_options init = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+    git_repository_init_options init{};
+    TG_GIT(git_repository_init_options_init(&init, GIT_REPOSITORY_INIT_OPTIONS_VERSION),
+           "create the vault");
     init.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
     init.initial_head = main_branch.c_str();
     TG_GIT(git_repository_init_ext(git::out(repo), path.c_str(), &init), "create the vault");
