@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test twice: a normal build with warnings as errors, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Also checks formatting.
+# AddressSanitizer + UndefinedBehaviorSanitizer build. Also checks formatting, and runs
+# clang-tidy on the changed files (tools/tidy.sh says which) with the normal build's flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -23,6 +24,7 @@ run_suite() {  # build-dir, then cmake options
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+tools/tidy.sh -j "$jobs" build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DTOLLGATE_SANITIZE=ON
 echo "== all tests passed (normal and ASan+UBSan)"
