@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
+#include "json_members.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate {
@@ -13,30 +14,12 @@ namespace tollgate {
 namespace {
 
 namespace json = boost::json;
+using model::array_of;
+using model::count_of;
+using model::string_of;
 
 Status malformed(std::string message) {
   return Status(Code::corrupt, std::move(message)).with_reason(kMalformedManifestReason);
-}
-
-// A string member: nullopt when it is missing or not a string.
-std::optional<std::string> string_of(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || !v->is_string()) return std::nullopt;
-  return std::string(v->get_string());
-}
-
-// A non-negative integer member: nullopt when it is missing or anything else.
-std::optional<std::uint64_t> count_of(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_uint64()) return v->get_uint64();
-  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
-  return std::nullopt;
-}
-
-const json::array* array_of(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v == nullptr ? nullptr : v->if_array();
 }
 
 Result<ManifestArtifact> artifact_from(const json::value& value, const std::string& ci) {
@@ -49,7 +32,9 @@ Result<ManifestArtifact> artifact_from(const json::value& value, const std::stri
   return ManifestArtifact{*file, *sha256, *size, string_of(*o, "install_path").value_or("")};
 }
 
-Result<ManifestEntry> entry_from(const json::value& value) {
+}  // namespace
+
+Result<ManifestEntry> parse_manifest_entry(const json::value& value) {
   const json::object* o = value.if_object();
   const auto ci = o ? string_of(*o, "ci") : std::nullopt;
   const auto version = o ? string_of(*o, "version") : std::nullopt;
@@ -63,8 +48,6 @@ Result<ManifestEntry> entry_from(const json::value& value) {
   }
   return entry;
 }
-
-}  // namespace
 
 const ManifestArtifact* ManifestEntry::artifact(std::string_view file) const {
   for (const auto& a : artifacts)
@@ -127,7 +110,7 @@ Result<Manifest> parse_manifest(const json::object& document) {
   m.created_at = parse_rfc3339(string_of(document, "created_at").value_or("")).value_or(0);
   m.expires_at = *expires_at;
   for (const json::value& e : *entries) {
-    auto entry = entry_from(e);
+    auto entry = parse_manifest_entry(e);
     if (!entry)
       return malformed(
           fmt::format("manifest {} of {}: {}", m.version, m.environment, entry.status().message()));

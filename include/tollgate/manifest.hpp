@@ -69,6 +69,10 @@ struct Manifest {
 // artifacts: [{file, sha256, size, install_path}]}.
 boost::json::object manifest_entry_json(const ManifestEntry& entry);
 
+// Reads one entry as manifest_entry_json() writes it (a baseline's environments hold them too).
+// Errors: corrupt (reason malformed-manifest) naming what is wrong.
+Result<ManifestEntry> parse_manifest_entry(const boost::json::value& value);
+
 // True for a document that presents itself as a manifest: an object with "environment" and
 // "expires_at" (a baseline has neither).
 bool is_manifest(const boost::json::object& document);

@@ -102,6 +102,8 @@ struct SignedChecker {
       auto record = BaselineRecord::from_json(value);
       if (!record) return fault(fmt::format("{}: {}", what, record.status().message())), true;
       signature_ok(what, record->document);
+      if (auto document = parse_baseline(record->document); !document)
+        fault(fmt::format("{}: {}", what, document.status().message()));
       in_vault(what, record->document, baseline_vault_path(record->name), record->commit);
       auto target = vault.tag_target(record->tag);
       if (!target)

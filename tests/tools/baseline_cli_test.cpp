@@ -76,20 +76,24 @@ TEST_CASE("baseline cli: WHEN is a date (the end of that day) or an RFC 3339 tim
 TEST_CASE("baseline cli: the views name what ran, its digests and its approvers") {
   const json::object document = json::parse(R"({
     "kind":"baseline","name":"production-v1","created_at":"2026-12-01T10:00:00.000000Z",
-    "created_by":"rm","scope":{"environments":["production"]},
+    "created_by":"rm","scope":{"environments":["production"]},"cis":[],
     "environments":[{"environment":"production","version":1,"action":"promote",
       "release":"rel-1","created_at":"2026-12-01T10:00:00.000000Z",
       "entries":[{"ci":"payments","version":"2.3","release":"rel-1",
-        "artifacts":[{"file":"app.tar","sha256":"abc","size":3,"install_path":"/opt/app.tar"}]}]}],
+        "artifacts":[{"file":"app.tar","sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":3,"install_path":"/opt/app.tar"}]}]}],
     "releases":[{"id":"rel-1","name":"payments","version":"2.3","category":"scheduled",
       "gates":[{"gate":"uat","verdict":"pass","by":"tess","at":"2026-12-01T09:00:00.000000Z"}],
       "rfcs":[{"id":"rfc-1","title":"Pay","state":"approved","approved_by":"cm",
                "approved_at":"2026-11-30T09:00:00.000000Z"}]}]})")
                                     .as_object();
-  const std::string view = format_baseline_in_force(document, "ed25519:0011");
+  const auto baseline = parse_baseline(document);
+  REQUIRE(baseline.ok());
+  const std::string view = format_baseline_in_force(*baseline, "ed25519:0011");
   CHECK(view.find("signature verified (ed25519:0011)") != std::string::npos);
   CHECK(view.find("payments 2.3  release rel-1") != std::string::npos);
-  CHECK(view.find("app.tar  sha256:abc  3 bytes  -> /opt/app.tar") != std::string::npos);
+  CHECK(
+      view.find("app.tar  sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  "
+                "3 bytes  -> /opt/app.tar") != std::string::npos);
   CHECK(view.find("gate uat pass by tess at 2026-12-01T09:00:00.000000Z") != std::string::npos);
   CHECK(view.find("rfc rfc-1 \"Pay\" approved approved by cm") != std::string::npos);
 

@@ -99,7 +99,8 @@ Status show(CommandContext& context, const BaselineOptions& options) {
     fmt::print(context.out, "{}\n", json::serialize(document));
     return {};
   }
-  fmt::print(context.out, "{}commit {}  tag {}\n", format_baseline(document),
+  TG_ASSIGN_OR_RETURN(const BaselineDocument baseline, parse_baseline(document));
+  fmt::print(context.out, "{}commit {}  tag {}\n", format_baseline(baseline),
              answer.header("x-tollgate-commit"), answer.header("x-tollgate-tag"));
   if (!options.save.empty()) fmt::print(context.out, "saved to {}\n", options.save);
   return {};
@@ -124,8 +125,9 @@ Status in_force(CommandContext& context, const BaselineOptions& options) {
                                             {"baseline", document}}));
     return {};
   }
+  TG_ASSIGN_OR_RETURN(const BaselineDocument baseline, parse_baseline(document));
   fmt::print(context.out, "{} at {}:\n{}", options.environment, instant,
-             format_baseline_in_force(document, key_id));
+             format_baseline_in_force(baseline, key_id));
   return {};
 }
 

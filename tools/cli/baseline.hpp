@@ -21,6 +21,7 @@
 #include <boost/json/object.hpp>
 
 #include "cli/commands.hpp"
+#include "tollgate/baseline.hpp"
 #include "tollgate/status.hpp"
 
 namespace CLI {
@@ -69,11 +70,11 @@ Result<boost::json::object> create_baseline_body(const BaselineOptions& options)
 Result<std::string> baseline_instant(std::string_view when);
 
 // The readable views.
-std::string format_baseline(const boost::json::object& document);
+std::string format_baseline(const BaselineDocument& document);
 std::string format_baseline_list(const boost::json::object& list);
 std::string format_baseline_diff(const boost::json::object& diff);
 // What ran in each recorded environment (ci, version, release, files with digests) and who
 // approved each release (gates: gate, verdict, by, at; RFCs with approver).
-std::string format_baseline_in_force(const boost::json::object& document, std::string_view key_id);
+std::string format_baseline_in_force(const BaselineDocument& document, std::string_view key_id);
 
 }  // namespace tollgate::cli

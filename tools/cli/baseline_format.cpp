@@ -5,6 +5,7 @@
 #include "cli/api.hpp"
 #include "cli/baseline.hpp"
 #include "cli/table.hpp"
+#include "tollgate/time.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -17,51 +18,49 @@ std::string names(const json::array& list) {
   return out.empty() ? "-" : out;
 }
 
-std::string environment_lines(const json::value& env) {
-  std::string out =
-      fmt::format("{} manifest version {} ({} {}, {})\n", field_text(env, "environment"),
-                  field_text(env, "version"), field_text(env, "action"), field_text(env, "release"),
-                  field_text(env, "created_at"));
-  for (const auto& entry : array_field(env, "entries")) {
-    out += fmt::format("  {} {}  release {}\n", field_text(entry, "ci"),
-                       field_text(entry, "version"), field_text(entry, "release"));
-    for (const auto& a : array_field(entry, "artifacts"))
-      out += fmt::format("    {}  sha256:{}  {} bytes  -> {}\n", field_text(a, "file"),
-                         field_text(a, "sha256"), field_text(a, "size"),
-                         field_text(a, "install_path"));
+std::string or_dash(const std::optional<std::string>& text) { return text ? *text : "-"; }
+
+std::string or_dash(const std::optional<Micros>& time) {
+  return time ? format_rfc3339(*time) : "-";
+}
+
+std::string environment_lines(const BaselineEnvironment& env) {
+  std::string out = fmt::format("{} manifest version {} ({} {}, {})\n", env.environment,
+                                env.version, env.action, env.release, or_dash(env.created_at));
+  for (const ManifestEntry& entry : env.entries) {
+    out += fmt::format("  {} {}  release {}\n", entry.ci, entry.version, entry.release);
+    for (const ManifestArtifact& a : entry.artifacts)
+      out += fmt::format("    {}  sha256:{}  {} bytes  -> {}\n", a.file, a.sha256, a.size,
+                         a.install_path);
   }
   return out;
 }
 
-std::string approval_lines(const json::value& release) {
-  std::string out =
-      fmt::format("release {} {} {} ({})\n", field_text(release, "id"), field_text(release, "name"),
-                  field_text(release, "version"), field_text(release, "category"));
-  for (const auto& g : array_field(release, "gates"))
-    out += fmt::format("  gate {} {} by {} at {}\n", field_text(g, "gate"),
-                       field_text(g, "verdict"), field_text(g, "by"), field_text(g, "at"));
-  for (const auto& r : array_field(release, "rfcs"))
-    out += fmt::format("  rfc {} \"{}\" {} approved by {} at {}\n", field_text(r, "id"),
-                       field_text(r, "title"), field_text(r, "state"), field_text(r, "approved_by"),
-                       field_text(r, "approved_at"));
+std::string approval_lines(const BaselineRelease& release) {
+  std::string out = release.known ? fmt::format("release {} {} {} ({})\n", release.id, release.name,
+                                                release.version, release.category)
+                                  : fmt::format("release {} - - (-)\n", release.id);
+  for (const BaselineGate& g : release.gates)
+    out += fmt::format("  gate {} {} by {} at {}\n", g.gate, g.verdict, g.by, format_rfc3339(g.at));
+  for (const BaselineRfc& r : release.rfcs)
+    out += fmt::format("  rfc {} \"{}\" {} approved by {} at {}\n", r.id, or_dash(r.title), r.state,
+                       or_dash(r.approved_by), or_dash(r.approved_at));
   return out;
 }
 
 }  // namespace
 
-std::string format_baseline(const json::object& document) {
-  std::string out =
-      fmt::format("baseline {}  created {} by {}\n", field_text(document, "name"),
-                  field_text(document, "created_at"), field_text(document, "created_by"));
-  if (field_text(document, "description") != "-" && !field_text(document, "description").empty())
-    out += fmt::format("{}\n", field_text(document, "description"));
-  out += fmt::format("scope {}\n", field_text(document, "scope"));
+std::string format_baseline(const BaselineDocument& document) {
+  std::string out = fmt::format("baseline {}  created {} by {}\n", document.name,
+                                format_rfc3339(document.created_at), document.created_by);
+  if (!document.description.empty()) out += fmt::format("{}\n", document.description);
+  out += fmt::format("scope {}\n", json::serialize(document.scope));
   std::vector<TableRow> rows;
-  for (const auto& ci : array_field(document, "cis"))
+  for (const auto& ci : document.cis)
     rows.push_back({field_text(ci, "id"), field_text(ci, "type"), field_text(ci, "status"),
                     field_text(ci, "revision"), field_text(ci, "owner")});
   if (!rows.empty()) out += render_table({"CI", "TYPE", "STATUS", "REVISION", "OWNER"}, rows);
-  for (const auto& env : array_field(document, "environments")) out += environment_lines(env);
+  for (const auto& env : document.environments) out += environment_lines(env);
   return out;
 }
 
@@ -110,12 +109,12 @@ std::string format_baseline_diff(const json::object& diff) {
   return out;
 }
 
-std::string format_baseline_in_force(const json::object& document, std::string_view key_id) {
-  std::string out = fmt::format("baseline {} created {} by {}; signature verified ({})\n",
-                                field_text(document, "name"), field_text(document, "created_at"),
-                                field_text(document, "created_by"), key_id);
-  for (const auto& env : array_field(document, "environments")) out += environment_lines(env);
-  for (const auto& release : array_field(document, "releases")) out += approval_lines(release);
+std::string format_baseline_in_force(const BaselineDocument& document, std::string_view key_id) {
+  std::string out =
+      fmt::format("baseline {} created {} by {}; signature verified ({})\n", document.name,
+                  format_rfc3339(document.created_at), document.created_by, key_id);
+  for (const auto& env : document.environments) out += environment_lines(env);
+  for (const auto& release : document.releases) out += approval_lines(release);
   return out;
 }
 

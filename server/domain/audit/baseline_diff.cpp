@@ -1,4 +1,5 @@
 // The difference of two baselines: CIs field by field, artifacts per environment.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -12,12 +13,6 @@ namespace tollgate::server {
 namespace json = boost::json;
 
 namespace {
-
-const json::array& array_at(const json::object& o, std::string_view key) {
-  static const json::array kEmpty;
-  const json::value* v = o.if_contains(key);
-  return v && v->is_array() ? v->get_array() : kEmpty;
-}
 
 std::string text_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -69,9 +64,9 @@ json::object ci_changes(const json::object& from, const json::object& to) {
           {"fields", std::move(fields)}};
 }
 
-json::object cis_diff(const json::object& from, const json::object& to) {
-  const auto a = by_key(array_at(from, "cis"), "id");
-  const auto b = by_key(array_at(to, "cis"), "id");
+json::object cis_diff(const json::array& from, const json::array& to) {
+  const auto a = by_key(from, "id");
+  const auto b = by_key(to, "id");
   json::array added, removed, changed;
   for (const auto& [id, record] : a) {
     const auto other = b.find(id);
@@ -87,57 +82,71 @@ json::object cis_diff(const json::object& from, const json::object& to) {
           {"changed", std::move(changed)}};
 }
 
-// One deployed file: the entry's ci, version and release with the artifact's fields.
+// One deployed file: an artifact with the entry that deploys it.
+struct DeployedFile {
+  const ManifestEntry* entry;
+  const ManifestArtifact* artifact;
+
+  bool operator==(const DeployedFile& o) const {
+    return entry->version == o.entry->version && entry->release == o.entry->release &&
+           artifact->sha256 == o.artifact->sha256 && artifact->size == o.artifact->size &&
+           artifact->install_path == o.artifact->install_path;
+  }
+
+  json::object to_json() const {
+    return {{"ci", entry->ci},
+            {"file", artifact->file},
+            {"version", entry->version},
+            {"release", entry->release},
+            {"sha256", artifact->sha256},
+            {"size", artifact->size},
+            {"install_path", artifact->install_path}};
+  }
+};
+
 using FileKey = std::pair<std::string, std::string>;  // ci, file
 
-std::map<FileKey, json::object> files_of(const json::object* environment) {
-  std::map<FileKey, json::object> out;
+std::map<FileKey, DeployedFile> files_of(const BaselineEnvironment* environment) {
+  std::map<FileKey, DeployedFile> out;
   if (!environment) return out;
-  for (const auto& e : array_at(*environment, "entries")) {
-    if (!e.is_object()) continue;
-    const json::object& entry = e.get_object();
-    for (const auto& a : array_at(entry, "artifacts")) {
-      if (!a.is_object()) continue;
-      const json::object& artifact = a.get_object();
-      json::object file{{"ci", value_at(entry, "ci")},
-                        {"file", value_at(artifact, "file")},
-                        {"version", value_at(entry, "version")},
-                        {"release", value_at(entry, "release")},
-                        {"sha256", value_at(artifact, "sha256")},
-                        {"size", value_at(artifact, "size")},
-                        {"install_path", value_at(artifact, "install_path")}};
-      out[{text_at(entry, "ci"), text_at(artifact, "file")}] = std::move(file);
-    }
-  }
+  for (const ManifestEntry& entry : environment->entries)
+    for (const ManifestArtifact& artifact : entry.artifacts)
+      out.insert_or_assign(FileKey{entry.ci, artifact.file}, DeployedFile{&entry, &artifact});
   return out;
 }
 
-json::object file_change(const json::object& a, const json::object& b) {
-  json::object out{{"ci", a.at("ci")}, {"file", a.at("file")}};
+json::object file_change(const DeployedFile& a, const DeployedFile& b) {
+  const json::object x = a.to_json();
+  const json::object y = b.to_json();
+  json::object out{{"ci", a.entry->ci}, {"file", a.artifact->file}};
   for (const char* key : {"sha256", "version", "install_path", "release", "size"}) {
-    out[std::string("from_") + key] = a.at(key);
-    out[std::string("to_") + key] = b.at(key);
+    out[std::string("from_") + key] = x.at(key);
+    out[std::string("to_") + key] = y.at(key);
   }
   return out;
 }
 
-json::object environment_diff(const std::string& name, const json::object* from,
-                              const json::object* to) {
+json::value version_of(const BaselineEnvironment* environment) {
+  return environment ? json::value(environment->version) : json::value(nullptr);
+}
+
+json::object environment_diff(const std::string& name, const BaselineEnvironment* from,
+                              const BaselineEnvironment* to) {
   const auto a = files_of(from);
   const auto b = files_of(to);
   json::array added, removed, changed;
   for (const auto& [key, file] : a) {
     const auto other = b.find(key);
     if (other == b.end())
-      removed.push_back(file);
-    else if (file != other->second)
+      removed.push_back(file.to_json());
+    else if (!(file == other->second))
       changed.push_back(file_change(file, other->second));
   }
   for (const auto& [key, file] : b)
-    if (!a.contains(key)) added.push_back(file);
+    if (!a.contains(key)) added.push_back(file.to_json());
   return {{"environment", name},
-          {"from_version", from ? value_at(*from, "version") : json::value(nullptr)},
-          {"to_version", to ? value_at(*to, "version") : json::value(nullptr)},
+          {"from_version", version_of(from)},
+          {"to_version", version_of(to)},
           {"artifacts", json::object{{"added", std::move(added)},
                                      {"removed", std::move(removed)},
                                      {"changed", std::move(changed)}}}};
@@ -145,28 +154,20 @@ json::object environment_diff(const std::string& name, const json::object* from,
 
 }  // namespace
 
-json::object diff_baselines(std::string_view from_name, const json::object& from,
-                            std::string_view to_name, const json::object& to) {
+json::object diff_baselines(std::string_view from_name, const BaselineDocument& from,
+                            std::string_view to_name, const BaselineDocument& to) {
   // Environments in the order the documents list them (the configured order), from's first.
   std::vector<std::string> order;
-  std::map<std::string, const json::object*> a, b;
-  for (const auto& [doc, slot] : {std::pair{&from, &a}, std::pair{&to, &b}})
-    for (const auto& e : array_at(*doc, "environments")) {
-      if (!e.is_object()) continue;
-      const std::string env = text_at(e.get_object(), "environment");
-      if (!a.contains(env) && !b.contains(env)) order.push_back(env);
-      (*slot)[env] = &e.get_object();
-    }
+  for (const auto* doc : {&from, &to})
+    for (const auto& e : doc->environments)
+      if (std::find(order.begin(), order.end(), e.environment) == order.end())
+        order.push_back(e.environment);
   json::array environments;
-  for (const auto& env : order) {
-    const auto x = a.find(env);
-    const auto y = b.find(env);
-    environments.push_back(environment_diff(env, x == a.end() ? nullptr : x->second,
-                                            y == b.end() ? nullptr : y->second));
-  }
+  for (const auto& env : order)
+    environments.push_back(environment_diff(env, from.environment(env), to.environment(env)));
   return {{"from", from_name},
           {"to", to_name},
-          {"cis", cis_diff(from, to)},
+          {"cis", cis_diff(from.cis, to.cis)},
           {"environments", std::move(environments)}};
 }
 

@@ -15,16 +15,12 @@ namespace json = boost::json;
 
 namespace {
 
-json::object manifest_json(const Manifest& m, const std::vector<const ManifestEntry*>& entries) {
-  json::array list;
-  for (const ManifestEntry* e : entries) list.push_back(manifest_entry_json(*e));
-  return {{"environment", m.environment},
-          {"version", m.version},
-          {"action", m.action},
-          {"release", m.release},
-          {"created_at",
-           m.version == 0 ? json::value(nullptr) : json::value(format_rfc3339(m.created_at))},
-          {"entries", std::move(list)}};
+BaselineEnvironment environment_of(const Manifest& m,
+                                   const std::vector<const ManifestEntry*>& entries) {
+  BaselineEnvironment env{m.environment, m.version, m.action, m.release, std::nullopt, {}};
+  if (m.version != 0) env.created_at = m.created_at;
+  for (const ManifestEntry* e : entries) env.entries.push_back(*e);
+  return env;
 }
 
 // The environment a gate belongs to: "tests:SIT" -> SIT.
@@ -33,51 +29,37 @@ std::optional<std::string> gate_environment(std::string_view gate) {
   return std::nullopt;
 }
 
-json::object rfc_json(storage::ReadTxn& txn, const std::string& id) {
+BaselineRfc rfc_of(storage::ReadTxn& txn, const std::string& id) {
   auto rfc = load_rfc(txn, id);
-  if (!rfc)
-    return {{"id", id},
-            {"title", nullptr},
-            {"state", "unknown"},
-            {"approved_by", nullptr},
-            {"approved_at", nullptr}};
-  json::value approved_at = nullptr;
-  json::value approved_by = nullptr;
+  if (!rfc) return {id, std::nullopt, "unknown", std::nullopt, std::nullopt};
+  BaselineRfc out{rfc->id, rfc->title, rfc_state_name(rfc->state), std::nullopt, std::nullopt};
   for (const auto& e : rfc->events)
     if (e.action == "approve") {
-      approved_by = json::value(e.actor);
-      approved_at = json::value(format_rfc3339(e.time));
+      out.approved_by = e.actor;
+      out.approved_at = e.time;
     }
-  if (approved_by.is_null() && rfc->approved_or_later() && rfc->decided_by)
-    approved_by = json::value(*rfc->decided_by);
-  return {{"id", rfc->id},
-          {"title", rfc->title},
-          {"state", rfc_state_name(rfc->state)},
-          {"approved_by", std::move(approved_by)},
-          {"approved_at", std::move(approved_at)}};
+  if (!out.approved_by && rfc->approved_or_later() && rfc->decided_by)
+    out.approved_by = *rfc->decided_by;
+  return out;
 }
 
 // Who approved a release: its gate records and its RFCs with their approvers.
-json::object approvals_json(storage::ReadTxn& txn, const std::string& id) {
+BaselineRelease approvals_of(storage::ReadTxn& txn, const std::string& id) {
   auto release = load_release(txn, id);
-  if (!release) return {{"id", id}, {"gates", json::array{}}, {"rfcs", json::array{}}};
-  json::array gates;
-  for (const auto& g : release->gates) {
-    json::object record{{"gate", g.gate},
-                        {"verdict", g.verdict},
-                        {"by", g.actor},
-                        {"at", format_rfc3339(g.time)},
-                        {"digest", g.digest}};
-    if (auto env = gate_environment(g.gate)) record["environment"] = *env;
-    if (g.date) record["date"] = *g.date;
-    gates.push_back(std::move(record));
-  }
-  json::array rfcs;
-  for (const auto& rfc : release->rfcs) rfcs.push_back(rfc_json(txn, rfc));
-  return {{"id", release->id},           {"name", release->name},
-          {"version", release->version}, {"category", release_category_name(release->category)},
-          {"digest", release->digest()}, {"gates", std::move(gates)},
-          {"rfcs", std::move(rfcs)}};
+  if (!release) return BaselineRelease::unknown(id);
+  BaselineRelease out{release->id,
+                      true,
+                      release->name,
+                      release->version,
+                      release_category_name(release->category),
+                      release->digest(),
+                      {},
+                      {}};
+  for (const auto& g : release->gates)
+    out.gates.push_back(
+        {g.gate, g.verdict, g.actor, g.time, g.digest, gate_environment(g.gate), g.date});
+  for (const auto& rfc : release->rfcs) out.rfcs.push_back(rfc_of(txn, rfc));
+  return out;
 }
 
 Result<std::optional<json::value>> load_ci_record(storage::ReadTxn& txn, std::string_view id) {
@@ -154,8 +136,8 @@ Result<BaselineScope> BaselineScope::parse(const json::value& value) {
   return scope;
 }
 
-Result<json::object> take_snapshot(storage::ReadTxn& txn, const Config& config,
-                                   const BaselineScope& scope, const Manifest* pending) {
+Result<BaselineDocument> take_snapshot(storage::ReadTxn& txn, const Config& config,
+                                       const BaselineScope& scope, const Manifest* pending) {
   using Kind = BaselineScope::Kind;
   for (const auto& env :
        scope.kind == Kind::environments ? scope.names : std::vector<std::string>{})
@@ -176,7 +158,7 @@ Result<json::object> take_snapshot(storage::ReadTxn& txn, const Config& config,
       ci_ids.insert(id);
     }
   }
-  json::array environments;
+  std::vector<BaselineEnvironment> environments;
   std::set<std::string> releases;
   std::set<std::string> deployed;
   for (const auto& env : config.environments) {
@@ -198,7 +180,7 @@ Result<json::object> take_snapshot(storage::ReadTxn& txn, const Config& config,
       releases.insert(e->release);
       deployed.insert(e->ci);
     }
-    environments.push_back(manifest_json(*manifest, entries));
+    environments.push_back(environment_of(*manifest, entries));
   }
   if (scope.kind == Kind::environments) {
     for (const auto& id : deployed) {
@@ -206,11 +188,12 @@ Result<json::object> take_snapshot(storage::ReadTxn& txn, const Config& config,
       if (record) cis.push_back(std::move(*record));
     }
   }
-  json::array approvals;
-  for (const auto& id : releases) approvals.push_back(approvals_json(txn, id));
-  return json::object{{"cis", std::move(cis)},
-                      {"environments", std::move(environments)},
-                      {"releases", std::move(approvals)}};
+  BaselineDocument snapshot;
+  snapshot.scope = scope.to_json();
+  snapshot.cis = std::move(cis);
+  snapshot.environments = std::move(environments);
+  for (const auto& id : releases) snapshot.releases.push_back(approvals_of(txn, id));
+  return snapshot;
 }
 
 }  // namespace tollgate::server

@@ -111,12 +111,12 @@ Result<BaselineRecord> BaselineRecord::from_json(std::string_view stored) {
 Result<json::object> BaselineService::signed_document(
     storage::ReadTxn& txn, const std::string& name, const std::string& description,
     const BaselineScope& scope, const Principal& actor, Micros now, const Manifest* pending) const {
-  TG_ASSIGN_OR_RETURN(json::object snapshot, take_snapshot(txn, config_, scope, pending));
-  json::object document{{"kind", "baseline"},         {"name", name},
-                        {"description", description}, {"created_at", format_rfc3339(now)},
-                        {"created_by", actor.name},   {"scope", scope.to_json()}};
-  for (auto& [key, value] : snapshot) document[key] = std::move(value);
-  return signer_.sign(std::move(document));
+  TG_ASSIGN_OR_RETURN(BaselineDocument document, take_snapshot(txn, config_, scope, pending));
+  document.name = name;
+  document.description = description;
+  document.created_at = now;
+  document.created_by = actor.name;
+  return signer_.sign(document.to_json());
 }
 
 namespace {
@@ -287,16 +287,18 @@ Result<BaselineRecord> BaselineService::at(std::string_view environment, Micros 
 
 Result<json::object> BaselineService::diff(std::string_view from, std::string_view to) const {
   TG_ASSIGN_OR_RETURN(const BaselineRecord a, get(from));
+  TG_ASSIGN_OR_RETURN(const BaselineDocument before, parse_baseline(a.document));
   if (to != "current") {
     TG_ASSIGN_OR_RETURN(const BaselineRecord b, get(to));
-    return diff_baselines(from, a.document, to, b.document);
+    TG_ASSIGN_OR_RETURN(const BaselineDocument after, parse_baseline(b.document));
+    return diff_baselines(from, before, to, after);
   }
-  json::object now;
+  BaselineDocument now;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
     TG_ASSIGN_OR_RETURN(now, take_snapshot(txn, config_, a.scope));
     return {};
   }));
-  return diff_baselines(from, a.document, "current", now);
+  return diff_baselines(from, before, "current", now);
 }
 
 // --- The production library -----------------------------------------------------------------

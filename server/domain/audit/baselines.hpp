@@ -1,17 +1,8 @@
 // Baselines: named, immutable, signed snapshots of CIs and environment manifests, and the
 // production baseline library (one baseline per production manifest version).
 //
-// A baseline document is canonical JSON, signed like manifests (server/domain/vault/signing.hpp):
-//   {"kind": "baseline", "name", "description", "created_at", "created_by",
-//    "scope": {"all": true} | {"cis": [ids]} | {"environments": [names]},
-//    "cis": [CI records as stored, sorted by id],
-//    "environments": [{"environment", "version", "action", "release", "created_at",
-//                      "entries": [{"ci", "version", "release",
-//                                   "artifacts": [{"file", "sha256", "size", "install_path"}]}]}],
-//    "releases": [{"id", "name", "version", "category", "digest",
-//                  "gates": [{"gate", "verdict", "by", "at", "environment"?, "digest", "date"?}],
-//                  "rfcs": [{"id", "title", "state", "approved_by", "approved_at"}]}],
-//    "signature": {...}}
+// A baseline document is canonical JSON, signed like manifests (server/domain/vault/signing.hpp);
+// its shape, reader and writer are the shared model's: tollgate/baseline.hpp.
 // What a scope records, in one consistent read:
 //   all           every CI, and every environment that has a manifest;
 //   cis           those CIs, and each environment's entries of those CIs (environments without
@@ -48,6 +39,7 @@
 #include "server/domain/vault/signing.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/baseline.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -74,13 +66,14 @@ struct BaselineScope {
   static Result<BaselineScope> parse(const boost::json::value& value);
 };
 
-// The recorded parts of a baseline: "cis", "environments" and "releases" as above. `pending`
+// The recorded parts of a baseline: its scope, CIs, environments and releases (name, description
+// and creation are the caller's). `pending`
 // stands in for the current manifest of its environment (a promotion's manifest not yet stored).
 // Errors: not_found with reason "unknown-ci" or "unknown-environment" for a name in the scope
 // that does not exist; corrupt.
-Result<boost::json::object> take_snapshot(storage::ReadTxn& txn, const Config& config,
-                                          const BaselineScope& scope,
-                                          const Manifest* pending = nullptr);
+Result<BaselineDocument> take_snapshot(storage::ReadTxn& txn, const Config& config,
+                                       const BaselineScope& scope,
+                                       const Manifest* pending = nullptr);
 
 // The LMDB index entry of a baseline.
 struct BaselineRecord {
@@ -111,8 +104,8 @@ struct BaselineFilter {
 //  "from_version", "to_version", "artifacts": {"added", "removed", "changed": [{"ci", "file",
 //  "from_sha256", "to_sha256", "from_version", "to_version", "from_install_path",
 //  "to_install_path", "from_release", "to_release"}]}}]}
-boost::json::object diff_baselines(std::string_view from_name, const boost::json::object& from,
-                                   std::string_view to_name, const boost::json::object& to);
+boost::json::object diff_baselines(std::string_view from_name, const BaselineDocument& from,
+                                   std::string_view to_name, const BaselineDocument& to);
 
 // A production baseline prepared for a promotion's commit and write.
 struct ProductionBaseline {

@@ -104,6 +104,12 @@ TEST_CASE("check: a baseline whose document, vault file or tag changed is a faul
     CHECK(f.check(report) == 1);
     CHECK(report.find("its tag names commit") != std::string::npos);
   }
+  SUBCASE("a document that is no baseline any more") {
+    record->document.erase("environments");
+    f.put_record(storage::Table::baselines, "q4", json::serialize(record->to_json()));
+    CHECK(f.check(report) == 3);  // signature, shape and vault
+    CHECK(report.find("the baseline lacks a valid name") != std::string::npos);
+  }
   SUBCASE("a document signed by an unknown key") {
     record->document["signature"].as_object()["key_id"] = "ed25519:0000000000000000";
     f.put_record(storage::Table::baselines, "q4", json::serialize(record->to_json()));
