@@ -2,6 +2,8 @@
 // token, for tests of the services and the router without sockets.
 #pragma once
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include <memory>
@@ -71,11 +73,12 @@ struct AppFixture {
       REQUIRE(app->users.create(std::move(user), "test").ok());
       return;
     }
-    boost::json::array names;
-    for (server::Role r : existing->roles) names.emplace_back(server::role_name(r));
+    server::UserPatch patch;
+    patch.roles = existing->roles;
     for (server::Role r : roles)
-      if (!existing->has(r)) names.emplace_back(server::role_name(r));
-    REQUIRE(app->users.patch(id, boost::json::object{{"roles", names}}, "test").ok());
+      if (!existing->has(r)) patch.roles->push_back(r);
+    std::sort(patch.roles->begin(), patch.roles->end());
+    REQUIRE(app->users.patch(id, patch, "test").ok());
   }
 
   // Mints a token of user `id` (created or given the roles as needed) with exactly `roles`,

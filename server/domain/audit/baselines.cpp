@@ -7,8 +7,6 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/domain/json_body.hpp"
-
 namespace tollgate::server {
 
 namespace json = boost::json;
@@ -159,46 +157,43 @@ Status BaselineService::check_name_free(const std::string& name) const {
   return {};
 }
 
-Result<BaselineRecord> BaselineService::create(const json::object& body, const Principal& actor) {
-  Fields fields(body);
-  auto name = fields.string("name", true);
-  auto description = fields.string("description");
-  const json::value* scope_value = fields.value("scope", true);
-  TG_RETURN_IF_ERROR(fields.finish());
-  TG_RETURN_IF_ERROR(validate_baseline_name(*name));
-  if (reserved_name(config_, *name))
-    return invalid(fmt::format("'{}' is reserved for the production baseline library", *name))
+Result<BaselineRecord> BaselineService::create(const CreateBaseline& command,
+                                               const Principal& actor) {
+  const std::string& name = command.name;
+  const std::string& description = command.description;
+  const BaselineScope& scope = command.scope;
+  if (reserved_name(config_, name))
+    return invalid(fmt::format("'{}' is reserved for the production baseline library", name))
         .with_reason("reserved-baseline-name");
-  TG_ASSIGN_OR_RETURN(const BaselineScope scope, BaselineScope::parse(*scope_value));
 
   std::lock_guard lock(create_mutex_);
-  TG_RETURN_IF_ERROR(check_name_free(*name));
+  TG_RETURN_IF_ERROR(check_name_free(name));
   const Micros now = clock_.now();
   json::object document;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
-    TG_ASSIGN_OR_RETURN(document, signed_document(txn, *name, description.value_or(""), scope,
-                                                  actor, now, nullptr));
+    TG_ASSIGN_OR_RETURN(document,
+                        signed_document(txn, name, description, scope, actor, now, nullptr));
     return {};
   }));
-  BaselineRecord record = make_record(*name, now, actor, scope, std::move(document));
+  BaselineRecord record = make_record(name, now, actor, scope, std::move(document));
 
   const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
-  const std::string path = baseline_vault_path(*name);
+  const std::string path = baseline_vault_path(name);
   storage::VaultChanges changes;
   changes.writes[path] = canonical_json(record.document) + "\n";
-  TG_ASSIGN_OR_RETURN(auto commit, vault_.commit(changes, author, "Baseline " + *name));
+  TG_ASSIGN_OR_RETURN(auto commit, vault_.commit(changes, author, "Baseline " + name));
   record.commit = commit.id;
-  const std::string message = description && !description->empty() ? *description : *name;
-  auto tagged = vault_.tag(*name, commit.id, message, author);
+  const std::string message = description.empty() ? name : description;
+  auto tagged = vault_.tag(name, commit.id, message, author);
   Status written = tagged.status();
   if (written.ok())
     written = store_.write([&](storage::WriteTxn& txn) -> Status {
-      if (txn.get(storage::Table::baselines, *name))
-        return conflict(fmt::format("baseline '{}' exists", *name))
+      if (txn.get(storage::Table::baselines, name))
+        return conflict(fmt::format("baseline '{}' exists", name))
             .with_reason(kBaselineExistsReason);
-      audit_note("/api/v1/baselines/" + *name,
-                 fmt::format("recorded baseline {} at commit {}", *name, record.commit));
-      txn.put(storage::Table::baselines, *name, json::serialize(record.to_json()));
+      audit_note("/api/v1/baselines/" + name,
+                 fmt::format("recorded baseline {} at commit {}", name, record.commit));
+      txn.put(storage::Table::baselines, name, json::serialize(record.to_json()));
       return {};
     });
   if (!written.ok()) {
@@ -207,7 +202,7 @@ Result<BaselineRecord> BaselineService::create(const json::object& body, const P
     undo.deletions.push_back(path);
     (void)vault_.commit(
         undo, author,
-        fmt::format("Revert \"Baseline {}\": not recorded ({})", *name, written.message()),
+        fmt::format("Revert \"Baseline {}\": not recorded ({})", name, written.message()),
         storage::CommitOptions{{}, commit.id});
     return written;
   }

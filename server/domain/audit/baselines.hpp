@@ -66,6 +66,14 @@ struct BaselineScope {
   static Result<BaselineScope> parse(const boost::json::value& value);
 };
 
+// POST /api/v1/baselines {name, scope, description?}, parsed; the name is valid
+// (validate_baseline_name).
+struct CreateBaseline {
+  std::string name;
+  std::string description;
+  BaselineScope scope;
+};
+
 // The recorded parts of a baseline: its scope, CIs, environments and releases (name, description
 // and creation are the caller's). `pending`
 // stands in for the current manifest of its environment (a promotion's manifest not yet stored).
@@ -124,12 +132,12 @@ class BaselineService {
                   const Config& config, const Clock& clock)
       : store_(store), vault_(vault), signer_(signer), config_(config), clock_(clock) {}
 
-  // POST /api/v1/baselines {name, scope, description?}. Errors: forbidden (reason
-  // "forbidden-role": not admin, change_manager, release_manager or auditor); invalid (body,
-  // name, a reserved production library name: reason "reserved-baseline-name"); not_found
+  // POST /api/v1/baselines. Errors: forbidden (reason "forbidden-role": not admin,
+  // change_manager, release_manager or auditor); invalid (a reserved production library name:
+  // reason "reserved-baseline-name"); not_found
   // ("unknown-ci", "unknown-environment"); conflict ("baseline-exists": the name is in LMDB or
   // tagged in the vault); the vault's errors. A refusal writes nothing.
-  Result<BaselineRecord> create(const boost::json::object& body, const Principal& actor);
+  Result<BaselineRecord> create(const CreateBaseline& command, const Principal& actor);
 
   // By name (byte order); the cursor is the last name of the previous page.
   Result<Page<BaselineRecord>> list(const BaselineFilter& filter, const PageRequest& page) const;

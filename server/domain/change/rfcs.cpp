@@ -9,9 +9,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
-#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -21,10 +19,6 @@ using storage::Table;
 namespace {
 
 using namespace record_fields;
-constexpr std::size_t kMaxTitle = 256;
-constexpr std::size_t kMaxDescription = 16384;
-constexpr std::size_t kMaxNote = 4096;
-constexpr std::size_t kMaxCis = 256;
 constexpr const char* kNextRfcKey = "next_rfc";
 
 constexpr RfcState kStates[] = {RfcState::draft,    RfcState::submitted,   RfcState::approved,
@@ -32,63 +26,6 @@ constexpr RfcState kStates[] = {RfcState::draft,    RfcState::submitted,   RfcSt
                                 RfcState::closed};
 constexpr RfcAction kActions[] = {RfcAction::submit,    RfcAction::approve, RfcAction::reject,
                                   RfcAction::implement, RfcAction::review,  RfcAction::close};
-constexpr const char* kCategories[] = {"standard", "normal", "emergency"};
-constexpr const char* kRisks[] = {"low", "medium", "high"};
-
-bool has_control_chars(std::string_view s, bool allow_newlines) {
-  return std::any_of(s.begin(), s.end(), [&](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    if (allow_newlines && (c == '\n' || c == '\t' || c == '\r')) return false;
-    return u < 0x20;
-  });
-}
-
-void check_text(Fields& f, const std::optional<std::string>& v, std::string_view key,
-                std::size_t max, bool multiline) {
-  if (!v) return;
-  if (v->size() > max) f.error(fmt::format("{}: at most {} characters", key, max));
-  if (has_control_chars(*v, multiline))
-    f.error(fmt::format("{}: must not contain control characters", key));
-}
-
-template <std::size_t N>
-bool one_of(std::string_view v, const char* const (&names)[N]) {
-  return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return v == n; });
-}
-
-// The impact assessment: risk (required), resources and cycle_time (free text).
-std::optional<json::object> read_impact(Fields& f, bool required = true) {
-  const json::object* given = f.object("impact", required);
-  if (!given) return std::nullopt;
-  Fields inner(*given, "impact");
-  auto risk = inner.string("risk", true);
-  auto resources = inner.string("resources");
-  auto cycle_time = inner.string("cycle_time");
-  if (risk && !one_of(*risk, kRisks))
-    inner.error(fmt::format("impact.risk: '{}' is not one of low, medium, high", *risk));
-  check_text(inner, resources, "impact.resources", kMaxTitle, false);
-  check_text(inner, cycle_time, "impact.cycle_time", kMaxTitle, false);
-  f.merge(inner.finish());
-  json::object impact;
-  if (risk) impact["risk"] = *risk;
-  if (resources) impact["resources"] = *resources;
-  if (cycle_time) impact["cycle_time"] = *cycle_time;
-  return impact;
-}
-
-std::vector<std::string> read_cis(Fields& f, bool required = true) {
-  auto cis = f.strings("cis", required);
-  if (!cis) return {};
-  if (cis->empty()) f.error("cis: an RFC names at least one CI");
-  if (cis->size() > kMaxCis) f.error(fmt::format("cis: at most {} CIs", kMaxCis));
-  for (const auto& ci : *cis)
-    if (!is_slug(ci)) f.error(fmt::format("cis: '{}' is not a CI id", ci));
-  std::vector<std::string> out = std::move(*cis);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 // The state a step leads to, when it may be taken from `from`.
 std::optional<RfcState> next_state(RfcState from, RfcAction action) {
   switch (action) {
@@ -282,26 +219,13 @@ std::optional<Rfc> load_rfc(storage::ReadTxn& txn, std::string_view id) {
   return std::move(rfc).value();
 }
 
-Result<Rfc> RfcService::create(const json::object& body, const Principal& actor) {
-  Fields f(body);
-  auto title = f.string("title", true);
-  auto description = f.string("description");
-  auto category = f.string("category");
-  std::vector<std::string> cis = read_cis(f);
-  std::optional<json::object> impact = read_impact(f);
-  if (title && title->empty()) f.error("title: must not be empty");
-  check_text(f, title, "title", kMaxTitle, false);
-  check_text(f, description, "description", kMaxDescription, true);
-  if (category && !one_of(*category, kCategories))
-    f.error(fmt::format("category: '{}' is not one of standard, normal, emergency", *category));
-  TG_RETURN_IF_ERROR(f.finish());
-
+Result<Rfc> RfcService::create(CreateRfc command, const Principal& actor) {
   Rfc rfc;
-  rfc.title = std::move(*title);
-  rfc.description = description.value_or("");
-  rfc.category = category.value_or("normal");
-  rfc.cis = std::move(cis);
-  rfc.impact = std::move(*impact);
+  rfc.title = std::move(command.title);
+  rfc.description = std::move(command.description);
+  rfc.category = std::move(command.category);
+  rfc.cis = std::move(command.cis);
+  rfc.impact = std::move(command.impact);
   rfc.created_by = actor.name;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     std::vector<std::string> missing;
@@ -355,24 +279,14 @@ Result<Page<Rfc>> RfcService::list(const RfcFilter& filter, const PageRequest& p
   return out;
 }
 
-Result<Rfc> RfcService::update(const std::string& id, const json::object& body,
+Result<Rfc> RfcService::update(const std::string& id, const RfcPatch& patch,
                                const Principal& actor) {
-  Fields f(body);
-  auto title = f.string("title");
-  auto description = f.string("description");
-  auto category = f.string("category");
-  const bool has_cis = body.contains("cis");
-  std::vector<std::string> cis = read_cis(f, false);
-  std::optional<json::object> impact = read_impact(f, false);
-  auto note = f.string("note");
-  if (title && title->empty()) f.error("title: must not be empty");
-  check_text(f, title, "title", kMaxTitle, false);
-  check_text(f, description, "description", kMaxDescription, true);
-  check_text(f, note, "note", kMaxNote, true);
-  if (category && !one_of(*category, kCategories))
-    f.error(fmt::format("category: '{}' is not one of standard, normal, emergency", *category));
-  TG_RETURN_IF_ERROR(f.finish());
-
+  const auto& title = patch.title;
+  const auto& description = patch.description;
+  const auto& category = patch.category;
+  const auto& cis = patch.cis;
+  const auto& impact = patch.impact;
+  const auto& note = patch.note;
   Rfc rfc;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     auto stored = txn.get(Table::rfcs, id);
@@ -395,15 +309,15 @@ Result<Rfc> RfcService::update(const std::string& id, const json::object& body,
       rfc.description = *description, changed.emplace_back("description");
     if (category && *category != rfc.category)
       rfc.category = *category, changed.emplace_back("category");
-    if (has_cis && cis != rfc.cis) {
+    if (cis && *cis != rfc.cis) {
       std::vector<std::string> missing;
-      for (const auto& ci : cis)
+      for (const auto& ci : *cis)
         if (!txn.get(Table::cis, ci)) missing.push_back(ci);
       if (!missing.empty())
         return Status(Code::invalid, fmt::format("cis: no CI '{}'", fmt::join(missing, "', '")))
             .with_reason("unknown-ci")
             .with_items(missing);
-      rfc.cis = cis;
+      rfc.cis = *cis;
       changed.emplace_back("cis");
     }
     if (impact && *impact != rfc.impact) rfc.impact = *impact, changed.emplace_back("impact");
@@ -420,12 +334,9 @@ Result<Rfc> RfcService::update(const std::string& id, const json::object& body,
   return rfc;
 }
 
-Result<Rfc> RfcService::transition(const std::string& id, RfcAction action,
-                                   const json::object& body, const Principal& actor) {
-  Fields f(body);
-  auto note = f.string("note");
-  check_text(f, note, "note", kMaxNote, true);
-  TG_RETURN_IF_ERROR(f.finish());
+Result<Rfc> RfcService::transition(const std::string& id, RfcAction action, const RfcStep& command,
+                                   const Principal& actor) {
+  const std::optional<std::string>& note = command.note;
   const char* step = rfc_action_name(action);
 
   Rfc rfc;

@@ -85,6 +85,31 @@ struct RfcFilter {
   std::optional<std::string> ci;  // RFCs that name this CI
 };
 
+// POST /api/v1/rfcs, parsed. `impact` holds risk (low, medium or high) and, when given,
+// resources and cycle_time; `cis` is sorted and without duplicates.
+struct CreateRfc {
+  std::string title;
+  std::string description;
+  std::string category = "normal";  // standard, normal or emergency
+  std::vector<std::string> cis;
+  boost::json::object impact;
+};
+
+// PATCH /api/v1/rfcs/{id}, parsed: each member present in the request replaces the draft's.
+struct RfcPatch {
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> category;
+  std::optional<std::vector<std::string>> cis;  // sorted, without duplicates
+  std::optional<boost::json::object> impact;
+  std::optional<std::string> note;  // why, kept with the "update" event
+};
+
+// POST /api/v1/rfcs/{id}/{action}, parsed: the body is optional.
+struct RfcStep {
+  std::optional<std::string> note;
+};
+
 // Depth of the impact analysis an RFC's rendering carries for each CI it names.
 constexpr unsigned kRfcImpactDepth = 5;
 
@@ -97,15 +122,15 @@ class RfcService {
 
   // POST /api/v1/rfcs {"title", "description"?, "cis": [ids], "category"?, "impact": {"risk",
   // "resources"?, "cycle_time"?}}. The id (rfc-N) is allocated in the same transaction that
-  // stores the RFC. Errors: invalid (body, unknown field; reason unknown-ci for a CI that
-  // does not exist), forbidden (reason forbidden-role).
-  Result<Rfc> create(const boost::json::object& body, const Principal& actor);
+  // stores the RFC. Errors: invalid (reason unknown-ci for a CI that does not exist),
+  // forbidden (reason forbidden-role).
+  Result<Rfc> create(CreateRfc command, const Principal& actor);
 
   // PATCH /api/v1/rfcs/{id} {title?, description?, category?, cis?, impact?, note?}: while it is
   // a draft, by the person who raised it; recorded as an "update" event naming the fields.
-  // Errors: invalid, not_found, forbidden ("not-rfc-author"), conflict ("rfc-not-draft").
-  Result<Rfc> update(const std::string& id, const boost::json::object& body,
-                     const Principal& actor);
+  // Errors: invalid (unknown-ci), not_found, forbidden ("not-rfc-author"), conflict
+  // ("rfc-not-draft").
+  Result<Rfc> update(const std::string& id, const RfcPatch& patch, const Principal& actor);
 
   // Errors: not_found.
   Result<Rfc> get(const std::string& id);
@@ -113,11 +138,11 @@ class RfcService {
   // In id order, filtered. Errors: corrupt (an unreadable record).
   Result<Page<Rfc>> list(const RfcFilter& filter, const PageRequest& page);
 
-  // One step of the RFC's life, with an optional {"note"}. Errors: invalid (body), not_found,
+  // One step of the RFC's life, with an optional {"note"}. Errors: not_found,
   // forbidden (reason forbidden-role: the actor's roles may not take this step; reason
   // self-approval: the submitter approving or rejecting), conflict (reason illegal-transition,
   // naming the current state).
-  Result<Rfc> transition(const std::string& id, RfcAction action, const boost::json::object& body,
+  Result<Rfc> transition(const std::string& id, RfcAction action, const RfcStep& step,
                          const Principal& actor);
 
   // The RFC as the API shows it: its record plus "impact_analysis", for each CI it names the

@@ -9,8 +9,7 @@ namespace tollgate::server {
 
 using storage::Table;
 
-Result<CiType> CiTypeService::create(const boost::json::object& body, const Principal& actor) {
-  TG_ASSIGN_OR_RETURN(CiType type, parse_ci_type(body));
+Result<CiType> CiTypeService::create(CiType type, const Principal& actor) {
   type.created_by = actor.name;
   audit_note("/api/v1/ci-types/" + type.name, fmt::format("defined CI type {}", type.name));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {

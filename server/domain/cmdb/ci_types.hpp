@@ -14,8 +14,9 @@ class CiTypeService {
  public:
   CiTypeService(storage::KvStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-  // POST /api/v1/ci-types. Errors: invalid (body), conflict (name taken).
-  Result<CiType> create(const boost::json::object& body, const Principal& actor);
+  // POST /api/v1/ci-types: defines `type` (its created_* are set here). Errors: conflict (name
+  // taken).
+  Result<CiType> create(CiType type, const Principal& actor);
   // Errors: not_found.
   Result<CiType> get(const std::string& name);
   Result<Page<CiType>> list(const PageRequest& page);

@@ -8,8 +8,6 @@
 
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/change/rfcs.hpp"
-#include "server/domain/json_body.hpp"
-#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -17,33 +15,6 @@ namespace json = boost::json;
 using storage::Table;
 
 namespace {
-constexpr std::size_t kMaxNameLength = 256;
-
-bool has_control_chars(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-}
-
-void check_text(Fields& f, const std::optional<std::string>& v, std::string_view key,
-                bool nonempty) {
-  if (!v) return;
-  if (nonempty && v->empty()) f.error(fmt::format("{}: must not be empty", key));
-  if (v->size() > kMaxNameLength)
-    f.error(fmt::format("{}: at most {} characters", key, kMaxNameLength));
-  if (has_control_chars(*v)) f.error(fmt::format("{}: must not contain control characters", key));
-}
-
-std::optional<CiStatus> read_status(Fields& f, const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  auto status = parse_status(*s);
-  if (!status)
-    f.error(
-        fmt::format("status: '{}' is not one of ordered, received, under_test, live, "
-                    "under_repair, withdrawn, disposed",
-                    *s));
-  return status;
-}
-
 bool icontains(std::string_view hay, std::string_view needle) {
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) ==
@@ -205,29 +176,15 @@ Status record_relationship_change(storage::WriteTxn& txn, const std::string& id,
   return Status();
 }
 
-Result<Ci> CiService::create(const json::object& body, const Principal& actor) {
-  Fields f(body);
-  auto id = f.string("id", true);
-  auto type = f.string("type", true);
-  auto name = f.string("name", true);
-  auto owner = f.string("owner");
-  auto status = read_status(f, f.string("status"));
-  auto controlled = f.boolean("controlled");
-  const json::object* attributes = f.object("attributes");
-  if (id && !is_slug(*id)) f.error("id: must be a slug of [a-z0-9._-], 1..128 characters");
-  check_text(f, name, "name", true);
-  check_text(f, owner, "owner", false);
-  if (status == CiStatus::disposed) f.error("status: a CI cannot be created disposed");
-  TG_RETURN_IF_ERROR(f.finish());
-
+Result<Ci> CiService::create(CreateCi command, const Principal& actor) {
   Ci ci;
-  ci.id = std::move(*id);
-  ci.type = std::move(*type);
-  ci.name = std::move(*name);
-  ci.owner = owner.value_or("");
-  ci.status = status.value_or(CiStatus::ordered);
-  ci.controlled = controlled.value_or(false);
-  if (attributes) ci.attributes = *attributes;
+  ci.id = std::move(command.id);
+  ci.type = std::move(command.type);
+  ci.name = std::move(command.name);
+  ci.owner = std::move(command.owner);
+  ci.status = command.status;
+  ci.controlled = command.controlled;
+  ci.attributes = std::move(command.attributes);
   ci.revision = 1;
 
   audit_note("/api/v1/cis/" + ci.id,
@@ -312,27 +269,9 @@ Result<Page<Ci>> CiService::list(const CiFilter& filter, const PageRequest& page
   return out;
 }
 
-Result<Ci> CiService::patch(const std::string& id, const json::object& body,
+Result<Ci> CiService::patch(const std::string& id, const CiPatch& patch,
                             const ExpectedRevision& expected, const Principal& actor) {
-  Fields f(body);
-  auto name = f.string("name");
-  const json::value* owner_value = f.value("owner");
-  auto status = read_status(f, f.string("status"));
-  auto controlled = f.boolean("controlled");
-  const json::object* attributes = f.object("attributes");
-  auto rfc = f.string("rfc");
-  std::optional<std::string> owner;
-  if (owner_value && owner_value->is_string())
-    owner = std::string(owner_value->get_string());
-  else if (owner_value && owner_value->is_null())
-    owner = "";
-  else if (owner_value)
-    f.error("owner: must be a string or null");
-  check_text(f, name, "name", true);
-  check_text(f, owner, "owner", false);
-  if (rfc && !is_slug(*rfc)) f.error("rfc: must be the id of an RFC");
-  TG_RETURN_IF_ERROR(f.finish());
-
+  const std::optional<std::string>& rfc = patch.rfc;
   Ci after;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     auto stored = txn.get(Table::cis, id);
@@ -347,20 +286,20 @@ Result<Ci> CiService::patch(const std::string& id, const json::object& body,
       return Status(Code::conflict, fmt::format("CI '{}' is disposed and can no longer change", id))
           .with_reason("illegal-transition");
     after = before;
-    if (name) after.name = *name;
-    if (owner) after.owner = *owner;
-    if (controlled) after.controlled = *controlled;
-    if (status) {
-      if (!transition_allowed(before.status, *status))
+    if (patch.name) after.name = *patch.name;
+    if (patch.owner) after.owner = *patch.owner;
+    if (patch.controlled) after.controlled = *patch.controlled;
+    if (patch.status) {
+      if (!transition_allowed(before.status, *patch.status))
         return Status(Code::conflict,
                       fmt::format("CI '{}' cannot go from {} to {}; from {} it can go to: {}", id,
-                                  status_name(before.status), status_name(*status),
+                                  status_name(before.status), status_name(*patch.status),
                                   status_name(before.status), allowed_transitions(before.status)))
             .with_reason("illegal-transition");
-      after.status = *status;
+      after.status = *patch.status;
     }
-    if (attributes) {
-      for (const auto& kv : *attributes) {
+    if (patch.attributes) {
+      for (const auto& kv : *patch.attributes) {
         if (kv.value().is_null())
           after.attributes.erase(kv.key());
         else

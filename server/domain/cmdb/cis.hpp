@@ -25,6 +25,29 @@ struct CiFilter {
   std::string q;  // case-insensitive substring of id or name
 };
 
+// POST /api/v1/cis, parsed: the id, type and name are required; owner, status (default ordered),
+// controlled (default false) and attributes (checked against the type's schema) are optional.
+struct CreateCi {
+  std::string id;
+  std::string type;
+  std::string name;
+  std::string owner;
+  CiStatus status = CiStatus::ordered;
+  bool controlled = false;
+  boost::json::object attributes;
+};
+
+// PATCH /api/v1/cis/{id}, parsed: each member present in the request is set; absent ones stay.
+// An owner of "" clears it (null in the request). In `attributes`, a null value removes one.
+struct CiPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> owner;
+  std::optional<CiStatus> status;
+  std::optional<bool> controlled;
+  std::optional<boost::json::object> attributes;
+  std::optional<std::string> rfc;  // authorises the change of a controlled CI
+};
+
 // What If-Match asked for: a revision, or any ("*").
 struct ExpectedRevision {
   std::optional<std::uint64_t> revision;  // nullopt = any
@@ -34,8 +57,8 @@ class CiService {
  public:
   CiService(storage::KvStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-  // POST /api/v1/cis. Errors: invalid (body, unknown type, attributes), conflict (id taken).
-  Result<Ci> create(const boost::json::object& body, const Principal& actor);
+  // POST /api/v1/cis. Errors: invalid (unknown type, attributes), conflict (id taken).
+  Result<Ci> create(CreateCi command, const Principal& actor);
 
   // The CI now, or as it was at `as_of`. Errors: not_found (also when it did not exist yet).
   Result<Ci> get(const std::string& id, std::optional<Micros> as_of = std::nullopt);
@@ -43,13 +66,14 @@ class CiService {
   Result<Page<Ci>> list(const CiFilter& filter, const PageRequest& page);
 
   // PATCH /api/v1/cis/{id}: any of name, owner, status, controlled, attributes (merged; null
-  // removes one), rfc. A patch that changes nothing returns the CI unchanged. Errors: invalid,
+  // removes one), rfc. A patch that changes nothing returns the CI unchanged. Errors: invalid
+  // (attributes),
   // not_found, precondition_failed (stale revision), conflict (illegal status transition, or
   // the CI is disposed; or configuration control: the CI was controlled before the change and
   // "rfc" does not name an approved RFC that lists it, with reason rfc-required, rfc-unknown,
   // rfc-not-approved or rfc-does-not-name-ci; checked in the change's own transaction).
-  Result<Ci> patch(const std::string& id, const boost::json::object& body,
-                   const ExpectedRevision& expected, const Principal& actor);
+  Result<Ci> patch(const std::string& id, const CiPatch& patch, const ExpectedRevision& expected,
+                   const Principal& actor);
 
   // History entries in revision order (without snapshots). Errors: not_found.
   Result<Page<boost::json::object>> history(const std::string& id, const PageRequest& page);

@@ -1,14 +1,11 @@
 #include "server/domain/cmdb/cmdb_model.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
-#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -17,8 +14,6 @@ namespace json = boost::json;
 namespace {
 
 using namespace record_fields;
-constexpr std::size_t kMaxAttributes = 256;
-constexpr std::size_t kMaxEnumValues = 1024;
 constexpr std::size_t kMaxText = 4096;
 
 constexpr CiStatus kStatuses[] = {CiStatus::ordered, CiStatus::received,     CiStatus::under_test,
@@ -110,57 +105,6 @@ Result<CiType> CiType::from_json(std::string_view stored) {
         if (e.is_string()) def.values.emplace_back(e.get_string());
     t.attributes.push_back(std::move(def));
   }
-  return t;
-}
-
-Result<CiType> parse_ci_type(const json::object& body) {
-  Fields f(body);
-  CiType t;
-  auto name = f.string("name", true);
-  auto description = f.string("description");
-  const json::array* attrs = f.array("attributes", true);
-  if (name && !is_slug(*name)) f.error("name: must be a slug of [a-z0-9._-], 1..128 characters");
-  if (description && description->size() > kMaxText) f.error("description: too long");
-  if (attrs && attrs->size() > kMaxAttributes) f.error("attributes: at most 256 attributes");
-  std::set<std::string, std::less<>> seen;
-  for (std::size_t i = 0; attrs && i < attrs->size() && i < kMaxAttributes; ++i) {
-    const std::string where = fmt::format("attributes[{}]", i);
-    if (!(*attrs)[i].is_object()) {
-      f.error(where + ": must be an object");
-      continue;
-    }
-    Fields af((*attrs)[i].get_object(), where);
-    AttributeDef def;
-    auto aname = af.string("name", true);
-    auto kind = af.string("type", true);
-    auto required = af.boolean("required");
-    auto values = af.strings("values");
-    if (aname && !is_slug(*aname)) af.error(where + ".name: must be a slug of [a-z0-9._-]");
-    if (aname && !seen.insert(*aname).second)
-      af.error(where + ".name: '" + *aname + "' is defined twice");
-    if (kind) {
-      if (auto k = parse_attr_kind(*kind)) {
-        def.kind = *k;
-      } else {
-        af.error(
-            fmt::format("{}.type: '{}' is not one of string, int, bool, enum, ref", where, *kind));
-      }
-    }
-    if (def.kind == AttrKind::enumeration) {
-      if (!values || values->empty()) af.error(where + ".values: an enum needs its values");
-      if (values && values->size() > kMaxEnumValues) af.error(where + ".values: too many");
-    } else if (values) {
-      af.error(where + ".values: only an enum has values");
-    }
-    f.merge(af.finish());
-    def.name = aname.value_or("");
-    def.required = required.value_or(false);
-    if (values) def.values = std::move(*values);
-    t.attributes.push_back(std::move(def));
-  }
-  TG_RETURN_IF_ERROR(f.finish());
-  t.name = std::move(*name);
-  t.description = description.value_or("");
   return t;
 }
 

@@ -43,9 +43,6 @@ struct CiType {
   static Result<CiType> from_json(std::string_view stored);
 };
 
-// Validates a POST /api/v1/ci-types body into a CiType (without created_*).
-Result<CiType> parse_ci_type(const boost::json::object& body);
-
 // The lifecycle of a CI (seed plan, configuration status accounting).
 enum class CiStatus { ordered, received, under_test, live, under_repair, withdrawn, disposed };
 

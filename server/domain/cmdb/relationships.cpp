@@ -9,8 +9,6 @@
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/cmdb/cis.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
-#include "server/domain/json_body.hpp"
-#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -27,11 +25,7 @@ std::string rel_key(std::string_view a, RelType type, std::string_view b) {
   return fmt::format("{}{}{}{}{}", a, '\0', rel_type_name(type), '\0', b);
 }
 
-struct Triple {
-  std::string from, to;
-  RelType type = RelType::depends_on;
-  std::optional<std::string> rfc;  // authorises the change of a controlled end
-};
+using Triple = RelationshipChange;
 
 // A controlled end changes only under an approved RFC naming it, and keeps the change in its
 // history; the audit entry names the relationship.
@@ -46,31 +40,6 @@ Status control_ends(storage::WriteTxn& txn, const Triple& t, bool added, const P
              fmt::format("{} {} {} {}{}", added ? "related" : "unrelated", t.from, type, t.to,
                          t.rfc ? " under " + *t.rfc : std::string()));
   return Status();
-}
-
-Result<Triple> parse_triple(const json::object& body) {
-  Fields f(body);
-  auto from = f.string("from", true);
-  auto type = f.string("type", true);
-  auto to = f.string("to", true);
-  auto rfc = f.string("rfc");
-  if (rfc && !is_slug(*rfc)) f.error("rfc: must be the id of an RFC");
-  Triple t;
-  t.rfc = rfc;
-  if (type) {
-    if (auto rt = parse_rel_type(*type))
-      t.type = *rt;
-    else
-      f.error(
-          fmt::format("type: '{}' is not one of depends_on, runs_on, part_of, contains, "
-                      "documented_by, installed_in",
-                      *type));
-  }
-  if (from && to && *from == *to) f.error("to: a CI cannot be related to itself");
-  TG_RETURN_IF_ERROR(f.finish());
-  t.from = std::move(*from);
-  t.to = std::move(*to);
-  return t;
 }
 
 Result<Relationship> parse_stored(std::string_view value) {
@@ -124,9 +93,8 @@ json::object Relationship::to_json() const {
   return o;
 }
 
-Result<std::pair<Relationship, bool>> RelationshipService::add(const json::object& body,
+Result<std::pair<Relationship, bool>> RelationshipService::add(const Triple& t,
                                                                const Principal& actor) {
-  TG_ASSIGN_OR_RETURN(Triple t, parse_triple(body));
   Relationship rel;
   bool created = false;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
@@ -154,8 +122,7 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const json::objec
   return std::make_pair(std::move(rel), created);
 }
 
-Status RelationshipService::remove(const json::object& body, const Principal& actor) {
-  TG_ASSIGN_OR_RETURN(Triple t, parse_triple(body));
+Status RelationshipService::remove(const Triple& t, const Principal& actor) {
   return store_.write([&](storage::WriteTxn& txn) {
     if (!txn.get(Table::rel_out, rel_key(t.from, t.type, t.to)))
       return not_found(

@@ -33,6 +33,14 @@ struct Relationship {
   boost::json::object to_json() const;
 };
 
+// POST or DELETE /api/v1/relationships {from, type, to, rfc?}, parsed.
+struct RelationshipChange {
+  std::string from;
+  RelType type = RelType::depends_on;
+  std::string to;
+  std::optional<std::string> rfc;  // authorises the change of a controlled end
+};
+
 enum class Direction { up, down };
 
 struct ImpactEntry {
@@ -48,17 +56,16 @@ class RelationshipService {
  public:
   RelationshipService(storage::KvStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-  // POST /api/v1/relationships {from, type, to, rfc?}. Returns the relationship and whether it
-  // is new (an existing one is returned as it is). A controlled end needs `rfc` (approved or
-  // implemented, naming it) and records the change in its history. Errors: invalid (body,
-  // unknown type, a CI related to itself), not_found (unknown CI), conflict (a disposed CI,
+  // POST /api/v1/relationships. Returns the relationship and whether it is new (an existing one
+  // is returned as it is). A controlled end needs `rfc` (approved or implemented, naming it) and
+  // records the change in its history. Errors: not_found (unknown CI), conflict (a disposed CI,
   // configuration control).
-  Result<std::pair<Relationship, bool>> add(const boost::json::object& body,
+  Result<std::pair<Relationship, bool>> add(const RelationshipChange& change,
                                             const Principal& actor);
 
-  // DELETE /api/v1/relationships {from, type, to, rfc?}: configuration control as for add.
-  // Errors: invalid, not_found, conflict (configuration control).
-  Status remove(const boost::json::object& body, const Principal& actor);
+  // DELETE /api/v1/relationships: configuration control as for add. Errors: not_found,
+  // conflict (configuration control).
+  Status remove(const RelationshipChange& change, const Principal& actor);
 
   // Every relationship in which the CI takes part. Errors: not_found.
   Result<std::vector<Relationship>> of(const std::string& id);

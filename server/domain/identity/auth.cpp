@@ -9,7 +9,6 @@
 
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/crypto.hpp"
-#include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
 #include "tollgate/digest.hpp"
 #include "tollgate/encoding.hpp"
@@ -231,37 +230,6 @@ Result<MintedToken> TokenService::store_new(TokenRecord record, const Deliver& d
     return Status();
   }));
   return t;
-}
-
-Result<MintedToken> TokenService::mint_from_request(const json::object& body,
-                                                    const Principal& actor) {
-  Fields f(body);
-  auto user = f.string("user", true);
-  auto name = f.string("name");
-  auto role_names = f.strings("roles");
-  auto environments = f.strings("environments");
-  auto expires = f.string("expires_at");
-  TokenRequest request;
-  for (const auto& r : role_names.value_or(std::vector<std::string>{})) {
-    if (auto role = parse_role(r)) {
-      if (!contains(request.roles, *role)) request.roles.push_back(*role);
-    } else {
-      f.error(fmt::format("roles: unknown role '{}'", r.substr(0, 64)));
-    }
-  }
-  if (role_names && role_names->empty()) f.error("roles: leave it out for all the user's roles");
-  if (expires) {
-    request.expires_at = parse_rfc3339(*expires);
-    if (!request.expires_at) request.expires_at = parse_date(*expires);
-    if (!request.expires_at)
-      f.error(
-          fmt::format("expires_at: '{}' is not RFC 3339 or YYYY-MM-DD", expires->substr(0, 64)));
-  }
-  TG_RETURN_IF_ERROR(f.finish());
-  request.user = *user;
-  request.name = name.value_or("");
-  request.environments = environments.value_or(std::vector<std::string>{});
-  return mint(request, actor);
 }
 
 Result<std::optional<MintedToken>> TokenService::bootstrap(const Deliver& deliver) {

@@ -99,9 +99,6 @@ class TokenService {
   // (reason "token-other-user"; "user-disabled").
   Result<MintedToken> mint(const TokenRequest& request, const Principal& actor);
 
-  // POST /api/v1/tokens: {"user", "name"?, "roles"?, "environments"?, "expires_at"?}.
-  Result<MintedToken> mint_from_request(const boost::json::object& body, const Principal& actor);
-
   // Mints the bootstrap admin token for user `admin` (created with the role admin) if and only
   // if no token was ever minted in this data directory; nullopt when one was. `deliver` gets
   // the token before it is stored (to write it to DATA/bootstrap-token); if it fails, nothing

@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 
 #include "server/domain/audit/audit_log.hpp"
-#include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
 #include "tollgate/ids.hpp"
 
@@ -31,19 +30,6 @@ bool plausible_email(std::string_view e) {
   return e.size() <= kMaxEmail && at != std::string_view::npos && at > 0 && at + 1 < e.size() &&
          e.find('@', at + 1) == std::string_view::npos && e.find(' ') == std::string_view::npos &&
          printable(e);
-}
-
-// Reads "roles" into `out`; unknown names are errors of `f`.
-void read_roles(Fields& f, const std::vector<std::string>& names, std::vector<Role>& out) {
-  out.clear();
-  for (const auto& n : names) {
-    auto role = parse_role(n);
-    if (!role)
-      f.error(fmt::format("roles: unknown role '{}'", n.substr(0, 64)));
-    else if (std::find(out.begin(), out.end(), *role) == out.end())
-      out.push_back(*role);
-  }
-  std::sort(out.begin(), out.end());
 }
 
 json::array roles_json(const std::vector<Role>& roles) {
@@ -149,25 +135,6 @@ Status UserService::validate(const User& user) const {
   return check_environments(config_, user.environments, "environments");
 }
 
-Result<User> UserService::create(const json::object& body, const std::string& actor) {
-  Fields f(body);
-  auto id = f.string("id", true);
-  auto name = f.string("name", true);
-  auto email = f.string("email");
-  auto roles = f.strings("roles", true);
-  auto environments = f.strings("environments");
-  auto disabled = f.boolean("disabled");
-  User user;
-  if (roles) read_roles(f, *roles, user.roles);
-  TG_RETURN_IF_ERROR(f.finish());
-  user.id = *id;
-  user.name = *name;
-  user.email = email.value_or("");
-  user.environments = environments.value_or(std::vector<std::string>{});
-  user.disabled = disabled.value_or(false);
-  return create(std::move(user), actor);
-}
-
 Result<User> UserService::create(User user, const std::string& actor) {
   order_environments(config_, user.environments);
   TG_RETURN_IF_ERROR(validate(user));
@@ -187,24 +154,20 @@ Result<User> UserService::create(User user, const std::string& actor) {
   return user;
 }
 
-Result<User> UserService::patch(const std::string& id, const json::object& body,
+Result<User> UserService::patch(const std::string& id, const UserPatch& patch,
                                 const std::string& actor) {
-  Fields f(body);
-  auto name = f.string("name");
-  auto email = f.string("email");
-  auto roles = f.strings("roles");
-  auto environments = f.strings("environments");
-  auto disabled = f.boolean("disabled");
-  std::vector<Role> new_roles;
-  if (roles) read_roles(f, *roles, new_roles);
-  TG_RETURN_IF_ERROR(f.finish());
+  const auto& name = patch.name;
+  const auto& email = patch.email;
+  const auto& roles = patch.roles;
+  const auto& environments = patch.environments;
+  const auto& disabled = patch.disabled;
   User out;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
     auto user = load_user(txn, id);
     if (!user) return not_found(fmt::format("no user '{}'", id.substr(0, 128)));
     if (name) user->name = *name;
     if (email) user->email = *email;
-    if (roles) user->roles = new_roles;
+    if (roles) user->roles = *roles;
     if (environments) {
       user->environments = *environments;
       order_environments(config_, user->environments);

@@ -61,6 +61,15 @@ Status check_environments(const Config& config, const std::vector<std::string>& 
 // names the configuration lacks go last, for check_environments to report.
 void order_environments(const Config& config, std::vector<std::string>& environments);
 
+// PATCH /api/v1/users/{id}, parsed: each member present in the request replaces the user's.
+struct UserPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::vector<Role>> roles;  // sorted, without repeats
+  std::optional<std::vector<std::string>> environments;
+  std::optional<bool> disabled;
+};
+
 // Administration of users (admins, through /api/v1/users; the directory, at each login).
 // Every change is one write; thread-safe.
 class UserService {
@@ -68,17 +77,14 @@ class UserService {
   UserService(storage::KvStore& store, const Config& config, const Clock& clock)
       : store_(store), config_(config), clock_(clock) {}
 
-  // POST /api/v1/users {id, name, email?, roles, environments?, disabled?}. Errors: invalid
-  // (fields, unknown role or environment; reason "reserved-user" for tollgated/system),
-  // conflict (reason "user-exists").
-  Result<User> create(const boost::json::object& body, const std::string& actor);
-  // Creates a user past the request parser (bootstrap, migration, tests). Same checks.
+  // POST /api/v1/users {id, name, email?, roles, environments?, disabled?}, parsed into `user`
+  // (also bootstrap, migration, tests). Errors: invalid (fields, unknown environment; reason
+  // "reserved-user" for tollgated/system), conflict (reason "user-exists").
   Result<User> create(User user, const std::string& actor);
 
   // PATCH /api/v1/users/{id}: any of {name, email, roles, environments, disabled}; roles and
   // environments replace. Errors: not_found, invalid.
-  Result<User> patch(const std::string& id, const boost::json::object& body,
-                     const std::string& actor);
+  Result<User> patch(const std::string& id, const UserPatch& patch, const std::string& actor);
 
   // Errors: not_found.
   Result<User> get(const std::string& id) const;

@@ -5,6 +5,7 @@
 #include "server/domain/audit/baselines.hpp"
 #include "server/domain/json_body.hpp"
 #include "server/domain/release/schedule.hpp"
+#include "server/http/commands/audit.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/render.hpp"
 
@@ -44,7 +45,9 @@ Response baseline_at(Context& ctx, std::string_view at_text) {
 Response create_baseline(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto record = ctx.app.baselines.create(*body, ctx.principal);
+  auto command = commands::parse_create_baseline(*body);
+  if (!command) return problem(command.status());
+  auto record = ctx.app.baselines.create(*command, ctx.principal);
   if (!record) return problem(record.status());
   Response r = json_response(201, record->to_json());
   r.header("Location", "/api/v1/baselines/" + record->name);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/cmdb.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/render.hpp"
 
@@ -55,7 +56,9 @@ Response list_ci_types(Context& ctx) {
 Response create_ci_type(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto type = ctx.app.ci_types.create(*body, ctx.principal);
+  auto command = commands::parse_ci_type(*body);
+  if (!command) return problem(command.status());
+  auto type = ctx.app.ci_types.create(std::move(command).value(), ctx.principal);
   if (!type) return problem(type.status());
   return json_response(201, type->to_json()).header("Location", "/api/v1/ci-types/" + type->name);
 }
@@ -85,7 +88,9 @@ Response list_cis(Context& ctx) {
 Response create_ci(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto ci = ctx.app.cis.create(*body, ctx.principal);
+  auto command = commands::parse_create_ci(*body);
+  if (!command) return problem(command.status());
+  auto ci = ctx.app.cis.create(std::move(command).value(), ctx.principal);
   if (!ci) return problem(ci.status());
   return ci_response(201, *ci).header("Location", "/api/v1/cis/" + ci->id);
 }
@@ -113,7 +118,9 @@ Response patch_ci(Context& ctx) {
   if (!expected) return problem(expected.status());
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto ci = ctx.app.cis.patch(ctx.params[0], *body, *expected, ctx.principal);
+  auto patch = commands::parse_ci_patch(*body);
+  if (!patch) return problem(patch.status());
+  auto ci = ctx.app.cis.patch(ctx.params[0], *patch, *expected, ctx.principal);
   if (!ci) return problem(ci.status());
   return ci_response(200, *ci);
 }
@@ -175,7 +182,9 @@ Response ci_relationships(Context& ctx) {
 Response add_relationship(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto added = ctx.app.relationships.add(*body, ctx.principal);
+  auto change = commands::parse_relationship_change(*body);
+  if (!change) return problem(change.status());
+  auto added = ctx.app.relationships.add(*change, ctx.principal);
   if (!added) return problem(added.status());
   return json_response(added->second ? 201 : 200, added->first.to_json());
 }
@@ -183,7 +192,9 @@ Response add_relationship(Context& ctx) {
 Response remove_relationship(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  Status st = ctx.app.relationships.remove(*body, ctx.principal);
+  auto change = commands::parse_relationship_change(*body);
+  if (!change) return problem(change.status());
+  Status st = ctx.app.relationships.remove(*change, ctx.principal);
   if (!st.ok()) return problem(st);
   Response r;
   r.status = 204;

@@ -4,6 +4,7 @@
 
 #include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
+#include "server/http/commands/identity.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/render.hpp"
@@ -81,7 +82,9 @@ Response list_users(Context& ctx) {
 Response create_user(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto user = ctx.app.users.create(*body, ctx.principal.name);
+  auto command = commands::parse_create_user(*body);
+  if (!command) return problem(command.status());
+  auto user = ctx.app.users.create(std::move(command).value(), ctx.principal.name);
   if (!user) return problem(user.status());
   return json_response(201, user->to_json()).header("Location", "/api/v1/users/" + user->id);
 }
@@ -95,7 +98,9 @@ Response get_user(Context& ctx) {
 Response patch_user(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto user = ctx.app.users.patch(ctx.params.at(0), *body, ctx.principal.name);
+  auto patch = commands::parse_user_patch(*body);
+  if (!patch) return problem(patch.status());
+  auto user = ctx.app.users.patch(ctx.params.at(0), *patch, ctx.principal.name);
   if (!user) return problem(user.status());
   return json_response(200, user->to_json());
 }
@@ -113,7 +118,9 @@ Response list_tokens(Context& ctx) {
 Response create_token(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto token = ctx.app.tokens.mint_from_request(*body, ctx.principal);
+  auto request = commands::parse_token_request(*body);
+  if (!request) return problem(request.status());
+  auto token = ctx.app.tokens.mint(*request, ctx.principal);
   if (!token) return problem(token.status());
   return no_store(json_response(201, token->to_json()));
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/change.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/render.hpp"
 
@@ -26,7 +27,9 @@ Response step(Context& ctx, RfcAction action) {
     if (!parsed) return problem(parsed.status());
     body = std::move(parsed).value();
   }
-  auto rfc = ctx.app.rfcs.transition(ctx.params[0], action, body, ctx.principal);
+  auto command = commands::parse_rfc_step(body);
+  if (!command) return problem(command.status());
+  auto rfc = ctx.app.rfcs.transition(ctx.params[0], action, *command, ctx.principal);
   if (!rfc) return problem(rfc.status());
   return rfc_response(ctx, 200, *rfc);
 }
@@ -54,7 +57,9 @@ Response list_rfcs(Context& ctx) {
 Response create_rfc(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto rfc = ctx.app.rfcs.create(*body, ctx.principal);
+  auto command = commands::parse_create_rfc(*body);
+  if (!command) return problem(command.status());
+  auto rfc = ctx.app.rfcs.create(std::move(command).value(), ctx.principal);
   if (!rfc) return problem(rfc.status());
   return rfc_response(ctx, 201, *rfc).header("Location", "/api/v1/rfcs/" + rfc->id);
 }
@@ -68,7 +73,9 @@ Response get_rfc(Context& ctx) {
 Response update_rfc(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  auto rfc = ctx.app.rfcs.update(ctx.params[0], *body, ctx.principal);
+  auto patch = commands::parse_rfc_patch(*body);
+  if (!patch) return problem(patch.status());
+  auto rfc = ctx.app.rfcs.update(ctx.params[0], *patch, ctx.principal);
   if (!rfc) return problem(rfc.status());
   return rfc_response(ctx, 200, *rfc);
 }

@@ -114,10 +114,13 @@ TEST_CASE("a trusted certificate authenticates as its enabled user, with all of 
   c = cert;
   c.email = "agent1@example.org";  // a san-email identity: agent1 has no such address
   CHECK(reason(c) == "certificate-unknown-user");
-  REQUIRE(
-      f.app->users.patch("agent1", boost::json::object{{"email", "Agent1@example.org"}}, "t").ok());
+  server::UserPatch email;
+  email.email = "Agent1@example.org";
+  REQUIRE(f.app->users.patch("agent1", email, "t").ok());
   CHECK(authenticate_certificate(c, f.app->store).ok());
-  REQUIRE(f.app->users.patch("agent1", boost::json::object{{"disabled", true}}, "t").ok());
+  server::UserPatch disable;
+  disable.disabled = true;
+  REQUIRE(f.app->users.patch("agent1", disable, "t").ok());
   CHECK(reason(cert) == "user-disabled");
 }
 

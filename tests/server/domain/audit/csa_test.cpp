@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/release/environments.hpp"
+#include "server/http/commands/cmdb.hpp"
 #include "tests/server/domain/reports_fixture.hpp"
 
 namespace tollgate::server {
@@ -49,7 +50,9 @@ struct Csa : testing::ReportFixture {
     REQUIRE_MESSAGE(r.status == 201, r.body);
   }
   void patch(const std::string& id, const std::string& body) {
-    auto r = app->cis.patch(id, json::parse(body).as_object(), {}, admin_principal);
+    auto patch = commands::parse_ci_patch(json::parse(body).as_object());
+    REQUIRE_MESSAGE(patch.ok(), patch.status().to_string());
+    auto r = app->cis.patch(id, *patch, {}, admin_principal);
     REQUIRE_MESSAGE(r.ok(), r.status().to_string());
   }
   // Deploys `cis` in `env` as a promotion's manifest would.

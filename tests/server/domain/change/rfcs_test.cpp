@@ -14,11 +14,14 @@
 
 #include "server/domain/change/rfcs.hpp"
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/change.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tests/support/parse_then.hpp"
 
 using namespace tollgate;
 using namespace tollgate::server;
 using tollgate::testing::AppFixture;
+using tollgate::testing::parse_then;
 namespace json = boost::json;
 
 namespace {
@@ -32,6 +35,20 @@ json::object body_of(const Response& r) {
   auto o = parse_object(r.body);
   REQUIRE(o.ok());
   return std::move(o).value();
+}
+
+// POST /api/v1/rfcs as its handler runs it: parse, then the service.
+Result<Rfc> raise(RfcService& rfcs, std::string_view body, const Principal& who) {
+  return parse_then(commands::parse_create_rfc, obj(body),
+                    [&](CreateRfc command) { return rfcs.create(std::move(command), who); });
+}
+
+// POST /api/v1/rfcs/{id}/{action} as its handler runs it.
+Result<Rfc> take_step(RfcService& rfcs, const std::string& id, RfcAction action,
+                      std::string_view body, const Principal& who) {
+  return parse_then(commands::parse_rfc_step, obj(body), [&](const RfcStep& command) {
+    return rfcs.transition(id, action, command, who);
+  });
 }
 
 std::string type_of(const Response& r) { return std::string(body_of(r).at("type").as_string()); }
@@ -62,13 +79,13 @@ struct Change : AppFixture {
   }
 
   Rfc create(std::string_view body = kRfcBody) {
-    auto rfc = app->rfcs.create(obj(body), rm);
+    auto rfc = raise(app->rfcs, body, rm);
     REQUIRE(rfc.ok());
     return std::move(rfc).value();
   }
   Result<Rfc> step(const std::string& id, RfcAction action, const Principal& who,
                    std::string_view body = "{}") {
-    return app->rfcs.transition(id, action, obj(body), who);
+    return take_step(app->rfcs, id, action, body, who);
   }
   // An RFC in `state`, reached through the legal path.
   Rfc in_state(RfcState state, std::string_view body = kRfcBody) {
@@ -262,7 +279,7 @@ TEST_CASE("rfc: the person who raised an RFC never decides it, and the ECCB vote
   Change f;
   const std::string cm3 = f.token_with(Role::change_manager, "cm3");
   // cm1 raises it, rm submits it: neither may decide.
-  auto raised = f.app->rfcs.create(obj(kRfcBody), f.cm1);
+  auto raised = raise(f.app->rfcs, kRfcBody, f.cm1);
   REQUIRE(raised.ok());
   REQUIRE(f.step(raised->id, RfcAction::submit, f.rm).ok());
   auto self = f.call("POST", "/api/v1/rfcs/" + raised->id + "/approve", "", f.cm1_token);
@@ -274,7 +291,7 @@ TEST_CASE("rfc: the person who raised an RFC never decides it, and the ECCB vote
   // a second person approves it.
   RfcService eccb(*f.audited, f.app->relationships, f.clock, 2);
   auto vote = [&](const Principal& who) {
-    return eccb.transition(raised->id, RfcAction::approve, obj(R"({"note":"ok"})"), who);
+    return take_step(eccb, raised->id, RfcAction::approve, R"({"note":"ok"})", who);
   };
   auto first = vote(f.cm2);
   REQUIRE(first.ok());
@@ -289,11 +306,11 @@ TEST_CASE("rfc: the person who raised an RFC never decides it, and the ECCB vote
   CHECK(second->decided_by == "cm3");
 
   // One rejection rejects, whatever the votes before.
-  auto other = f.app->rfcs.create(obj(kRfcBody), f.rm);
+  auto other = raise(f.app->rfcs, kRfcBody, f.rm);
   REQUIRE(other.ok());
   REQUIRE(f.step(other->id, RfcAction::submit, f.rm).ok());
-  REQUIRE(eccb.transition(other->id, RfcAction::approve, obj("{}"), f.cm2).ok());
-  auto rejected = eccb.transition(other->id, RfcAction::reject, obj("{}"), cm3p);
+  REQUIRE(take_step(eccb, other->id, RfcAction::approve, "{}", f.cm2).ok());
+  auto rejected = take_step(eccb, other->id, RfcAction::reject, "{}", cm3p);
   REQUIRE(rejected.ok());
   CHECK(rejected->state == RfcState::rejected);
   (void)cm3;
@@ -307,12 +324,13 @@ TEST_CASE("rfc: bodies are strict and CIs must exist; a refusal stores nothing")
   auto unknown_impact = f.call("POST", "/api/v1/rfcs",
                                R"({"title":"t","cis":["web"],"impact":{"risk":"low","cost":3}})");
   CHECK(unknown_impact.status == 400);
-  auto bad_values = f.app->rfcs.create(
-      obj(R"({"title":"","cis":[],"category":"urgent","impact":{"risk":"extreme"}})"), f.rm);
+  auto bad_values =
+      raise(f.app->rfcs, R"({"title":"","cis":[],"category":"urgent","impact":{"risk":"extreme"}})",
+            f.rm);
   REQUIRE_FALSE(bad_values.ok());
   CHECK(bad_values.status().code() == Code::invalid);
   CHECK(bad_values.status().items().size() == 4);
-  auto no_impact = f.app->rfcs.create(obj(R"({"title":"t","cis":["web"]})"), f.rm);
+  auto no_impact = raise(f.app->rfcs, R"({"title":"t","cis":["web"]})", f.rm);
   CHECK(no_impact.status().code() == Code::invalid);
   auto unknown_ci = f.call("POST", "/api/v1/rfcs",
                            R"({"title":"t","cis":["web","ghost"],"impact":{"risk":"low"}})");

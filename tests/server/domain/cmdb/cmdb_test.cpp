@@ -7,11 +7,14 @@
 #include <boost/json.hpp>
 
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/cmdb.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tests/support/parse_then.hpp"
 
 using namespace tollgate;
 using namespace tollgate::server;
 using tollgate::testing::AppFixture;
+using tollgate::testing::parse_then;
 namespace json = boost::json;
 
 namespace {
@@ -23,42 +26,55 @@ json::object obj(std::string_view text) {
 
 struct Cmdb : AppFixture {
   Cmdb() {
-    REQUIRE(app->ci_types
-                .create(obj(R"({"name":"host","attributes":[{"name":"ip","type":"string"}]})"),
-                        admin_principal)
-                .ok());
-    REQUIRE(app->ci_types
-                .create(obj(R"({"name":"service","attributes":[
+    REQUIRE(define(R"({"name":"host","attributes":[{"name":"ip","type":"string"}]})").ok());
+    REQUIRE(define(R"({"name":"service","attributes":[
                   {"name":"port","type":"int","required":true},
                   {"name":"tier","type":"enum","values":["gold","silver"]},
                   {"name":"public","type":"bool"},
-                  {"name":"host","type":"ref"}]})"),
-                        admin_principal)
+                  {"name":"host","type":"ref"}]})")
                 .ok());
   }
-  Result<Ci> create(std::string_view body) { return app->cis.create(obj(body), admin_principal); }
-  Result<Ci> patch(const std::string& id, std::string_view body, std::optional<std::uint64_t> rev) {
-    return app->cis.patch(id, obj(body), ExpectedRevision{rev}, admin_principal);
+  Result<CiType> define(std::string_view body) {
+    return parse_then(commands::parse_ci_type, obj(body), [&](CiType type) {
+      return app->ci_types.create(std::move(type), admin_principal);
+    });
+  }
+  Result<Ci> create(std::string_view body) {
+    return parse_then(commands::parse_create_ci, obj(body),
+                      [&](CreateCi ci) { return app->cis.create(std::move(ci), admin_principal); });
+  }
+  Result<Ci> patch(const std::string& id, std::string_view body, std::optional<std::uint64_t> rev,
+                   const Principal* who = nullptr) {
+    return parse_then(commands::parse_ci_patch, obj(body), [&](const CiPatch& patch) {
+      return app->cis.patch(id, patch, ExpectedRevision{rev}, who ? *who : admin_principal);
+    });
+  }
+  Result<std::pair<Relationship, bool>> relate(std::string_view body) {
+    return parse_then(commands::parse_relationship_change, obj(body),
+                      [&](const RelationshipChange& change) {
+                        return app->relationships.add(change, admin_principal);
+                      });
+  }
+  Status unrelate(std::string_view body) {
+    return parse_then(commands::parse_relationship_change, obj(body),
+                      [&](const RelationshipChange& change) {
+                        return app->relationships.remove(change, admin_principal);
+                      });
   }
 };
 }  // namespace
 
 TEST_CASE("CI types: schemas are validated and names are unique") {
   Cmdb f;
-  auto bad = f.app->ci_types.create(obj(R"({"name":"x","attributes":[
+  auto bad = f.define(R"({"name":"x","attributes":[
       {"name":"a","type":"enum"},
       {"name":"a","type":"string"},
       {"name":"b","type":"float"},
-      {"name":"c","type":"string","values":["v"]}]})"),
-                                    f.admin_principal);
+      {"name":"c","type":"string","values":["v"]}]})");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().items().size() == 4);
-  CHECK(f.app->ci_types.create(obj(R"({"name":"host","attributes":[]})"), f.admin_principal)
-            .status()
-            .code() == Code::conflict);
-  CHECK(f.app->ci_types.create(obj(R"({"name":"Bad Name","attributes":[]})"), f.admin_principal)
-            .status()
-            .code() == Code::invalid);
+  CHECK(f.define(R"({"name":"host","attributes":[]})").status().code() == Code::conflict);
+  CHECK(f.define(R"({"name":"Bad Name","attributes":[]})").status().code() == Code::invalid);
   auto type = f.app->ci_types.get("service");
   REQUIRE(type.ok());
   CHECK(type->attributes.size() == 4);
@@ -133,7 +149,7 @@ TEST_CASE("history records every change and as_of returns the CI as it was") {
   f.clock.advance(1'000'000);
   const Micros t1 = f.clock.now();
   Principal bob{"bob", {Role::change_manager}, {}};
-  REQUIRE(f.app->cis.patch("svc", obj(R"({"name":"Two","rfc":"rfc-42"})"), {1}, bob).ok());
+  REQUIRE(f.patch("svc", R"({"name":"Two","rfc":"rfc-42"})", 1, &bob).ok());
   f.clock.advance(1'000'000);
   REQUIRE(f.patch("svc", R"({"attributes":{"port":3}})", 2).ok());
 
@@ -224,26 +240,19 @@ TEST_CASE("relationships are checked, idempotent and removable") {
   REQUIRE(f.create(R"({"id":"a","type":"host","name":"A"})").ok());
   REQUIRE(f.create(R"({"id":"b","type":"host","name":"B"})").ok());
   auto& rels = f.app->relationships;
-  auto first = rels.add(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal);
+  auto first = f.relate(R"({"from":"a","type":"runs_on","to":"b"})");
   REQUIRE(first.ok());
   CHECK(first->second);
-  auto again = rels.add(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal);
+  auto again = f.relate(R"({"from":"a","type":"runs_on","to":"b"})");
   REQUIRE(again.ok());
   CHECK_FALSE(again->second);
-  CHECK(
-      rels.add(obj(R"({"from":"a","type":"loves","to":"b"})"), f.admin_principal).status().code() ==
-      Code::invalid);
-  CHECK(rels.add(obj(R"({"from":"a","type":"runs_on","to":"zz"})"), f.admin_principal)
-            .status()
-            .code() == Code::not_found);
-  CHECK(rels.add(obj(R"({"from":"a","type":"runs_on","to":"a"})"), f.admin_principal)
-            .status()
-            .code() == Code::invalid);
+  CHECK(f.relate(R"({"from":"a","type":"loves","to":"b"})").status().code() == Code::invalid);
+  CHECK(f.relate(R"({"from":"a","type":"runs_on","to":"zz"})").status().code() == Code::not_found);
+  CHECK(f.relate(R"({"from":"a","type":"runs_on","to":"a"})").status().code() == Code::invalid);
   CHECK(rels.of("b")->size() == 1);
   CHECK(rels.of("a")->size() == 1);
-  CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal).ok());
-  CHECK(rels.remove(obj(R"({"from":"a","type":"runs_on","to":"b"})"), f.admin_principal).code() ==
-        Code::not_found);
+  CHECK(f.unrelate(R"({"from":"a","type":"runs_on","to":"b"})").ok());
+  CHECK(f.unrelate(R"({"from":"a","type":"runs_on","to":"b"})").code() == Code::not_found);
   CHECK(rels.of("b")->empty());
 }
 
@@ -252,10 +261,7 @@ TEST_CASE("impact analysis walks both ways to a depth and terminates on cycles")
   for (const char* id : {"web", "api", "db", "disk", "cache"})
     REQUIRE(f.create(fmt::format(R"({{"id":"{}","type":"host","name":"{}"}})", id, id)).ok());
   auto relate = [&](const char* from, const char* type, const char* to) {
-    REQUIRE(f.app->relationships
-                .add(obj(fmt::format(R"({{"from":"{}","type":"{}","to":"{}"}})", from, type, to)),
-                     f.admin_principal)
-                .ok());
+    REQUIRE(f.relate(fmt::format(R"({{"from":"{}","type":"{}","to":"{}"}})", from, type, to)).ok());
   };
   relate("web", "depends_on", "api");
   relate("api", "depends_on", "db");

@@ -27,12 +27,6 @@ namespace {
 constexpr const char* kDocs = "/api/v1/cis/app-api/documents";
 constexpr const char* kDoc = "/api/v1/cis/app-api/documents/build-instructions.md";
 
-json::object obj(std::string_view text) {
-  auto o = parse_object(text);
-  REQUIRE(o.ok());
-  return std::move(o).value();
-}
-
 json::object body_of(const Response& r) { return json::parse(r.body).as_object(); }
 
 std::string header_of(const Response& r, std::string_view name) {
@@ -73,14 +67,22 @@ class FailingWrites final : public storage::KvStore {
   storage::KvStore& inner_;
 };
 
+// A CI of type service, created as POST /api/v1/cis would.
+CreateCi service_ci(std::string id, std::string name, CiStatus status = CiStatus::ordered) {
+  CreateCi ci;
+  ci.id = std::move(id);
+  ci.type = "service";
+  ci.name = std::move(name);
+  ci.status = status;
+  return ci;
+}
+
 struct Docs : AppFixture {
   Docs() {
-    REQUIRE(
-        app->ci_types.create(obj(R"({"name":"service","attributes":[]})"), admin_principal).ok());
-    REQUIRE(
-        app->cis
-            .create(obj(R"({"id":"app-api","type":"service","name":"App API"})"), admin_principal)
-            .ok());
+    CiType service;
+    service.name = "service";
+    REQUIRE(app->ci_types.create(service, admin_principal).ok());
+    REQUIRE(app->cis.create(service_ci("app-api", "App API"), admin_principal).ok());
   }
 
   // A request with exactly these headers (AppFixture::call always says application/json).
@@ -506,8 +508,7 @@ TEST_CASE("lists show each document's newest version, paginated by name") {
   CHECK(body_of(rest).at("next_cursor").is_null());
 
   // A CI without documents has an empty list.
-  REQUIRE(f.app->cis.create(obj(R"({"id":"db","type":"service","name":"DB"})"), f.admin_principal)
-              .ok());
+  REQUIRE(f.app->cis.create(service_ci("db", "DB"), f.admin_principal).ok());
   CHECK(body_of(f.call("GET", "/api/v1/cis/db/documents")).at("items").as_array().empty());
 }
 
@@ -518,12 +519,11 @@ TEST_CASE("names differing only in case are refused; disposed CIs' documents are
   CHECK(clash.status == 409);
   CHECK(problem_type(clash) == "urn:tollgate:problem:document-name-collision");
 
-  REQUIRE(f.app->cis
-              .create(obj(R"({"id":"old","type":"service","name":"Old","status":"withdrawn"})"),
-                      f.admin_principal)
-              .ok());
+  REQUIRE(f.app->cis.create(service_ci("old", "Old", CiStatus::withdrawn), f.admin_principal).ok());
   REQUIRE(f.put("v1", "/api/v1/cis/old/documents/backout.md").status == 201);
-  REQUIRE(f.app->cis.patch("old", obj(R"({"status":"disposed"})"), {}, f.admin_principal).ok());
+  CiPatch dispose;
+  dispose.status = CiStatus::disposed;
+  REQUIRE(f.app->cis.patch("old", dispose, {}, f.admin_principal).ok());
   auto frozen = f.put("v2", "/api/v1/cis/old/documents/backout.md");
   CHECK(frozen.status == 409);
   CHECK(problem_type(frozen) == "urn:tollgate:problem:ci-disposed");

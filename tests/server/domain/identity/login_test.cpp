@@ -157,7 +157,9 @@ TEST_CASE("local users are not taken over, and disabled ones stay disabled") {
   t.directory->people["admin"] = {"pw", {"ops"}};
   CHECK(t.login("admin", "pw").status().reason() == "user-not-from-directory");
   REQUIRE(t.login("ann", "pw-ann").ok());
-  REQUIRE(t.f.app->users.patch("ann", json::object{{"disabled", true}}, "admin").ok());
+  UserPatch disable;
+  disable.disabled = true;
+  REQUIRE(t.f.app->users.patch("ann", disable, "admin").ok());
   CHECK(t.login("ann", "pw-ann").status().reason() == "user-disabled");
 }
 
