@@ -27,9 +27,6 @@ constexpr std::size_t kMaxNote = 4096;
 constexpr std::size_t kMaxCis = 256;
 constexpr const char* kNextRfcKey = "next_rfc";
 
-constexpr RfcState kStates[] = {RfcState::draft,    RfcState::submitted,   RfcState::approved,
-                                RfcState::rejected, RfcState::implemented, RfcState::reviewed,
-                                RfcState::closed};
 constexpr RfcAction kActions[] = {RfcAction::submit,    RfcAction::approve, RfcAction::reject,
                                   RfcAction::implement, RfcAction::review,  RfcAction::close};
 constexpr const char* kCategories[] = {"standard", "normal", "emergency"};
@@ -141,56 +138,6 @@ bool matches(const Rfc& rfc, const RfcFilter& filter) {
   return !filter.ci || rfc.names_ci(*filter.ci);
 }
 }  // namespace
-
-const char* rfc_state_name(RfcState state) {
-  switch (state) {
-    case RfcState::draft:
-      return "draft";
-    case RfcState::submitted:
-      return "submitted";
-    case RfcState::approved:
-      return "approved";
-    case RfcState::rejected:
-      return "rejected";
-    case RfcState::implemented:
-      return "implemented";
-    case RfcState::reviewed:
-      return "reviewed";
-    case RfcState::closed:
-      return "closed";
-  }
-  return "draft";
-}
-
-std::optional<RfcState> parse_rfc_state(std::string_view name) {
-  for (RfcState s : kStates)
-    if (name == rfc_state_name(s)) return s;
-  return std::nullopt;
-}
-
-const char* rfc_action_name(RfcAction action) {
-  switch (action) {
-    case RfcAction::submit:
-      return "submit";
-    case RfcAction::approve:
-      return "approve";
-    case RfcAction::reject:
-      return "reject";
-    case RfcAction::implement:
-      return "implement";
-    case RfcAction::review:
-      return "review";
-    case RfcAction::close:
-      return "close";
-  }
-  return "submit";
-}
-
-std::optional<RfcAction> parse_rfc_action(std::string_view name) {
-  for (RfcAction a : kActions)
-    if (name == rfc_action_name(a)) return a;
-  return std::nullopt;
-}
 
 bool Rfc::approved_or_later() const {
   switch (state) {

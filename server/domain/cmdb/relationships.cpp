@@ -18,10 +18,6 @@ namespace json = boost::json;
 using storage::Table;
 
 namespace {
-constexpr RelType kRelTypes[] = {RelType::depends_on,    RelType::runs_on,
-                                 RelType::part_of,       RelType::contains,
-                                 RelType::documented_by, RelType::installed_in};
-
 // a \0 type \0 b
 std::string rel_key(std::string_view a, RelType type, std::string_view b) {
   return fmt::format("{}{}{}{}{}", a, '\0', rel_type_name(type), '\0', b);
@@ -89,30 +85,6 @@ Result<Relationship> parse_stored(std::string_view value) {
   return r;
 }
 }  // namespace
-
-const char* rel_type_name(RelType type) {
-  switch (type) {
-    case RelType::depends_on:
-      return "depends_on";
-    case RelType::runs_on:
-      return "runs_on";
-    case RelType::part_of:
-      return "part_of";
-    case RelType::contains:
-      return "contains";
-    case RelType::documented_by:
-      return "documented_by";
-    case RelType::installed_in:
-      return "installed_in";
-  }
-  return "depends_on";
-}
-
-std::optional<RelType> parse_rel_type(std::string_view name) {
-  for (RelType t : kRelTypes)
-    if (name == rel_type_name(t)) return t;
-  return std::nullopt;
-}
 
 json::object Relationship::to_json() const {
   json::object o;
