@@ -3,7 +3,6 @@
 #include "server/domain/audit/audit_log.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include <fmt/format.h>
@@ -11,6 +10,7 @@
 
 #include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
+#include "server/domain/tables/meta_table.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {
@@ -25,7 +25,6 @@ constexpr std::size_t kMaxTitle = 256;
 constexpr std::size_t kMaxDescription = 16384;
 constexpr std::size_t kMaxNote = 4096;
 constexpr std::size_t kMaxCis = 256;
-constexpr const char* kNextRfcKey = "next_rfc";
 
 constexpr RfcAction kActions[] = {RfcAction::submit,    RfcAction::approve, RfcAction::reject,
                                   RfcAction::implement, RfcAction::review,  RfcAction::close};
@@ -121,15 +120,10 @@ std::string steps_from(RfcState state) {
 
 // Allocates the next rfc-N inside the caller's write transaction.
 std::string allocate_id(storage::WriteTxn& txn) {
-  std::uint64_t next = 1;
-  if (auto stored = txn.get(Table::meta, kNextRfcKey)) {
-    std::uint64_t parsed = 0;
-    const auto [end, ec] = std::from_chars(stored->data(), stored->data() + stored->size(), parsed);
-    if (ec == std::errc() && end == stored->data() + stored->size() && parsed > 0) next = parsed;
-  }
+  std::uint64_t next = tables::get_decimal_counter(txn, tables::kMetaNextRfc).value_or(1);
   // Never reuse an id, even if the counter was lost.
   while (txn.get(Table::rfcs, fmt::format("rfc-{}", next))) ++next;
-  txn.put(Table::meta, kNextRfcKey, std::to_string(next + 1));
+  tables::put_decimal_counter(txn, tables::kMetaNextRfc, next + 1);
   return fmt::format("rfc-{}", next);
 }
 
