@@ -70,7 +70,7 @@ TEST_CASE("rel_out and rel_in: the near end first, the type by its name") {
 }
 
 TEST_CASE("a relationship key with a wrong shape or an unknown type does not decode") {
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(""), std::string("app"), std::string("app\0runs_on", 11),
         std::string("app\0runs_on\0", 12), std::string("\0runs_on\0host", 13),
         std::string("app\0flies_to\0host", 17), std::string("app\0runs_on\0host\0x", 18)}) {

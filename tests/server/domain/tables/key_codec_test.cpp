@@ -24,7 +24,8 @@ TEST_CASE("text parts are joined by one NUL, and a prefix ends in one") {
 }
 
 TEST_CASE("split_key wants exactly n non-empty parts") {
-  auto parts = split_key(std::string("a\0bc\0d", 6), 3);
+  const std::string key("a\0bc\0d", 6);  // the parts view into it
+  auto parts = split_key(key, 3);
   REQUIRE(parts);
   CHECK(*parts == std::vector<std::string_view>{"a", "bc", "d"});
   CHECK_FALSE(split_key(std::string("a\0b", 3), 3));
