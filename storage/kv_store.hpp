@@ -18,7 +18,10 @@
 
 namespace tollgate::storage {
 
-// Every table the server keeps. Adding one is a schema change (see lmdb_store.cpp).
+// Every table the server keeps. Adding one is a schema change (see lmdb_store.cpp). The layouts
+// below are documentation: each table's key codec (encode, decode, scan prefixes) lives in
+// server/domain/tables/, the one place that spells a key; a new table gets its codec there, and
+// its bytes pinned by a test in tests/server/domain/tables/.
 enum class Table : std::uint8_t {
   meta,            // schema version and other singletons
   tokens,          // sha256(token) hex -> token record (JSON: its user, roles, expiry)
