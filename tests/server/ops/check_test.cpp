@@ -72,3 +72,21 @@ TEST_CASE("check: a relationship indexed one way only is a fault") {
   CHECK(report.find("FAULT relationship a runs_on a-b: the reverse index is missing") !=
         std::string::npos);
 }
+
+TEST_CASE("check: vault and manifest keys that do not decode are faults") {
+  Checked f;
+  f.put_record(storage::Table::artifacts, "web", "{}");
+  f.put_record(storage::Table::artifact_blobs, "abc", "");
+  f.put_record(storage::Table::documents, "a", "{}");
+  std::ostringstream vault_out;
+  CHECK(check_vault(*f.store, *f.blobs, *f.vault, vault_out) == 3);
+  const std::string report = vault_out.str();
+  CHECK(report.find("FAULT artifact key web: malformed") != std::string::npos);
+  CHECK(report.find("FAULT digest index key abc: malformed") != std::string::npos);
+  CHECK(report.find("FAULT document key a: malformed") != std::string::npos);
+
+  f.put_record(storage::Table::manifests, "SIT", "{}");
+  std::ostringstream signed_out;
+  CHECK(check_signed_documents(*f.store, *f.vault, f.signer->keys(), signed_out) == 1);
+  CHECK(signed_out.str().find("FAULT manifest key SIT: malformed") != std::string::npos);
+}
