@@ -26,18 +26,6 @@ std::string character_fault(std::string_view name) {
 
 }  // namespace
 
-const char* artifact_part_name(ArtifactPart part) {
-  switch (part) {
-    case ArtifactPart::ci:
-      return "ci";
-    case ArtifactPart::version:
-      return "version";
-    case ArtifactPart::file:
-      return "file";
-  }
-  return "name";
-}
-
 Status validate_artifact_name(ArtifactPart part, std::string_view name) {
   std::string fault;
   if (name.empty())

@@ -9,14 +9,19 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "tollgate/enum_names.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::storage {
 
-// Every table the server keeps. Adding one is a schema change (see lmdb_store.cpp).
+// Every table the server keeps. Adding one is a schema change (see lmdb_store.cpp). The layouts
+// below are documentation: each table's key codec (encode, decode, scan prefixes) lives in
+// server/domain/tables/, the one place that spells a key; a new table gets its codec there, and
+// its bytes pinned by a test in tests/server/domain/tables/.
 enum class Table : std::uint8_t {
   meta,            // schema version and other singletons
   tokens,          // sha256(token) hex -> token record (JSON: its user, roles, expiry)
@@ -39,49 +44,30 @@ enum class Table : std::uint8_t {
   count_,
 };
 
-constexpr const char* table_name(Table t) {
-  switch (t) {
-    case Table::meta:
-      return "meta";
-    case Table::tokens:
-      return "tokens";
-    case Table::ci_types:
-      return "ci_types";
-    case Table::cis:
-      return "cis";
-    case Table::ci_history:
-      return "ci_history";
-    case Table::rel_out:
-      return "rel_out";
-    case Table::rel_in:
-      return "rel_in";
-    case Table::audit_log:
-      return "audit_log";
-    case Table::artifacts:
-      return "artifacts";
-    case Table::artifact_blobs:
-      return "artifact_blobs";
-    case Table::uploads:
-      return "uploads";
-    case Table::documents:
-      return "documents";
-    case Table::rfcs:
-      return "rfcs";
-    case Table::releases:
-      return "releases";
-    case Table::manifests:
-      return "manifests";
-    case Table::baselines:
-      return "baselines";
-    case Table::audits:
-      return "audits";
-    case Table::users:
-      return "users";
-    case Table::count_:
-      break;
-  }
-  return "?";
-}
+inline constexpr EnumName<Table> kTableNames[] = {
+    {Table::meta, "meta"},
+    {Table::tokens, "tokens"},
+    {Table::ci_types, "ci_types"},
+    {Table::cis, "cis"},
+    {Table::ci_history, "ci_history"},
+    {Table::rel_out, "rel_out"},
+    {Table::rel_in, "rel_in"},
+    {Table::audit_log, "audit_log"},
+    {Table::artifacts, "artifacts"},
+    {Table::artifact_blobs, "artifact_blobs"},
+    {Table::uploads, "uploads"},
+    {Table::documents, "documents"},
+    {Table::rfcs, "rfcs"},
+    {Table::releases, "releases"},
+    {Table::manifests, "manifests"},
+    {Table::baselines, "baselines"},
+    {Table::audits, "audits"},
+    {Table::users, "users"},
+};
+constexpr std::span<const EnumName<Table>> enum_names(Table) { return kTableNames; }
+
+// The LMDB database name of a table; "?" for count_.
+constexpr const char* table_name(Table t) { return name_of(t); }
 
 // Called for each entry of a scan, in key order; return false to stop.
 using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "tollgate/enum_names.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate {
@@ -38,7 +40,15 @@ struct Coordinate {
 enum class ArtifactPart { ci, version, file };
 
 // "ci", "version" or "file".
-const char* artifact_part_name(ArtifactPart part);
+inline constexpr EnumName<ArtifactPart> kArtifactPartNames[] = {
+    {ArtifactPart::ci, "ci"},
+    {ArtifactPart::version, "version"},
+    {ArtifactPart::file, "file"},
+};
+constexpr std::span<const EnumName<ArtifactPart>> enum_names(ArtifactPart) {
+  return kArtifactPartNames;
+}
+inline const char* artifact_part_name(ArtifactPart part) { return name_of(part); }
 
 // Checks one percent-decoded segment. A valid name
 //   - is 1..255 bytes long and valid UTF-8 (no overlong forms, surrogates or code points past

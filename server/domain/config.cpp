@@ -493,27 +493,6 @@ Status load_config_file(const std::string& path, Config& config) {
   return {};
 }
 
-std::optional<ClientIdentity> parse_client_identity(std::string_view text) {
-  for (auto identity : {ClientIdentity::cn, ClientIdentity::san_email, ClientIdentity::san_dns,
-                        ClientIdentity::san_uri})
-    if (client_identity_name(identity) == text) return identity;
-  return std::nullopt;
-}
-
-std::string_view client_identity_name(ClientIdentity identity) {
-  switch (identity) {
-    case ClientIdentity::cn:
-      return "cn";
-    case ClientIdentity::san_email:
-      return "san-email";
-    case ClientIdentity::san_dns:
-      return "san-dns";
-    case ClientIdentity::san_uri:
-      return "san-uri";
-  }
-  return "cn";
-}
-
 Status validate(const Config& config) {
   if (config.data_dir.empty()) return invalid("data_dir must not be empty");
   if (config.max_map_size_mb < config.map_size_mb)

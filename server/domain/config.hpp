@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tollgate/enum_names.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::server {
@@ -66,8 +68,19 @@ struct FreezeWindow {
 enum class ClientIdentity { cn, san_email, san_dns, san_uri };
 
 // "cn", "san-email", "san-dns" or "san-uri"; nullopt for anything else.
-std::optional<ClientIdentity> parse_client_identity(std::string_view text);
-std::string_view client_identity_name(ClientIdentity identity);
+inline constexpr EnumName<ClientIdentity> kClientIdentityNames[] = {
+    {ClientIdentity::cn, "cn"},
+    {ClientIdentity::san_email, "san-email"},
+    {ClientIdentity::san_dns, "san-dns"},
+    {ClientIdentity::san_uri, "san-uri"},
+};
+constexpr std::span<const EnumName<ClientIdentity>> enum_names(ClientIdentity) {
+  return kClientIdentityNames;
+}
+inline std::optional<ClientIdentity> parse_client_identity(std::string_view text) {
+  return parse_name<ClientIdentity>(text);
+}
+inline std::string_view client_identity_name(ClientIdentity identity) { return name_of(identity); }
 
 // [ldap]: people log in with their directory password (POST /api/v1/sessions); absent: that
 // route answers 404 login-not-configured. See README "Connect a directory (LDAP)".

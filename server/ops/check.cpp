@@ -10,14 +10,26 @@
 
 #include "server/domain/cmdb/cis.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
+#include "server/domain/tables/cmdb_tables.hpp"
+#include "server/domain/tables/identity_tables.hpp"
+#include "server/domain/tables/vault_tables.hpp"
 #include "server/domain/vault/artifacts.hpp"
 
 namespace tollgate::server {
 
 namespace json = boost::json;
 using storage::Table;
+using tables::RelationshipKey;
+using tables::RelIndex;
+using tables::show_key;
 
 namespace {
+
+// Whether a stored key decodes with Key's codec.
+template <class Key>
+bool decodes(std::string_view key) {
+  return Key::decode(key).has_value();
+}
 
 struct Checker {
   storage::ReadTxn& txn;
@@ -39,7 +51,7 @@ struct Checker {
       if (!txn.get(Table::ci_types, ci->type))
         fault(fmt::format("ci {}: its type '{}' does not exist", key, ci->type));
       for (std::uint64_t rev = 1; rev <= ci->revision; ++rev) {
-        auto entry = txn.get(Table::ci_history, history_key(ci->id, rev));
+        auto entry = tables::kCiHistory.get(txn, {ci->id, rev});
         if (!entry) {
           fault(fmt::format("ci {}: history revision {} is missing", key, rev));
           continue;
@@ -57,43 +69,42 @@ struct Checker {
     fmt::print(out, "checked {} CIs\n", n);
   }
 
+  // Each index entry decodes and has its twin in the other index; forward entries name CIs.
   void relationships() {
     std::size_t n = 0;
-    txn.scan(Table::rel_out, "", [&](std::string_view key, std::string_view) {
-      ++n;
-      const auto a = key.find('\0');
-      const auto b = key.find('\0', a + 1);
-      if (a == std::string_view::npos || b == std::string_view::npos)
-        return fault("relationship key malformed"), true;
-      const std::string from(key.substr(0, a)), type(key.substr(a + 1, b - a - 1)),
-          to(key.substr(b + 1));
-      if (!txn.get(Table::rel_in, to + '\0' + type + '\0' + from))
-        fault(fmt::format("relationship {} {} {}: the reverse index is missing", from, type, to));
-      if (!txn.get(Table::cis, from) || !txn.get(Table::cis, to))
-        fault(fmt::format("relationship {} {} {}: names a CI that does not exist", from, type, to));
-      return true;
-    });
-    txn.scan(Table::rel_in, "", [&](std::string_view key, std::string_view) {
-      const auto a = key.find('\0');
-      const auto b = key.find('\0', a + 1);
-      if (a == std::string_view::npos || b == std::string_view::npos) return true;
-      const std::string to(key.substr(0, a)), type(key.substr(a + 1, b - a - 1)),
-          from(key.substr(b + 1));
-      if (!txn.get(Table::rel_out, from + '\0' + type + '\0' + to))
-        fault(fmt::format("relationship {} {} {}: the forward index is missing", from, type, to));
-      return true;
-    });
+    for (const RelIndex index : {RelIndex::out, RelIndex::in}) {
+      const Table table = RelationshipKey::table(index);
+      const RelIndex twin = index == RelIndex::out ? RelIndex::in : RelIndex::out;
+      txn.scan(table, "", [&](std::string_view raw, std::string_view) {
+        if (index == RelIndex::out) ++n;
+        const auto key = RelationshipKey::decode(index, raw);
+        if (!key)
+          return fault(fmt::format("{} key {}: malformed", table_name(table), show_key(raw))), true;
+        const std::string what =
+            fmt::format("relationship {} {} {}", key->from, rel_type_name(key->type), key->to);
+        if (!txn.get(RelationshipKey::table(twin), key->encode(twin)))
+          fault(what + (index == RelIndex::out ? ": the reverse index is missing"
+                                               : ": the forward index is missing"));
+        if (index == RelIndex::out &&
+            (!tables::kCis.get(txn, {key->from}) || !tables::kCis.get(txn, {key->to})))
+          fault(what + ": names a CI that does not exist");
+        return true;
+      });
+    }
     fmt::print(out, "checked {} relationships\n", n);
   }
 
-  void records(Table table) {
+  // Every key decodes with the table's codec and every record is a JSON object.
+  void records(Table table, bool (*key_ok)(std::string_view)) {
     std::size_t n = 0;
     txn.scan(table, "", [&](std::string_view key, std::string_view value) {
       ++n;
+      if (!key_ok(key))
+        return fault(fmt::format("{} key {}: malformed", table_name(table), show_key(key))), true;
       boost::system::error_code ec;
       json::value v = json::parse(value, ec);
       if (ec || !v.is_object())
-        fault(fmt::format("{} {}: unreadable record", table_name(table), key));
+        fault(fmt::format("{} {}: unreadable record", table_name(table), show_key(key)));
       return true;
     });
     fmt::print(out, "checked {} {} records\n", n, table_name(table));
@@ -106,9 +117,9 @@ std::size_t check_store(storage::KvStore& store, std::ostream& out) {
   std::size_t faults = 0;
   Status st = store.read([&](storage::ReadTxn& txn) {
     Checker c{txn, out};
-    c.records(Table::ci_types);
-    c.records(Table::tokens);
-    c.records(Table::ci_history);
+    c.records(Table::ci_types, decodes<tables::NameKey>);
+    c.records(Table::tokens, decodes<tables::NameKey>);
+    c.records(Table::ci_history, decodes<tables::CiHistoryKey>);
     c.cis();
     c.relationships();
     faults = c.faults;
@@ -132,14 +143,15 @@ std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
   std::map<std::string, bool> used;  // digests that records point at
   std::size_t artifacts = 0, documents = 0, uploads = 0;
   Status st = store.read([&](storage::ReadTxn& txn) {
-    txn.scan(Table::artifacts, "", [&](std::string_view key, std::string_view value) {
+    txn.scan(Table::artifacts, "", [&](std::string_view raw, std::string_view value) {
       ++artifacts;
-      std::string shown(key);
-      std::replace(shown.begin(), shown.end(), '\0', '/');
+      const auto key = tables::ArtifactKey::decode(raw);
+      if (!key) return fault(fmt::format("artifact key {}: malformed", show_key(raw))), true;
+      const std::string shown = key->at.to_string();
       auto artifact = Artifact::from_json(value);
       if (!artifact)
         return fault(fmt::format("artifact {}: {}", shown, artifact.status().message())), true;
-      if (artifact_key(artifact->coordinate) != key)
+      if (artifact->coordinate != key->at)
         fault(fmt::format("artifact {}: the record names {}", shown,
                           artifact->coordinate.to_string()));
       used[artifact->sha256] = true;
@@ -150,32 +162,37 @@ std::size_t check_vault(storage::KvStore& store, storage::BlobStore& blobs,
       else if (*size != artifact->size)
         fault(fmt::format("artifact {}: blob sha256:{} holds {} bytes, the record says {}", shown,
                           artifact->sha256, *size, artifact->size));
-      if (!txn.get(Table::artifact_blobs, artifact->sha256 + '\0' + std::string(key)))
+      if (!tables::kArtifactBlobs.get(txn, {artifact->sha256, key->at}))
         fault(fmt::format("artifact {}: not in the digest index", shown));
       return true;
     });
-    txn.scan(Table::artifact_blobs, "", [&](std::string_view key, std::string_view) {
-      const auto split = key.find('\0');
-      if (split == std::string_view::npos || !txn.get(Table::artifacts, key.substr(split + 1)))
-        fault(fmt::format("digest index entry sha256:{} names no artifact", key.substr(0, split)));
+    txn.scan(Table::artifact_blobs, "", [&](std::string_view raw, std::string_view) {
+      const auto key = tables::ArtifactBlobKey::decode(raw);
+      if (!key)
+        fault(fmt::format("digest index key {}: malformed", show_key(raw)));
+      else if (!tables::kArtifacts.get(txn, {key->at}))
+        fault(fmt::format("digest index entry sha256:{} names no artifact", key->sha256));
       return true;
     });
     txn.scan(Table::uploads, "", [&](std::string_view key, std::string_view value) {
       ++uploads;
       boost::system::error_code ec;
       json::value v = json::parse(value, ec);
-      if (ec || !v.is_object()) fault(fmt::format("upload session {}: unreadable record", key));
+      if (!tables::NameKey::decode(key))
+        fault(fmt::format("upload session key {}: malformed", show_key(key)));
+      else if (ec || !v.is_object())
+        fault(fmt::format("upload session {}: unreadable record", key));
       return true;
     });
-    txn.scan(Table::documents, "", [&](std::string_view key, std::string_view value) {
+    txn.scan(Table::documents, "", [&](std::string_view raw, std::string_view value) {
       ++documents;
-      const auto split = key.find('\0');
+      const auto key = tables::DocumentKey::decode(raw);
+      if (!key) return fault(fmt::format("document key {}: malformed", show_key(raw))), true;
+      const std::string path = fmt::format("cis/{}/{}", key->ci, key->name);
       boost::system::error_code ec;
       json::value v = json::parse(value, ec);
-      if (split == std::string_view::npos || ec || !v.is_object())
-        return fault(fmt::format("document {}: unreadable record", key)), true;
-      const std::string path =
-          fmt::format("cis/{}/{}", key.substr(0, split), key.substr(split + 1));
+      if (ec || !v.is_object())
+        return fault(fmt::format("document {}: unreadable record", path)), true;
       const json::value* blob = v.as_object().if_contains("blob");
       auto in_git = vault.blob_id(path);
       if (!in_git)

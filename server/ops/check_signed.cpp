@@ -9,6 +9,7 @@
 
 #include "server/domain/audit/baselines.hpp"
 #include "server/domain/release/environments.hpp"
+#include "server/domain/tables/release_tables.hpp"
 #include "server/ops/check.hpp"
 #include "tollgate/signed_document.hpp"
 
@@ -66,12 +67,13 @@ struct SignedChecker {
   void manifests(storage::ReadTxn& txn) {
     std::size_t n = 0;
     std::map<std::string, std::pair<std::uint64_t, json::object>> newest;
-    txn.scan(storage::Table::manifests, "", [&](std::string_view key, std::string_view value) {
+    txn.scan(storage::Table::manifests, "", [&](std::string_view raw, std::string_view value) {
       ++n;
-      const auto nul = key.find('\0');
-      const std::string environment(key.substr(0, nul));
-      const std::uint64_t version =
-          nul == std::string_view::npos ? 0 : storage::from_be64(key.substr(nul + 1));
+      const auto key = tables::ManifestKey::decode(raw);
+      if (!key)
+        return fault(fmt::format("manifest key {}: malformed", tables::show_key(raw))), true;
+      const std::string& environment = key->environment;
+      const std::uint64_t version = key->version;
       const std::string what = fmt::format("manifest {} v{}", environment, version);
       boost::system::error_code ec;
       auto parsed = json::parse(value, ec);

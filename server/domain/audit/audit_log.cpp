@@ -1,6 +1,5 @@
 #include "server/domain/audit/audit_log.hpp"
 
-#include <limits>
 #include <utility>
 #include <vector>
 
@@ -9,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "server/domain/crypto.hpp"
+#include "server/domain/tables/audit_tables.hpp"
 #include "tollgate/digest.hpp"
 #include "tollgate/signed_document.hpp"
 
@@ -21,8 +21,6 @@ const std::string kGenesis(64, '0');
 
 thread_local AuditScope* t_current = nullptr;
 
-std::string last_key() { return storage::be64(std::numeric_limits<std::uint64_t>::max()); }
-
 std::string entry_hash(json::object entry) {
   entry.erase("hash");
   return sha256_hex(canonical_json(entry));
@@ -32,21 +30,22 @@ std::string entry_hash(json::object entry) {
 Result<std::pair<std::uint64_t, std::string>> chain_head(storage::ReadTxn& txn) {
   std::optional<std::pair<std::uint64_t, std::string>> head;
   Status status;
-  txn.scan_back(
-      storage::Table::audit_log, last_key(), [&](std::string_view key, std::string_view value) {
-        boost::system::error_code ec;
-        auto parsed = json::parse(value, ec);
-        const json::string* hash = nullptr;
-        if (!ec && parsed.is_object())
-          if (const auto* h = parsed.as_object().if_contains("hash"); h && h->is_string())
-            hash = &h->get_string();
-        if (hash == nullptr)
-          status = Status(Code::corrupt,
-                          fmt::format("audit log entry {} is unreadable", storage::from_be64(key)));
-        else
-          head.emplace(storage::from_be64(key), std::string(*hash));
-        return false;
-      });
+  txn.scan_back(storage::Table::audit_log, tables::AuditLogKey::last().encode(),
+                [&](std::string_view key, std::string_view value) {
+                  const auto sequence = tables::AuditLogKey::decode(key);
+                  boost::system::error_code ec;
+                  auto parsed = json::parse(value, ec);
+                  const json::string* hash = nullptr;
+                  if (!ec && parsed.is_object())
+                    if (const auto* h = parsed.as_object().if_contains("hash"); h && h->is_string())
+                      hash = &h->get_string();
+                  if (hash == nullptr || !sequence)
+                    status = Status(Code::corrupt, fmt::format("audit log entry {} is unreadable",
+                                                               sequence ? sequence->sequence : 0));
+                  else
+                    head.emplace(sequence->sequence, std::string(*hash));
+                  return false;
+                });
   TG_RETURN_IF_ERROR(status);
   if (!head) return std::pair<std::uint64_t, std::string>{0, kGenesis};
   return *head;
@@ -142,8 +141,9 @@ class ChainWalk {
   // to the entry before. Returns false at a break (then broken() says where and why).
   bool check_entry(std::string_view key, std::string_view value) {
     const std::uint64_t expected = entries_ + 1;
-    const std::uint64_t sequence = storage::from_be64(key);
-    if (key.size() != 8 || sequence != expected)
+    const auto decoded = tables::AuditLogKey::decode(key);
+    const std::uint64_t sequence = decoded ? decoded->sequence : 0;
+    if (!decoded || sequence != expected)
       return fail(expected,
                   sequence > expected
                       ? fmt::format("entries {} to {} are missing", expected, sequence - 1)
@@ -267,7 +267,7 @@ Status append_audit_entry(storage::WriteTxn& txn, const AuditRequest& request,
   if (!outcome.problem.empty()) entry["problem"] = outcome.problem;
   entry["prev"] = head.second;
   entry["hash"] = entry_hash(entry);
-  txn.put(storage::Table::audit_log, storage::be64(head.first + 1), json::serialize(entry));
+  tables::kAuditLog.put(txn, {head.first + 1}, json::serialize(entry));
   return Status();
 }
 
@@ -300,19 +300,22 @@ Result<Page<json::object>> list_audit_entries(storage::ReadTxn& txn, const Audit
                                               const PageRequest& page) {
   Page<json::object> out;
   Status status;
-  std::string from = page.after.empty() ? std::string() : page.after + '\0';
+  std::string from = page.after.empty() ? std::string() : tables::key_after(page.after);
   txn.scan(storage::Table::audit_log, from, [&](std::string_view key, std::string_view value) {
     boost::system::error_code ec;
     auto parsed = json::parse(value, ec);
     if (ec || !parsed.is_object()) {
-      status = Status(Code::corrupt,
-                      fmt::format("audit log entry {} is unreadable", storage::from_be64(key)));
+      const auto sequence = tables::AuditLogKey::decode(key);
+      status = Status(Code::corrupt, fmt::format("audit log entry {} is unreadable",
+                                                 sequence ? sequence->sequence : 0));
       return false;
     }
     if (!matches(parsed.as_object(), filter)) return true;
     if (out.items.size() == page.limit) {
-      out.next_after = storage::be64(
-          static_cast<std::uint64_t>(out.items.back().at("sequence").to_number<std::int64_t>()));
+      out.next_after =
+          tables::AuditLogKey{
+              static_cast<std::uint64_t>(out.items.back().at("sequence").to_number<std::int64_t>())}
+              .encode();
       return false;
     }
     out.items.push_back(std::move(parsed.as_object()));

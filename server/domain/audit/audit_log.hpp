@@ -1,6 +1,6 @@
 // The audit log: one entry per mutating request, hash-chained, in Table::audit_log.
 //
-// Entry (stored as JSON under be64(sequence)):
+// Entry (stored as JSON under tables::AuditLogKey{sequence}, tables/audit_tables.hpp):
 //   {"sequence": N, "time": RFC 3339, "actor": token name ("-" before authentication),
 //    "action": "POST /api/v1/releases/{id}/promote", "target": "/api/v1/releases/rel-3/promote",
 //    "resource": the object acted on ("/api/v1/cis/delta" for a created CI; the target if no

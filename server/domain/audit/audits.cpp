@@ -3,12 +3,13 @@
 #include "server/domain/audit/audit_log.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "server/domain/record_fields.hpp"
+#include "server/domain/tables/audit_tables.hpp"
+#include "server/domain/tables/meta_table.hpp"
 
 namespace tollgate::server {
 
@@ -18,19 +19,6 @@ using storage::Table;
 namespace {
 
 using namespace record_fields;
-constexpr std::string_view kAuditCounter = "audit_seq";
-constexpr std::string_view kIdPrefix = "audit-";
-
-// The key of "audit-N": be64(N); nullopt when the id is not of that form.
-std::optional<std::string> key_of(std::string_view id) {
-  if (id.substr(0, kIdPrefix.size()) != kIdPrefix) return std::nullopt;
-  const std::string_view digits = id.substr(kIdPrefix.size());
-  if (digits.empty() || digits.front() == '0') return std::nullopt;
-  std::uint64_t n = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return storage::be64(n);
-}
 
 Result<json::object> parse_record(std::string_view stored) {
   boost::system::error_code ec;
@@ -59,14 +47,13 @@ Result<json::object> put_audit_result(storage::WriteTxn& txn, json::object recor
   const json::value* passed = record.if_contains("passed");
   if (!kind || !kind->is_string() || !passed || !passed->is_bool())
     return invalid("an audit result needs a string \"kind\" and a boolean \"passed\"");
-  std::uint64_t seq = 0;
-  if (auto stored = txn.get(Table::meta, kAuditCounter)) seq = storage::from_be64(*stored);
+  std::uint64_t seq = tables::get_be64_counter(txn, tables::kMetaAuditCounter);
   // Never reuse an id, even if the counter was lost.
   do ++seq;
-  while (txn.get(Table::audits, storage::be64(seq)));
-  txn.put(Table::meta, kAuditCounter, storage::be64(seq));
+  while (tables::kAudits.get(txn, {seq}));
+  tables::put_be64_counter(txn, tables::kMetaAuditCounter, seq);
   // What the audit says, read before the record grows (an insertion may move its values).
-  const std::string id = fmt::format("{}{}", kIdPrefix, seq);
+  const std::string id = tables::AuditKey{seq}.id();
   std::string summary = fmt::format("{} {}", std::string_view(kind->get_string()), id);
   for (const char* key : {"release", "environment", "host"})
     if (const auto* v = record.if_contains(key); v && v->is_string())
@@ -76,7 +63,7 @@ Result<json::object> put_audit_result(storage::WriteTxn& txn, json::object recor
   record["id"] = id;
   record["created_at"] = format_rfc3339(created_at);
   record["created_by"] = created_by;
-  txn.put(Table::audits, storage::be64(seq), json::serialize(record));
+  tables::kAudits.put(txn, {seq}, json::serialize(record));
   return record;
 }
 
@@ -106,9 +93,9 @@ Result<Page<json::object>> list_audit_results(storage::ReadTxn& txn, const Audit
 }
 
 Result<json::object> get_audit_result(storage::ReadTxn& txn, std::string_view id) {
-  auto key = key_of(id);
+  auto key = tables::AuditKey::from_id(id);
   std::optional<std::string_view> stored;
-  if (key) stored = txn.get(Table::audits, *key);
+  if (key) stored = tables::kAudits.get(txn, *key);
   if (!stored) return not_found(fmt::format("no audit result '{}'", id));
   return parse_record(*stored);
 }

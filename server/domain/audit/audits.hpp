@@ -1,6 +1,7 @@
 // Stored results of configuration audits: functional (FCA, server/fca.*) and physical (PCA,
-// server/pca.*). Each result is one JSON record in Table::audits under be64(N), with the id
-// "audit-N" (N from the meta counter "audit_seq", so ids follow the order results were stored).
+// server/pca.*). Each result is one JSON record in Table::audits under tables::AuditKey{N}
+// (tables/audit_tables.hpp), with the id "audit-N" (N from the meta counter "audit_seq", so ids
+// follow the order results were stored).
 //
 // A record has at least: id, kind ("fca" | "pca"), passed (bool), created_at (Micros),
 // created_by (token name), and per kind: release (fca), environment and host (pca; fca lists the

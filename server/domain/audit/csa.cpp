@@ -9,6 +9,7 @@
 
 #include "server/domain/cmdb/cis.hpp"
 #include "server/domain/record_fields.hpp"
+#include "server/domain/tables/cmdb_tables.hpp"
 
 namespace tollgate::server {
 
@@ -37,28 +38,29 @@ void count_one(json::object& value, std::string_view key) {
 Result<json::array> status_history(storage::ReadTxn& txn, const std::string& id) {
   json::array periods;
   Status failure;
-  const std::string prefix = history_key(id, 0).substr(0, id.size() + 1);
-  txn.scan(Table::ci_history, prefix, [&](std::string_view key, std::string_view value) {
-    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
-    boost::system::error_code ec;
-    json::value entry = json::parse(value, ec);
-    const json::value* snapshot =
-        entry.is_object() ? entry.get_object().if_contains("snapshot") : nullptr;
-    if (ec || !snapshot || !snapshot->is_object()) {
-      failure = Status(Code::corrupt, fmt::format("a history entry of CI '{}' is malformed", id));
-      return false;
-    }
-    const std::string status = str(snapshot->get_object(), "status");
-    const std::string time = str(entry.get_object(), "time");
-    if (!periods.empty() && str(periods.back().get_object(), "status") == status) return true;
-    if (!periods.empty()) periods.back().get_object()["to"] = time;
-    periods.emplace_back(json::object{{"status", status},
-                                      {"from", time},
-                                      {"to", nullptr},
-                                      {"revision", uint_field(entry.get_object(), "revision")},
-                                      {"actor", str(entry.get_object(), "actor")}});
-    return true;
-  });
+  tables::kCiHistory.scan(
+      txn, tables::CiHistoryKey::prefix(id),
+      [&](const tables::CiHistoryKey&, std::string_view value) {
+        boost::system::error_code ec;
+        json::value entry = json::parse(value, ec);
+        const json::value* snapshot =
+            entry.is_object() ? entry.get_object().if_contains("snapshot") : nullptr;
+        if (ec || !snapshot || !snapshot->is_object()) {
+          failure =
+              Status(Code::corrupt, fmt::format("a history entry of CI '{}' is malformed", id));
+          return false;
+        }
+        const std::string status = str(snapshot->get_object(), "status");
+        const std::string time = str(entry.get_object(), "time");
+        if (!periods.empty() && str(periods.back().get_object(), "status") == status) return true;
+        if (!periods.empty()) periods.back().get_object()["to"] = time;
+        periods.emplace_back(json::object{{"status", status},
+                                          {"from", time},
+                                          {"to", nullptr},
+                                          {"revision", uint_field(entry.get_object(), "revision")},
+                                          {"actor", str(entry.get_object(), "actor")}});
+        return true;
+      });
   if (!failure.ok()) return failure;
   return periods;
 }

@@ -3,13 +3,14 @@
 #include "server/domain/audit/audit_log.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "server/domain/record_fields.hpp"
+#include "server/domain/tables/meta_table.hpp"
+#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -19,11 +20,7 @@ using storage::Table;
 namespace {
 
 using namespace record_fields;
-constexpr const char* kNextRfcKey = "next_rfc";
 
-constexpr RfcState kStates[] = {RfcState::draft,    RfcState::submitted,   RfcState::approved,
-                                RfcState::rejected, RfcState::implemented, RfcState::reviewed,
-                                RfcState::closed};
 constexpr RfcAction kActions[] = {RfcAction::submit,    RfcAction::approve, RfcAction::reject,
                                   RfcAction::implement, RfcAction::review,  RfcAction::close};
 // The state a step leads to, when it may be taken from `from`.
@@ -61,15 +58,10 @@ std::string steps_from(RfcState state) {
 
 // Allocates the next rfc-N inside the caller's write transaction.
 std::string allocate_id(storage::WriteTxn& txn) {
-  std::uint64_t next = 1;
-  if (auto stored = txn.get(Table::meta, kNextRfcKey)) {
-    std::uint64_t parsed = 0;
-    const auto [end, ec] = std::from_chars(stored->data(), stored->data() + stored->size(), parsed);
-    if (ec == std::errc() && end == stored->data() + stored->size() && parsed > 0) next = parsed;
-  }
+  std::uint64_t next = tables::get_decimal_counter(txn, tables::kMetaNextRfc).value_or(1);
   // Never reuse an id, even if the counter was lost.
   while (txn.get(Table::rfcs, fmt::format("rfc-{}", next))) ++next;
-  txn.put(Table::meta, kNextRfcKey, std::to_string(next + 1));
+  tables::put_decimal_counter(txn, tables::kMetaNextRfc, next + 1);
   return fmt::format("rfc-{}", next);
 }
 
@@ -78,56 +70,6 @@ bool matches(const Rfc& rfc, const RfcFilter& filter) {
   return !filter.ci || rfc.names_ci(*filter.ci);
 }
 }  // namespace
-
-const char* rfc_state_name(RfcState state) {
-  switch (state) {
-    case RfcState::draft:
-      return "draft";
-    case RfcState::submitted:
-      return "submitted";
-    case RfcState::approved:
-      return "approved";
-    case RfcState::rejected:
-      return "rejected";
-    case RfcState::implemented:
-      return "implemented";
-    case RfcState::reviewed:
-      return "reviewed";
-    case RfcState::closed:
-      return "closed";
-  }
-  return "draft";
-}
-
-std::optional<RfcState> parse_rfc_state(std::string_view name) {
-  for (RfcState s : kStates)
-    if (name == rfc_state_name(s)) return s;
-  return std::nullopt;
-}
-
-const char* rfc_action_name(RfcAction action) {
-  switch (action) {
-    case RfcAction::submit:
-      return "submit";
-    case RfcAction::approve:
-      return "approve";
-    case RfcAction::reject:
-      return "reject";
-    case RfcAction::implement:
-      return "implement";
-    case RfcAction::review:
-      return "review";
-    case RfcAction::close:
-      return "close";
-  }
-  return "submit";
-}
-
-std::optional<RfcAction> parse_rfc_action(std::string_view name) {
-  for (RfcAction a : kActions)
-    if (name == rfc_action_name(a)) return a;
-  return std::nullopt;
-}
 
 bool Rfc::approved_or_later() const {
   switch (state) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "server/domain/identity/auth.hpp"
 #include "server/domain/pagination.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/enum_names.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -28,8 +30,20 @@ namespace tollgate::server {
 
 enum class RfcState { draft, submitted, approved, rejected, implemented, reviewed, closed };
 
-const char* rfc_state_name(RfcState state);
-std::optional<RfcState> parse_rfc_state(std::string_view name);
+inline constexpr EnumName<RfcState> kRfcStateNames[] = {
+    {RfcState::draft, "draft"},
+    {RfcState::submitted, "submitted"},
+    {RfcState::approved, "approved"},
+    {RfcState::rejected, "rejected"},
+    {RfcState::implemented, "implemented"},
+    {RfcState::reviewed, "reviewed"},
+    {RfcState::closed, "closed"},
+};
+constexpr std::span<const EnumName<RfcState>> enum_names(RfcState) { return kRfcStateNames; }
+inline const char* rfc_state_name(RfcState state) { return name_of(state); }
+inline std::optional<RfcState> parse_rfc_state(std::string_view name) {
+  return parse_name<RfcState>(name);
+}
 
 // One step of an RFC's life: what was done (create, submit, approve, reject, implement, review,
 // close, update), by whom, when, with the actor's optional note.
@@ -77,8 +91,16 @@ std::optional<Rfc> load_rfc(storage::ReadTxn& txn, std::string_view id);
 // The steps of an RFC after its creation, one route each: POST /api/v1/rfcs/{id}/{action}.
 enum class RfcAction { submit, approve, reject, implement, review, close };
 
-const char* rfc_action_name(RfcAction action);
-std::optional<RfcAction> parse_rfc_action(std::string_view name);
+inline constexpr EnumName<RfcAction> kRfcActionNames[] = {
+    {RfcAction::submit, "submit"}, {RfcAction::approve, "approve"},
+    {RfcAction::reject, "reject"}, {RfcAction::implement, "implement"},
+    {RfcAction::review, "review"}, {RfcAction::close, "close"},
+};
+constexpr std::span<const EnumName<RfcAction>> enum_names(RfcAction) { return kRfcActionNames; }
+inline const char* rfc_action_name(RfcAction action) { return name_of(action); }
+inline std::optional<RfcAction> parse_rfc_action(std::string_view name) {
+  return parse_name<RfcAction>(name);
+}
 
 struct RfcFilter {
   std::optional<RfcState> state;

@@ -8,6 +8,8 @@
 
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/change/rfcs.hpp"
+#include "server/domain/tables/cmdb_tables.hpp"
+#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -148,13 +150,6 @@ std::string history_entry(const Ci& ci, json::object snapshot, const Principal& 
 }
 }  // namespace
 
-std::string history_key(std::string_view id, std::uint64_t revision) {
-  std::string key(id);
-  key.push_back('\0');
-  key += storage::be64(revision);
-  return key;
-}
-
 Status record_relationship_change(storage::WriteTxn& txn, const std::string& id,
                                   const std::string& relationship, bool added,
                                   const std::optional<std::string>& rfc, const Principal& actor,
@@ -170,9 +165,9 @@ Status record_relationship_change(storage::WriteTxn& txn, const std::string& id,
   record_change(changes, "relationships", added ? json::value(nullptr) : json::value(relationship),
                 added ? json::value(relationship) : json::value(nullptr));
   txn.put(Table::cis, id, json::serialize(ci.to_json()));
-  txn.put(Table::ci_history, history_key(id, ci.revision),
-          history_entry(ci, ci.to_json(), actor, rfc, added ? "relate" : "unrelate",
-                        std::move(changes)));
+  tables::kCiHistory.put(txn, {id, ci.revision},
+                         history_entry(ci, ci.to_json(), actor, rfc, added ? "relate" : "unrelate",
+                                       std::move(changes)));
   return Status();
 }
 
@@ -214,7 +209,7 @@ Result<Ci> CiService::create(CreateCi command, const Principal& actor) {
         if (!txn.get(Table::cis, ref)) TG_RETURN_IF_ERROR(validate(txn, ci));
     }
     txn.put(Table::cis, ci.id, record);
-    txn.put(Table::ci_history, history_key(ci.id, ci.revision), history);
+    tables::kCiHistory.put(txn, {ci.id, ci.revision}, history);
     return Status();
   }));
   return ci;
@@ -228,10 +223,11 @@ Result<Ci> CiService::get(const std::string& id, std::optional<Micros> as_of) {
       return Status();
     }
     // The newest history entry at or before as_of holds the CI as it was then.
-    const std::string prefix = history_key(id, 0).substr(0, id.size() + 1);
-    txn.scan_back(Table::ci_history, history_key(id, UINT64_MAX),
+    const std::string prefix = tables::CiHistoryKey::prefix(id);
+    txn.scan_back(Table::ci_history, tables::CiHistoryKey{id, UINT64_MAX}.encode(),
                   [&](std::string_view key, std::string_view value) {
-                    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
+                    if (!key.starts_with(prefix)) return false;
+                    if (!tables::CiHistoryKey::decode(key)) return true;
                     json::value entry = json::parse(value);
                     const auto time = parse_rfc3339(entry.at("time").as_string());
                     if (!time || *time > *as_of) return true;
@@ -316,8 +312,9 @@ Result<Ci> CiService::patch(const std::string& id, const CiPatch& patch,
                            audit_field_list(changes), rfc ? " under " + *rfc : std::string()));
     after.updated_at = std::max(clock_.now(), before.updated_at);
     txn.put(Table::cis, id, json::serialize(after.to_json()));
-    txn.put(Table::ci_history, history_key(id, after.revision),
-            history_entry(after, after.to_json(), actor, rfc, "update", std::move(changes)));
+    tables::kCiHistory.put(
+        txn, {id, after.revision},
+        history_entry(after, after.to_json(), actor, rfc, "update", std::move(changes)));
     return Status();
   }));
   return after;
@@ -328,23 +325,23 @@ Result<Page<json::object>> CiService::history(const std::string& id, const PageR
   bool exists = false;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
     exists = txn.get(Table::cis, id).has_value();
-    const std::string prefix = history_key(id, 0).substr(0, id.size() + 1);
-    std::string last_revision;  // be64 suffix of the last entry taken
-    txn.scan(Table::ci_history, prefix + page.after,
-             [&](std::string_view key, std::string_view value) {
-               if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) return false;
-               const std::string_view revision = key.substr(prefix.size());
-               if (revision == page.after) return true;
-               if (out.items.size() == page.limit) {
-                 out.next_after = last_revision;
-                 return false;
-               }
-               json::object entry = json::parse(value).as_object();
-               entry.erase("snapshot");
-               out.items.push_back(std::move(entry));
-               last_revision = revision;
-               return true;
-             });
+    // The cursor is the be64 of the last revision taken.
+    const auto after = tables::decode_be64(page.after);
+    const std::string from = after ? tables::CiHistoryKey{id, *after}.encode() : std::string();
+    std::uint64_t last_revision = 0;
+    tables::kCiHistory.scan(txn, tables::CiHistoryKey::prefix(id), from,
+                            [&](const tables::CiHistoryKey& key, std::string_view value) {
+                              if (after && key.revision == *after) return true;
+                              if (out.items.size() == page.limit) {
+                                out.next_after = tables::encode_be64(last_revision);
+                                return false;
+                              }
+                              json::object entry = json::parse(value).as_object();
+                              entry.erase("snapshot");
+                              out.items.push_back(std::move(entry));
+                              last_revision = key.revision;
+                              return true;
+                            });
     return Status();
   }));
   if (!exists) return not_found(fmt::format("no CI '{}'", id));

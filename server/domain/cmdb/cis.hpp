@@ -83,9 +83,6 @@ class CiService {
   const Clock& clock_;
 };
 
-// Key of a CI's history entry: id \0 be64(revision).
-std::string history_key(std::string_view id, std::uint64_t revision);
-
 // Configuration control of a change to CI `ci`, which is controlled: `rfc` must name an RFC that
 // is approved or implemented and names the CI. Errors: conflict with reason rfc-required,
 // rfc-unknown, rfc-not-approved or rfc-does-not-name-ci.

@@ -29,29 +29,6 @@ Result<json::value> parse_stored(std::string_view stored) {
 
 }  // namespace
 
-const char* attr_kind_name(AttrKind kind) {
-  switch (kind) {
-    case AttrKind::string:
-      return "string";
-    case AttrKind::integer:
-      return "int";
-    case AttrKind::boolean:
-      return "bool";
-    case AttrKind::enumeration:
-      return "enum";
-    case AttrKind::ref:
-      return "ref";
-  }
-  return "string";
-}
-
-std::optional<AttrKind> parse_attr_kind(std::string_view name) {
-  for (AttrKind k : {AttrKind::string, AttrKind::integer, AttrKind::boolean, AttrKind::enumeration,
-                     AttrKind::ref})
-    if (name == attr_kind_name(k)) return k;
-  return std::nullopt;
-}
-
 const AttributeDef* CiType::attribute(std::string_view attr) const {
   for (const auto& a : attributes)
     if (a.name == attr) return &a;
@@ -106,32 +83,6 @@ Result<CiType> CiType::from_json(std::string_view stored) {
     t.attributes.push_back(std::move(def));
   }
   return t;
-}
-
-const char* status_name(CiStatus status) {
-  switch (status) {
-    case CiStatus::ordered:
-      return "ordered";
-    case CiStatus::received:
-      return "received";
-    case CiStatus::under_test:
-      return "under_test";
-    case CiStatus::live:
-      return "live";
-    case CiStatus::under_repair:
-      return "under_repair";
-    case CiStatus::withdrawn:
-      return "withdrawn";
-    case CiStatus::disposed:
-      return "disposed";
-  }
-  return "ordered";
-}
-
-std::optional<CiStatus> parse_status(std::string_view name) {
-  for (CiStatus s : kStatuses)
-    if (name == status_name(s)) return s;
-  return std::nullopt;
 }
 
 bool transition_allowed(CiStatus from, CiStatus to) {

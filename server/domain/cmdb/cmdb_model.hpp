@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "tollgate/enum_names.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
 
@@ -21,8 +23,15 @@ namespace tollgate::server {
 
 enum class AttrKind { string, integer, boolean, enumeration, ref };
 
-const char* attr_kind_name(AttrKind kind);  // "string", "int", "bool", "enum", "ref"
-std::optional<AttrKind> parse_attr_kind(std::string_view name);
+inline constexpr EnumName<AttrKind> kAttrKindNames[] = {
+    {AttrKind::string, "string"},    {AttrKind::integer, "int"}, {AttrKind::boolean, "bool"},
+    {AttrKind::enumeration, "enum"}, {AttrKind::ref, "ref"},
+};
+constexpr std::span<const EnumName<AttrKind>> enum_names(AttrKind) { return kAttrKindNames; }
+inline const char* attr_kind_name(AttrKind kind) { return name_of(kind); }
+inline std::optional<AttrKind> parse_attr_kind(std::string_view name) {
+  return parse_name<AttrKind>(name);
+}
 
 struct AttributeDef {
   std::string name;
@@ -46,8 +55,17 @@ struct CiType {
 // The lifecycle of a CI (seed plan, configuration status accounting).
 enum class CiStatus { ordered, received, under_test, live, under_repair, withdrawn, disposed };
 
-const char* status_name(CiStatus status);
-std::optional<CiStatus> parse_status(std::string_view name);
+inline constexpr EnumName<CiStatus> kCiStatusNames[] = {
+    {CiStatus::ordered, "ordered"},           {CiStatus::received, "received"},
+    {CiStatus::under_test, "under_test"},     {CiStatus::live, "live"},
+    {CiStatus::under_repair, "under_repair"}, {CiStatus::withdrawn, "withdrawn"},
+    {CiStatus::disposed, "disposed"},
+};
+constexpr std::span<const EnumName<CiStatus>> enum_names(CiStatus) { return kCiStatusNames; }
+inline const char* status_name(CiStatus status) { return name_of(status); }
+inline std::optional<CiStatus> parse_status(std::string_view name) {
+  return parse_name<CiStatus>(name);
+}
 // Whether a CI may move from one status to another. disposed is final.
 bool transition_allowed(CiStatus from, CiStatus to);
 // "received, withdrawn": the statuses reachable from `from`, for error messages.

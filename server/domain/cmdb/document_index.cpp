@@ -6,13 +6,6 @@ namespace tollgate::server {
 
 namespace json = boost::json;
 
-std::string document_record_key(std::string_view ci, std::string_view name) {
-  std::string key(ci);
-  key.push_back('\0');
-  key += name;
-  return key;
-}
-
 std::string document_record_json(const Document& d, Micros indexed_at) {
   json::object o = d.to_json();
   o["indexed_at"] = format_rfc3339(indexed_at);

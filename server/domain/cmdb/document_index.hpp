@@ -1,6 +1,6 @@
 // The records of Table::documents, the LMDB index of the vault's documents (documents.hpp tells
-// when they are written and how far they are trusted): key `CI \0 NAME`, value Document's JSON
-// plus indexed_at.
+// when they are written and how far they are trusted): value Document's JSON plus indexed_at.
+// The key is tables::DocumentKey (tables/cmdb_tables.hpp).
 #pragma once
 
 #include <optional>
@@ -11,9 +11,6 @@
 #include "tollgate/time.hpp"
 
 namespace tollgate::server {
-
-// `ci \0 name`; with an empty name, the prefix of every record of the CI.
-std::string document_record_key(std::string_view ci, std::string_view name);
 
 // The record of `document`, indexed at `indexed_at`.
 std::string document_record_json(const Document& document, Micros indexed_at);

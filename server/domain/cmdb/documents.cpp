@@ -15,6 +15,7 @@
 #include "server/domain/cmdb/document_text.hpp"
 #include "server/domain/cmdb/document_vault.hpp"
 #include "server/domain/crypto.hpp"
+#include "server/domain/tables/cmdb_tables.hpp"
 #include "tollgate/digest.hpp"
 #include "tollgate/ids.hpp"
 
@@ -269,7 +270,7 @@ std::optional<Document> DocumentService::record(const std::string& ci,
                                                 const std::string& name) const {
   std::optional<Document> out;
   const Status read = store_.read([&](storage::ReadTxn& txn) {
-    if (auto stored = txn.get(Table::documents, document_record_key(ci, name)))
+    if (auto stored = tables::kDocuments.get(txn, {ci, name}))
       out = document_record_from_json(*stored);
     return Status();
   });
@@ -295,9 +296,9 @@ Status DocumentService::index(const DocumentVersion& version,
                                        version.revision.commit));
   }
   const std::string value = document_record_json(Document{version, *versions}, clock_.now());
-  const std::string key = document_record_key(version.ci, version.name);
+  const tables::DocumentKey key{version.ci, version.name};
   return store_.write([&](storage::WriteTxn& txn) {
-    txn.put(Table::documents, key, value);
+    tables::kDocuments.put(txn, key, value);
     return Status();
   });
 }
@@ -342,13 +343,13 @@ Result<Document> DocumentService::derive(const std::string& ci, const std::strin
 
 Result<std::map<std::string, Document>> DocumentService::records_of(const std::string& ci) const {
   std::map<std::string, Document> records;
-  const std::string prefix = document_record_key(ci, "");
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
-    txn.scan(Table::documents, prefix, [&](std::string_view key, std::string_view value) {
-      if (!key.starts_with(prefix)) return false;
-      if (auto d = document_record_from_json(value)) records.emplace(key.substr(prefix.size()), *d);
-      return true;
-    });
+    tables::kDocuments.scan(txn, tables::DocumentKey::prefix(ci),
+                            [&](const tables::DocumentKey& key, std::string_view value) {
+                              if (auto d = document_record_from_json(value))
+                                records.emplace(key.name, *d);
+                              return true;
+                            });
     return Status();
   }));
   return records;
@@ -439,7 +440,7 @@ Result<std::size_t> DocumentService::rebuild_index() {
   std::vector<std::pair<std::string, std::string>> rows;
   rows.reserve(docs.size());
   for (const Document& d : docs)
-    rows.emplace_back(document_record_key(d.latest.ci, d.latest.name),
+    rows.emplace_back(tables::DocumentKey{d.latest.ci, d.latest.name}.encode(),
                       document_record_json(d, now));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     std::vector<std::string> old;

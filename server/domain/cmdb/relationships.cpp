@@ -9,6 +9,8 @@
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/cmdb/cis.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
+#include "server/domain/tables/cmdb_tables.hpp"
+#include "tollgate/ids.hpp"
 
 namespace tollgate::server {
 
@@ -16,15 +18,6 @@ namespace json = boost::json;
 using storage::Table;
 
 namespace {
-constexpr RelType kRelTypes[] = {RelType::depends_on,    RelType::runs_on,
-                                 RelType::part_of,       RelType::contains,
-                                 RelType::documented_by, RelType::installed_in};
-
-// a \0 type \0 b
-std::string rel_key(std::string_view a, RelType type, std::string_view b) {
-  return fmt::format("{}{}{}{}{}", a, '\0', rel_type_name(type), '\0', b);
-}
-
 using Triple = RelationshipChange;
 
 // A controlled end changes only under an approved RFC naming it, and keeps the change in its
@@ -59,30 +52,6 @@ Result<Relationship> parse_stored(std::string_view value) {
 }
 }  // namespace
 
-const char* rel_type_name(RelType type) {
-  switch (type) {
-    case RelType::depends_on:
-      return "depends_on";
-    case RelType::runs_on:
-      return "runs_on";
-    case RelType::part_of:
-      return "part_of";
-    case RelType::contains:
-      return "contains";
-    case RelType::documented_by:
-      return "documented_by";
-    case RelType::installed_in:
-      return "installed_in";
-  }
-  return "depends_on";
-}
-
-std::optional<RelType> parse_rel_type(std::string_view name) {
-  for (RelType t : kRelTypes)
-    if (name == rel_type_name(t)) return t;
-  return std::nullopt;
-}
-
 json::object Relationship::to_json() const {
   json::object o;
   o["from"] = from;
@@ -106,7 +75,8 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const Triple& t,
       if (ci.status == CiStatus::disposed)
         return conflict(fmt::format("CI '{}' is disposed and takes no new relationships", *id));
     }
-    const std::string out_key = rel_key(t.from, t.type, t.to);
+    const tables::RelationshipKey key{t.from, t.type, t.to};
+    const std::string out_key = key.encode(tables::RelIndex::out);
     if (auto existing = txn.get(Table::rel_out, out_key)) {
       TG_ASSIGN_OR_RETURN(rel, parse_stored(*existing));
       return Status();
@@ -115,7 +85,7 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const Triple& t,
     TG_RETURN_IF_ERROR(control_ends(txn, t, true, actor, rel.created_at));
     const std::string value = json::serialize(rel.to_json());
     txn.put(Table::rel_out, out_key, value);
-    txn.put(Table::rel_in, rel_key(t.to, t.type, t.from), value);
+    txn.put(Table::rel_in, key.encode(tables::RelIndex::in), value);
     created = true;
     return Status();
   }));
@@ -123,13 +93,14 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const Triple& t,
 }
 
 Status RelationshipService::remove(const Triple& t, const Principal& actor) {
+  const tables::RelationshipKey key{t.from, t.type, t.to};
   return store_.write([&](storage::WriteTxn& txn) {
-    if (!txn.get(Table::rel_out, rel_key(t.from, t.type, t.to)))
+    if (!txn.get(Table::rel_out, key.encode(tables::RelIndex::out)))
       return not_found(
           fmt::format("no relationship {} {} {}", t.from, rel_type_name(t.type), t.to));
     TG_RETURN_IF_ERROR(control_ends(txn, t, false, actor, clock_.now()));
-    txn.erase(Table::rel_out, rel_key(t.from, t.type, t.to));
-    txn.erase(Table::rel_in, rel_key(t.to, t.type, t.from));
+    txn.erase(Table::rel_out, key.encode(tables::RelIndex::out));
+    txn.erase(Table::rel_in, key.encode(tables::RelIndex::in));
     return Status();
   });
 }
@@ -140,18 +111,19 @@ Result<std::vector<Relationship>> RelationshipService::of(const std::string& id)
   bool exists = false;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
     exists = txn.get(Table::cis, id).has_value();
-    const std::string prefix = id + '\0';
-    for (Table table : {Table::rel_out, Table::rel_in}) {
-      txn.scan(table, prefix, [&](std::string_view key, std::string_view value) {
-        if (!key.starts_with(prefix)) return false;
-        auto rel = parse_stored(value);
-        if (!rel) {
-          failure = rel.status();
-          return false;
-        }
-        out.push_back(std::move(rel).value());
-        return true;
-      });
+    const std::string prefix = tables::RelationshipKey::prefix(id);
+    for (auto index : {tables::RelIndex::out, tables::RelIndex::in}) {
+      txn.scan(tables::RelationshipKey::table(index), prefix,
+               [&](std::string_view key, std::string_view value) {
+                 if (!key.starts_with(prefix)) return false;
+                 auto rel = parse_stored(value);
+                 if (!rel) {
+                   failure = rel.status();
+                   return false;
+                 }
+                 out.push_back(std::move(rel).value());
+                 return true;
+               });
     }
     return failure;
   }));
@@ -168,27 +140,27 @@ Result<std::vector<ImpactEntry>> RelationshipService::impact(const std::string& 
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
     exists = txn.get(Table::cis, id).has_value();
     if (!exists) return Status();
-    const Table table = direction == Direction::down ? Table::rel_out : Table::rel_in;
+    const auto index = direction == Direction::down ? tables::RelIndex::out : tables::RelIndex::in;
     std::unordered_set<std::string> seen{id};
     std::deque<ImpactEntry> frontier{ImpactEntry{id, 0, {id}, RelType::depends_on}};
     while (!frontier.empty()) {
       ImpactEntry current = std::move(frontier.front());
       frontier.pop_front();
       if (current.distance == depth) continue;
-      const std::string prefix = current.id + '\0';
-      txn.scan(table, prefix, [&](std::string_view key, std::string_view) {
-        if (!key.starts_with(prefix)) return false;
-        const std::string_view rest = key.substr(prefix.size());
-        const auto sep = rest.find('\0');
-        const std::string next(rest.substr(sep + 1));
-        if (!seen.insert(next).second) return true;
-        ImpactEntry entry{next, current.distance + 1, current.path,
-                          parse_rel_type(rest.substr(0, sep)).value_or(RelType::depends_on)};
-        entry.path.push_back(next);
-        out.push_back(entry);
-        frontier.push_back(std::move(entry));
-        return true;
-      });
+      const std::string prefix = tables::RelationshipKey::prefix(current.id);
+      txn.scan(tables::RelationshipKey::table(index), prefix,
+               [&](std::string_view raw, std::string_view) {
+                 if (!raw.starts_with(prefix)) return false;
+                 const auto key = tables::RelationshipKey::decode(index, raw);
+                 if (!key) return true;
+                 const std::string& next = index == tables::RelIndex::out ? key->to : key->from;
+                 if (!seen.insert(next).second) return true;
+                 ImpactEntry entry{next, current.distance + 1, current.path, key->type};
+                 entry.path.push_back(next);
+                 out.push_back(entry);
+                 frontier.push_back(std::move(entry));
+                 return true;
+               });
     }
     return Status();
   }));

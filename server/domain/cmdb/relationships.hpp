@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,13 +16,25 @@
 
 #include "server/domain/identity/auth.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/enum_names.hpp"
 
 namespace tollgate::server {
 
 enum class RelType { depends_on, runs_on, part_of, contains, documented_by, installed_in };
 
-const char* rel_type_name(RelType type);
-std::optional<RelType> parse_rel_type(std::string_view name);
+inline constexpr EnumName<RelType> kRelTypeNames[] = {
+    {RelType::depends_on, "depends_on"},
+    {RelType::runs_on, "runs_on"},
+    {RelType::part_of, "part_of"},
+    {RelType::contains, "contains"},
+    {RelType::documented_by, "documented_by"},
+    {RelType::installed_in, "installed_in"},
+};
+constexpr std::span<const EnumName<RelType>> enum_names(RelType) { return kRelTypeNames; }
+inline const char* rel_type_name(RelType type) { return name_of(type); }
+inline std::optional<RelType> parse_rel_type(std::string_view name) {
+  return parse_name<RelType>(name);
+}
 
 struct Relationship {
   std::string from;

@@ -10,6 +10,7 @@
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/crypto.hpp"
 #include "server/domain/record_fields.hpp"
+#include "server/domain/tables/meta_table.hpp"
 #include "tollgate/digest.hpp"
 #include "tollgate/encoding.hpp"
 #include "tollgate/ids.hpp"
@@ -25,7 +26,6 @@ constexpr std::string_view kTokenPrefix = "tg_";
 constexpr std::size_t kTokenHexLength = 64;
 constexpr std::size_t kTokenIdLength = 16;
 constexpr std::size_t kMaxTokenLabel = 128;
-constexpr const char* kBootstrappedKey = "bootstrapped";
 constexpr const char* kBootstrapUser = "admin";
 constexpr Micros kMicrosPerDay = 86'400'000'000;
 
@@ -226,7 +226,7 @@ Result<MintedToken> TokenService::store_new(TokenRecord record, const Deliver& d
   if (deliver) TG_RETURN_IF_ERROR(deliver(t));
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
     txn.put(Table::tokens, hash, json::serialize(t.record.to_json()));
-    txn.put(Table::meta, kBootstrappedKey, "1");
+    txn.put(Table::meta, tables::kMetaBootstrapped, "1");
     return Status();
   }));
   return t;
@@ -236,7 +236,7 @@ Result<std::optional<MintedToken>> TokenService::bootstrap(const Deliver& delive
   bool done = false;
   std::optional<User> admin;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) {
-    done = txn.get(Table::meta, kBootstrappedKey).has_value();
+    done = txn.get(Table::meta, tables::kMetaBootstrapped).has_value();
     admin = load_user(txn, kBootstrapUser);
     return Status();
   }));

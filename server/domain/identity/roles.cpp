@@ -6,40 +6,6 @@
 
 namespace tollgate::server {
 
-const char* role_name(Role role) {
-  switch (role) {
-    case Role::admin:
-      return "admin";
-    case Role::cm_manager:
-      return "cm_manager";
-    case Role::change_manager:
-      return "change_manager";
-    case Role::release_manager:
-      return "release_manager";
-    case Role::requester:
-      return "requester";
-    case Role::tester:
-      return "tester";
-    case Role::business:
-      return "business";
-    case Role::management:
-      return "management";
-    case Role::build_agent:
-      return "build_agent";
-    case Role::auditor:
-      return "auditor";
-    case Role::viewer:
-      return "viewer";
-  }
-  return "viewer";
-}
-
-std::optional<Role> parse_role(std::string_view name) {
-  for (Role r : kAllRoles)
-    if (name == role_name(r)) return r;
-  return std::nullopt;
-}
-
 bool RoleSet::any_of(const std::vector<Role>& roles) const {
   return std::any_of(roles.begin(), roles.end(), [&](Role r) { return contains(r); });
 }

@@ -17,9 +17,12 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tollgate/enum_names.hpp"
 
 namespace tollgate::server {
 
@@ -42,8 +45,24 @@ inline constexpr std::array<Role, 11> kAllRoles = {
     Role::requester,   Role::tester,     Role::business,       Role::management,
     Role::build_agent, Role::auditor,    Role::viewer};
 
-const char* role_name(Role role);
-std::optional<Role> parse_role(std::string_view name);
+inline constexpr EnumName<Role> kRoleNames[] = {
+    {Role::admin, "admin"},
+    {Role::cm_manager, "cm_manager"},
+    {Role::change_manager, "change_manager"},
+    {Role::release_manager, "release_manager"},
+    {Role::requester, "requester"},
+    {Role::tester, "tester"},
+    {Role::business, "business"},
+    {Role::management, "management"},
+    {Role::build_agent, "build_agent"},
+    {Role::auditor, "auditor"},
+    {Role::viewer, "viewer"},
+};
+constexpr std::span<const EnumName<Role>> enum_names(Role) { return kRoleNames; }
+
+inline const char* role_name(Role role) { return name_of(role); }
+inline std::optional<Role> parse_role(std::string_view name) { return parse_name<Role>(name); }
+
 // "release_manager,viewer"
 std::string role_list(const std::vector<Role>& roles);
 

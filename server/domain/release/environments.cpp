@@ -1,59 +1,39 @@
 #include "server/domain/release/environments.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/domain/tables/release_tables.hpp"
+
 namespace tollgate::server {
 
 namespace json = boost::json;
-
-namespace {
-
-std::string key_prefix(std::string_view environment) {
-  std::string key(environment);
-  key.push_back('\0');
-  return key;
-}
-
-std::string manifest_key(std::string_view environment, std::uint64_t version) {
-  return key_prefix(environment) + storage::be64(version);
-}
-
-}  // namespace
 
 std::string manifest_vault_path(std::string_view environment) {
   return fmt::format("environments/{}/manifest.json", environment);
 }
 
 std::optional<Manifest> load_current_manifest(storage::ReadTxn& txn, std::string_view environment) {
-  const std::string prefix = key_prefix(environment);
-  std::optional<Manifest> out;
-  txn.scan_back(storage::Table::manifests,
-                manifest_key(environment, std::numeric_limits<std::uint64_t>::max()),
-                [&](std::string_view key, std::string_view value) {
-                  if (key.starts_with(prefix)) {
-                    auto parsed = parse_manifest(value);
-                    if (parsed) out = std::move(parsed).value();
-                  }
-                  return false;
-                });
-  return out;
+  auto newest = tables::kManifests.last(txn, tables::ManifestKey::prefix(environment),
+                                        tables::ManifestKey::last(environment));
+  if (!newest) return std::nullopt;
+  auto parsed = parse_manifest(newest->second);
+  if (!parsed) return std::nullopt;
+  return std::move(parsed).value();
 }
 
 std::optional<std::string> load_manifest_text(storage::ReadTxn& txn, std::string_view environment,
                                               std::uint64_t version) {
-  auto value = txn.get(storage::Table::manifests, manifest_key(environment, version));
+  auto value = tables::kManifests.get(txn, {std::string(environment), version});
   if (!value) return std::nullopt;
   return std::string(*value);
 }
 
 void store_manifest(storage::WriteTxn& txn, const Manifest& manifest,
                     std::string_view signed_json) {
-  txn.put(storage::Table::manifests, manifest_key(manifest.environment, manifest.version),
-          signed_json);
+  tables::kManifests.put(txn, {manifest.environment, manifest.version}, signed_json);
 }
 
 json::object EnvironmentSummary::to_json() const {

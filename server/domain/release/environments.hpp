@@ -12,9 +12,10 @@
 // served re-signed with a fresh expires_at (same version and entries), so that clients can tell a
 // stale copy from a current one.
 //
-// Storage: Table::manifests, key = environment \0 be64(version), value = the signed manifest's
-// JSON. Every version is also committed to the git vault at environments/<env>/manifest.json by
-// the promoting service (server/domain/release/promotion.hpp).
+// Storage: Table::manifests, key = tables::ManifestKey{environment, version}
+// (tables/release_tables.hpp), value = the signed manifest's JSON. Every version is also committed
+// to the git vault at environments/<env>/manifest.json by the promoting service
+// (server/domain/release/promotion.hpp).
 #pragma once
 
 #include <cstdint>

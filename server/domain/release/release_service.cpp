@@ -10,6 +10,8 @@
 #include "server/domain/change/rfcs.hpp"
 #include "server/domain/json_body.hpp"
 #include "server/domain/release/releases.hpp"
+#include "server/domain/tables/meta_table.hpp"
+#include "server/domain/tables/vault_tables.hpp"
 #include "server/domain/vault/artifacts.hpp"
 #include "tollgate/ids.hpp"
 #include "tollgate/paths.hpp"
@@ -21,7 +23,6 @@ using storage::Table;
 
 namespace {
 
-constexpr std::string_view kReleaseCounter = "release_seq";
 constexpr std::size_t kMaxText = 4096;
 constexpr std::size_t kMaxLinks = 256;
 constexpr std::size_t kMaxInstallPath = 1024;
@@ -148,21 +149,21 @@ Result<ReleaseItem> item_of(storage::ReadTxn& txn, const std::string& ci,
                             const std::map<std::string, std::string>& install_paths) {
   if (!txn.get(Table::cis, ci)) return not_found(fmt::format("no CI '{}'", ci));
   ReleaseItem item{ci, version, {}, {}, 0};
-  const std::string prefix = ci + '\0' + version + '\0';
   Status failure;
-  txn.scan(Table::artifacts, prefix, [&](std::string_view key, std::string_view value) {
-    if (!key.starts_with(prefix)) return false;
-    auto artifact = Artifact::from_json(value);
-    if (!artifact) {
-      failure = artifact.status();
-      return false;
-    }
-    const std::string& file = artifact->coordinate.file;
-    const auto path = install_paths.find(file);
-    item.artifacts.push_back({file, artifact->sha256, artifact->size,
-                              path == install_paths.end() ? file : path->second});
-    return true;
-  });
+  tables::kArtifacts.scan(
+      txn, tables::ArtifactKey::prefix(ci, version),
+      [&](const tables::ArtifactKey&, std::string_view value) {
+        auto artifact = Artifact::from_json(value);
+        if (!artifact) {
+          failure = artifact.status();
+          return false;
+        }
+        const std::string& file = artifact->coordinate.file;
+        const auto path = install_paths.find(file);
+        item.artifacts.push_back({file, artifact->sha256, artifact->size,
+                                  path == install_paths.end() ? file : path->second});
+        return true;
+      });
   TG_RETURN_IF_ERROR(failure);
   if (item.artifacts.empty())
     return conflict(fmt::format("CI '{}' has no artifacts at version '{}'", ci, version))
@@ -255,10 +256,8 @@ Result<Release> ReleaseService::create(const json::object& body, const Principal
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
     Release r = parsed;
     TG_RETURN_IF_ERROR(resolve_links(txn, r));
-    std::uint64_t seq = 0;
-    if (auto stored = txn.get(Table::meta, kReleaseCounter)) seq = storage::from_be64(*stored);
-    ++seq;
-    txn.put(Table::meta, kReleaseCounter, storage::be64(seq));
+    const std::uint64_t seq = tables::get_be64_counter(txn, tables::kMetaReleaseCounter) + 1;
+    tables::put_be64_counter(txn, tables::kMetaReleaseCounter, seq);
     r.id = fmt::format("rel-{}", seq);
     audit_note("/api/v1/releases/" + r.id,
                fmt::format("created {} release {} ({} items)", release_category_name(r.category),

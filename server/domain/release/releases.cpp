@@ -65,43 +65,6 @@ GateRecord gate_from(const json::object& o) {
 
 }  // namespace
 
-const char* release_type_name(ReleaseType type) {
-  switch (type) {
-    case ReleaseType::delta:
-      return "delta";
-    case ReleaseType::full:
-      return "full";
-    case ReleaseType::package:
-      return "package";
-  }
-  return "delta";
-}
-
-std::optional<ReleaseType> parse_release_type(std::string_view name) {
-  for (ReleaseType t : {ReleaseType::delta, ReleaseType::full, ReleaseType::package})
-    if (name == release_type_name(t)) return t;
-  return std::nullopt;
-}
-
-const char* release_category_name(ReleaseCategory category) {
-  switch (category) {
-    case ReleaseCategory::scheduled:
-      return "scheduled";
-    case ReleaseCategory::unscheduled:
-      return "unscheduled";
-    case ReleaseCategory::emergency:
-      return "emergency";
-  }
-  return "scheduled";
-}
-
-std::optional<ReleaseCategory> parse_release_category(std::string_view name) {
-  for (ReleaseCategory c :
-       {ReleaseCategory::scheduled, ReleaseCategory::unscheduled, ReleaseCategory::emergency})
-    if (name == release_category_name(c)) return c;
-  return std::nullopt;
-}
-
 std::string Release::digest() const {
   // One canonical line per thing; sorting the lines makes the digest independent of the order
   // in which things were added.

@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "server/domain/pagination.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
+#include "tollgate/enum_names.hpp"
 #include "tollgate/manifest.hpp"
 #include "tollgate/status.hpp"
 #include "tollgate/time.hpp"
@@ -36,10 +38,30 @@ namespace tollgate::server {
 enum class ReleaseType { delta, full, package };
 enum class ReleaseCategory { scheduled, unscheduled, emergency };
 
-const char* release_type_name(ReleaseType type);
-std::optional<ReleaseType> parse_release_type(std::string_view name);
-const char* release_category_name(ReleaseCategory category);
-std::optional<ReleaseCategory> parse_release_category(std::string_view name);
+inline constexpr EnumName<ReleaseType> kReleaseTypeNames[] = {
+    {ReleaseType::delta, "delta"},
+    {ReleaseType::full, "full"},
+    {ReleaseType::package, "package"},
+};
+constexpr std::span<const EnumName<ReleaseType>> enum_names(ReleaseType) {
+  return kReleaseTypeNames;
+}
+inline constexpr EnumName<ReleaseCategory> kReleaseCategoryNames[] = {
+    {ReleaseCategory::scheduled, "scheduled"},
+    {ReleaseCategory::unscheduled, "unscheduled"},
+    {ReleaseCategory::emergency, "emergency"},
+};
+constexpr std::span<const EnumName<ReleaseCategory>> enum_names(ReleaseCategory) {
+  return kReleaseCategoryNames;
+}
+inline const char* release_type_name(ReleaseType type) { return name_of(type); }
+inline std::optional<ReleaseType> parse_release_type(std::string_view name) {
+  return parse_name<ReleaseType>(name);
+}
+inline const char* release_category_name(ReleaseCategory category) { return name_of(category); }
+inline std::optional<ReleaseCategory> parse_release_category(std::string_view name) {
+  return parse_name<ReleaseCategory>(name);
+}
 
 // A file of a release: exactly what a manifest deploys once the release is promoted.
 using ReleaseArtifact = ManifestArtifact;

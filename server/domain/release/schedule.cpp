@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/cmdb/relationships.hpp"
+#include "server/domain/tables/cmdb_tables.hpp"
 
 namespace tollgate::server {
 
@@ -40,11 +41,11 @@ struct Footprint {
 
 std::set<std::string> dependencies(storage::ReadTxn& txn, const std::string& ci) {
   std::set<std::string> out;
-  const std::string prefix =
-      fmt::format("{}{}{}{}", ci, '\0', rel_type_name(RelType::depends_on), '\0');
-  txn.scan(storage::Table::rel_out, prefix, [&](std::string_view key, std::string_view) {
-    if (!key.starts_with(prefix)) return false;
-    out.emplace(key.substr(prefix.size()));
+  const std::string prefix = tables::RelationshipKey::prefix(ci, RelType::depends_on);
+  txn.scan(storage::Table::rel_out, prefix, [&](std::string_view raw, std::string_view) {
+    if (!raw.starts_with(prefix)) return false;
+    if (auto key = tables::RelationshipKey::decode(tables::RelIndex::out, raw))
+      out.emplace(key->to);
     return true;
   });
   return out;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "server/domain/tables/vault_tables.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate::server {
@@ -23,13 +24,6 @@ std::string string_field(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-std::string blob_key(std::string_view digest, const Coordinate& at) {
-  std::string key(digest);
-  key += '\0';
-  key += artifact_key(at);
-  return key;
-}
-
 // Drains the body through a hasher without storing it: for a re-upload of bytes the
 // coordinate already holds, which must still be the declared bytes.
 Result<std::string> hash_body(BodyReader& body) {
@@ -44,15 +38,6 @@ Result<std::string> hash_body(BodyReader& body) {
 }
 
 }  // namespace
-
-std::string artifact_key(const Coordinate& at) {
-  std::string key = at.ci;
-  key += '\0';
-  key += at.version;
-  key += '\0';
-  key += at.file;
-  return key;
-}
 
 json::object Artifact::to_json() const {
   json::object o;
@@ -124,7 +109,7 @@ namespace {
 // or hold `digest`.
 Result<Existing> check_in(storage::ReadTxn& txn, const Coordinate& at, std::string_view digest) {
   if (!txn.get(Table::cis, at.ci)) return not_found(fmt::format("CI '{}' does not exist", at.ci));
-  auto record = txn.get(Table::artifacts, artifact_key(at));
+  auto record = tables::kArtifacts.get(txn, {at});
   if (!record) return Existing::none;
   TG_ASSIGN_OR_RETURN(Artifact existing, Artifact::from_json(*record));
   if (existing.sha256 == digest) return Existing::same;
@@ -198,8 +183,8 @@ Result<PutResult> ArtifactService::commit(const Coordinate& at, const storage::B
   artifact.created_by = actor.name;
   artifact.created_at = clock_.now();
   const std::string record = json::serialize(artifact.to_json());
-  const std::string key = artifact_key(at);
-  const std::string index_key = blob_key(blob.digest, at);
+  const tables::ArtifactKey key{at};
+  const tables::ArtifactBlobKey index_key{blob.digest, at};
 
   bool created = false;
   std::string stored;
@@ -210,11 +195,11 @@ Result<PutResult> ArtifactService::commit(const Coordinate& at, const storage::B
     created = false;
     TG_ASSIGN_OR_RETURN(Existing existing, check_in(txn, at, blob.digest));
     if (existing == Existing::same) {  // a concurrent upload of the same bytes won
-      stored = std::string(*txn.get(Table::artifacts, key));
+      stored = std::string(*tables::kArtifacts.get(txn, key));
       return {};
     }
-    txn.put(Table::artifacts, key, record);
-    txn.put(Table::artifact_blobs, index_key, "");
+    tables::kArtifacts.put(txn, key, record);
+    tables::kArtifactBlobs.put(txn, index_key, "");
     created = true;
     return {};
   }));
@@ -229,7 +214,7 @@ Result<Artifact> ArtifactService::get(const Coordinate& at) {
   TG_RETURN_IF_ERROR(validate_artifact_coordinate(at.ci, at.version, at.file));
   std::string record;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
-    auto value = txn.get(Table::artifacts, artifact_key(at));
+    auto value = tables::kArtifacts.get(txn, {at});
     if (!value) return not_found(fmt::format("no artifact {}", at.to_string()));
     record = std::string(*value);
     return {};
@@ -241,35 +226,34 @@ Result<Page<VersionSummary>> ArtifactService::versions(const std::string& ci,
                                                        const PageRequest& page) {
   TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::ci, ci));
   Page<VersionSummary> out;
-  const std::string prefix = ci + '\0';
-  // Continue after the last version seen: its key prefix plus \x01 sorts after all its files.
-  std::string from = prefix;
-  if (!page.after.empty()) from = prefix + page.after + '\x01';
+  const std::string prefix = tables::ArtifactKey::prefix(ci);
+  // Continue after every file of the last version seen.
+  std::string from;
+  if (!page.after.empty()) from = tables::ArtifactKey::after_version(ci, page.after);
   Status error;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
     if (!txn.get(Table::cis, ci)) return not_found(fmt::format("CI '{}' does not exist", ci));
-    txn.scan(Table::artifacts, from, [&](std::string_view key, std::string_view value) {
-      if (!key.starts_with(prefix)) return false;
-      const std::string_view rest = key.substr(prefix.size());
-      const std::string_view version = rest.substr(0, rest.find('\0'));
-      auto artifact = Artifact::from_json(value);
-      if (!artifact) {
-        error = artifact.status();
-        return false;
-      }
-      if (out.items.empty() || out.items.back().version != version) {
-        if (out.items.size() == page.limit) {
-          out.next_after = out.items.back().version;
-          return false;
-        }
-        out.items.push_back({std::string(version), 0, 0, artifact->created_at});
-      }
-      auto& summary = out.items.back();
-      ++summary.files;
-      summary.size += artifact->size;
-      summary.created_at = std::min(summary.created_at, artifact->created_at);
-      return true;
-    });
+    tables::kArtifacts.scan(
+        txn, prefix, from, [&](const tables::ArtifactKey& key, std::string_view value) {
+          const std::string& version = key.at.version;
+          auto artifact = Artifact::from_json(value);
+          if (!artifact) {
+            error = artifact.status();
+            return false;
+          }
+          if (out.items.empty() || out.items.back().version != version) {
+            if (out.items.size() == page.limit) {
+              out.next_after = out.items.back().version;
+              return false;
+            }
+            out.items.push_back({std::string(version), 0, 0, artifact->created_at});
+          }
+          auto& summary = out.items.back();
+          ++summary.files;
+          summary.size += artifact->size;
+          summary.created_at = std::min(summary.created_at, artifact->created_at);
+          return true;
+        });
     return {};
   }));
   TG_RETURN_IF_ERROR(error);
@@ -281,26 +265,27 @@ Result<Page<Artifact>> ArtifactService::files(const std::string& ci, const std::
   TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::ci, ci));
   TG_RETURN_IF_ERROR(validate_artifact_name(ArtifactPart::version, version));
   Page<Artifact> out;
-  const std::string prefix = ci + '\0' + version + '\0';
-  std::string from = prefix;
-  if (!page.after.empty()) from = prefix + page.after + '\0';
+  const std::string prefix = tables::ArtifactKey::prefix(ci, version);
+  std::string from;
+  if (!page.after.empty())
+    from = tables::key_after(tables::ArtifactKey{{ci, version, page.after}}.encode());
   Status error;
   TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
     if (!txn.get(Table::cis, ci)) return not_found(fmt::format("CI '{}' does not exist", ci));
-    txn.scan(Table::artifacts, from, [&](std::string_view key, std::string_view value) {
-      if (!key.starts_with(prefix)) return false;
-      if (out.items.size() == page.limit) {
-        out.next_after = out.items.back().coordinate.file;
-        return false;
-      }
-      auto artifact = Artifact::from_json(value);
-      if (!artifact) {
-        error = artifact.status();
-        return false;
-      }
-      out.items.push_back(std::move(artifact).value());
-      return true;
-    });
+    tables::kArtifacts.scan(txn, prefix, from,
+                            [&](const tables::ArtifactKey&, std::string_view value) {
+                              if (out.items.size() == page.limit) {
+                                out.next_after = out.items.back().coordinate.file;
+                                return false;
+                              }
+                              auto artifact = Artifact::from_json(value);
+                              if (!artifact) {
+                                error = artifact.status();
+                                return false;
+                              }
+                              out.items.push_back(std::move(artifact).value());
+                              return true;
+                            });
     if (out.items.empty() && page.after.empty())
       return not_found(fmt::format("CI '{}' has no artifacts at version '{}'", ci, version));
     return {};

@@ -30,9 +30,6 @@ namespace tollgate::server {
 // Status reason of a deploy-by-checksum whose bytes the server does not have (not_found).
 inline constexpr const char* kBlobUnknownReason = "blob-unknown";
 
-// The key of an artifact's record in Table::artifacts: ci \0 version \0 file.
-std::string artifact_key(const Coordinate& at);
-
 // What the uploader tells about a build, from the X-Tollgate-* headers.
 struct BuildInfo {
   std::string source_commit;
