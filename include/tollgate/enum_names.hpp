@@ -13,7 +13,9 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace tollgate {
 
@@ -37,6 +39,16 @@ constexpr std::optional<E> parse_name(std::string_view name) {
   for (const EnumName<E>& entry : enum_names(E{}))
     if (name == entry.name) return entry.value;
   return std::nullopt;
+}
+
+// Every name of E in its table's order (an enum in an API description, a help text).
+template <class E>
+std::vector<std::string> all_names() {
+  const auto table = enum_names(E{});
+  std::vector<std::string> out;
+  out.reserve(table.size());
+  for (const EnumName<E>& entry : table) out.emplace_back(entry.name);
+  return out;
 }
 
 }  // namespace tollgate

@@ -347,7 +347,9 @@ std::vector<std::string> openapi_doc_errors(const std::vector<Route>& routes) {
   std::set<std::string> operations;
   for (const Route& route : routes) {
     const std::string where = fmt::format("{} {}", route.method, route.pattern);
-    auto fault = [&](std::string what) { errors.push_back(where + ": " + what); };
+    auto fault = [&](const std::string& what) {
+      errors.push_back(fmt::format("{}: {}", where, what));
+    };
     auto check_schema = [&](const char* type) {
       if (type != nullptr && is_schema_name(type) && !schemas.contains(type))
         fault(fmt::format("unknown schema '{}'", type));

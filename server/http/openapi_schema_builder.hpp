@@ -116,18 +116,6 @@ inline json::object all_of(std::initializer_list<json::object> parts) {
   return {{"allOf", std::move(list)}};
 }
 
-template <typename E, typename Name>
-inline std::vector<std::string> enum_names(E last, Name name) {
-  std::vector<std::string> out;
-  for (int i = 0; i <= static_cast<int>(last); ++i) out.emplace_back(name(static_cast<E>(i)));
-  return out;
-}
-inline std::vector<std::string> role_names() {
-  std::vector<std::string> out;
-  for (Role r : kAllRoles) out.emplace_back(role_name(r));
-  return out;
-}
-
 inline json::object roles() { return array(ref("Role")); }
 inline json::object slug(const char* d) {
   json::object s = str(d);

@@ -22,7 +22,7 @@ void add_common(json::object& s) {
       {"errors", "unmet", "declared", "actual", "existing", "offset"},
       "RFC 9457 problem details (application/problem+json)");
   s["UnmetGate"] = record({{"gate", str()}, {"reason", str()}, {"detail", str()}});
-  s["Role"] = one_of(role_names());
+  s["Role"] = one_of(all_names<Role>());
   s["Signature"] = record({{"key_id", str("ed25519:<16 hex>")},
                            {"algorithm", one_of({"ed25519"})},
                            {"value", str("base64url of the 64-byte signature")}},
@@ -120,10 +120,10 @@ void add_identity(json::object& s) {
 }
 
 void add_cmdb(json::object& s) {
-  s["CiStatus"] = one_of(enum_names(CiStatus::disposed, status_name));
-  s["RelationshipType"] = one_of(enum_names(RelType::installed_in, rel_type_name));
+  s["CiStatus"] = one_of(all_names<CiStatus>());
+  s["RelationshipType"] = one_of(all_names<RelType>());
   s["CiTypeAttribute"] = record({{"name", str()},
-                                 {"type", one_of(enum_names(AttrKind::ref, attr_kind_name))},
+                                 {"type", one_of(all_names<AttrKind>())},
                                  {"required", boolean()},
                                  {"values", strings("The values of an enum attribute")}},
                                 {"values"});
@@ -133,15 +133,15 @@ void add_cmdb(json::object& s) {
                         {"created_at", time()},
                         {"created_by", str()}});
   s["CiTypePage"] = page_of("CiType");
-  s["CiTypeCreate"] = input(
-      {{"name", str()},
-       {"description", str()},
-       {"attributes", array(input({{"name", str()},
-                                   {"type", one_of(enum_names(AttrKind::ref, attr_kind_name))},
-                                   {"required", boolean()},
-                                   {"values", strings("Required for type enum")}},
-                                  {"name", "type"}))}},
-      {"name", "attributes"});
+  s["CiTypeCreate"] =
+      input({{"name", str()},
+             {"description", str()},
+             {"attributes", array(input({{"name", str()},
+                                         {"type", one_of(all_names<AttrKind>())},
+                                         {"required", boolean()},
+                                         {"values", strings("Required for type enum")}},
+                                        {"name", "type"}))}},
+            {"name", "attributes"});
   s["Ci"] = record({{"id", str()},
                     {"type", str()},
                     {"name", str()},

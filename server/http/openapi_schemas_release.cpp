@@ -6,7 +6,7 @@
 namespace tollgate::server::schema {
 
 void add_change(json::object& s) {
-  s["RfcState"] = one_of(enum_names(RfcState::closed, rfc_state_name));
+  s["RfcState"] = one_of(all_names<RfcState>());
   s["RfcImpact"] = input(
       {{"risk", one_of({"low", "medium", "high"})}, {"resources", str()}, {"cycle_time", str()}},
       {"risk"});

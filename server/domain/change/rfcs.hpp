@@ -164,7 +164,7 @@ class RfcService {
   // forbidden (reason forbidden-role: the actor's roles may not take this step; reason
   // self-approval: the submitter approving or rejecting), conflict (reason illegal-transition,
   // naming the current state).
-  Result<Rfc> transition(const std::string& id, RfcAction action, const RfcStep& step,
+  Result<Rfc> transition(const std::string& id, RfcAction action, const RfcStep& command,
                          const Principal& actor);
 
   // The RFC as the API shows it: its record plus "impact_analysis", for each CI it names the

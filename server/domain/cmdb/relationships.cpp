@@ -62,8 +62,9 @@ json::object Relationship::to_json() const {
   return o;
 }
 
-Result<std::pair<Relationship, bool>> RelationshipService::add(const Triple& t,
+Result<std::pair<Relationship, bool>> RelationshipService::add(const RelationshipChange& change,
                                                                const Principal& actor) {
+  const Triple& t = change;
   Relationship rel;
   bool created = false;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) {
@@ -92,7 +93,8 @@ Result<std::pair<Relationship, bool>> RelationshipService::add(const Triple& t,
   return std::make_pair(std::move(rel), created);
 }
 
-Status RelationshipService::remove(const Triple& t, const Principal& actor) {
+Status RelationshipService::remove(const RelationshipChange& change, const Principal& actor) {
+  const Triple& t = change;
   const tables::RelationshipKey key{t.from, t.type, t.to};
   return store_.write([&](storage::WriteTxn& txn) {
     if (!txn.get(Table::rel_out, key.encode(tables::RelIndex::out)))

@@ -15,7 +15,6 @@
 using namespace tollgate;
 using namespace tollgate::server;
 using tollgate::testing::AppFixture;
-namespace json = boost::json;
 
 namespace {
 

@@ -22,8 +22,8 @@ TEST_CASE("RFC creation: defaults, sorted CIs, the impact, and every problem") {
   CHECK(rfc->cis == std::vector<std::string>{"api", "web"});
   CHECK(rfc->impact == boost::json::object{{"risk", "low"}, {"cycle_time", "2 days"}});
 
-  CHECK(refusal(commands::parse_create_rfc(body(
-            R"({"title":"","cis":[],"category":"urgent","impact":{"risk":"extreme"}})"))) ==
+  CHECK(refusal(commands::parse_create_rfc(
+            body(R"({"title":"","cis":[],"category":"urgent","impact":{"risk":"extreme"}})"))) ==
         Items{"cis: an RFC names at least one CI",
               "impact.risk: 'extreme' is not one of low, medium, high", "title: must not be empty",
               "category: 'urgent' is not one of standard, normal, emergency"});
