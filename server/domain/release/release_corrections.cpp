@@ -7,19 +7,14 @@
 
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/change/rfcs.hpp"
-#include "server/domain/json_body.hpp"
 #include "server/domain/record_fields.hpp"
 #include "server/domain/release/releases.hpp"
-#include "tollgate/ids.hpp"
 #include "tollgate/time.hpp"
 
 namespace tollgate::server {
 namespace {
 
 namespace json = boost::json;
-
-constexpr std::size_t kMaxNote = 4096;
-constexpr std::size_t kMaxLinks = 256;
 
 void record_change(json::object& changes, std::string_view field, json::value old_value,
                    json::value new_value) {
@@ -33,54 +28,18 @@ json::value date_or_null(const std::map<std::string, std::string>& planned,
   return at == planned.end() ? json::value(nullptr) : json::value(at->second);
 }
 
-std::optional<std::string> read_note(Fields& f, bool required) {
-  auto note = f.string("note", required);
-  if (note && (note->size() > kMaxNote || (required && note->empty())))
-    f.error(fmt::format("note: must be 1..{} characters", kMaxNote));
-  return note;
-}
-
 }  // namespace
 
-Result<Release> ReleaseService::correct(const std::string& id, const json::object& body,
+Result<Release> ReleaseService::correct(const std::string& id, const ReleasePatch& patch,
                                         const Principal& actor) {
-  Fields f(body);
-  const json::object* planned = f.object("planned");
-  auto rfcs = f.strings("rfcs");
-  auto note = read_note(f, false);
-  std::map<std::string, std::optional<std::string>> dates;  // nullopt: unplan
-  if (planned) {
-    for (const auto& [env, date] : *planned) {
-      if (!known_environment(config_, env))
-        f.error(fmt::format("planned.{}: not a configured environment",
-                            std::string_view(env).substr(0, 64)));
-      else if (date.is_null())
-        dates.emplace(std::string(env), std::nullopt);
-      else if (!date.is_string() || !parse_date(date.get_string()))
-        f.error(
-            fmt::format("planned.{}: must be a date YYYY-MM-DD or null", std::string_view(env)));
-      else
-        dates.emplace(std::string(env), std::string(date.get_string()));
-    }
-  }
-  if (rfcs) {
-    if (rfcs->size() > kMaxLinks) f.error(fmt::format("rfcs: at most {}", kMaxLinks));
-    for (const auto& rfc : *rfcs)
-      if (!is_slug(rfc)) f.error(fmt::format("rfcs: '{}' is not an RFC id", rfc.substr(0, 64)));
-  }
-  if (!planned && !rfcs) f.error("name what to correct: planned and/or rfcs");
-  TG_RETURN_IF_ERROR(f.finish());
-  std::vector<std::string> links = rfcs.value_or(std::vector<std::string>{});
-  std::sort(links.begin(), links.end());
-  links.erase(std::unique(links.begin(), links.end()), links.end());
-
+  const std::string note = patch.note.value_or("");
   return update(id, [&](storage::WriteTxn& txn, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_contents_open(r));
     const Micros now = clock_.now();
     std::vector<std::string> what;
-    if (planned) {
-      ReleaseCorrection c{"reschedule", actor.name, now, note.value_or(""), {}};
-      for (const auto& [env, date] : dates) {
+    if (patch.planned) {
+      ReleaseCorrection c{"reschedule", actor.name, now, note, {}};
+      for (const auto& [env, date] : *patch.planned) {
         json::value before = date_or_null(r.planned, env);
         if (date)
           r.planned[env] = *date;
@@ -93,7 +52,8 @@ Result<Release> ReleaseService::correct(const std::string& id, const json::objec
         r.corrections.push_back(std::move(c));
       }
     }
-    if (rfcs && links != r.rfcs) {
+    if (patch.rfcs && *patch.rfcs != r.rfcs) {
+      const std::vector<std::string>& links = *patch.rfcs;
       std::vector<std::string> missing;
       for (const auto& rfc : links)
         if (!load_rfc(txn, rfc)) missing.push_back(rfc);
@@ -101,7 +61,7 @@ Result<Release> ReleaseService::correct(const std::string& id, const json::objec
         return invalid(fmt::format("rfcs: no RFC '{}'", fmt::join(missing, "', '")))
             .with_reason("unknown-rfc")
             .with_items(std::move(missing));
-      ReleaseCorrection c{"link-rfcs", actor.name, now, note.value_or(""), {}};
+      ReleaseCorrection c{"link-rfcs", actor.name, now, note, {}};
       record_change(c.changes, "rfcs", json::value(record_fields::string_array(r.rfcs)),
                     json::value(record_fields::string_array(links)));
       what.push_back(fmt::format(
@@ -117,10 +77,7 @@ Result<Release> ReleaseService::correct(const std::string& id, const json::objec
 }
 
 Result<Release> ReleaseService::remove_item(const std::string& id, const std::string& ci,
-                                            const json::object& body, const Principal& actor) {
-  Fields f(body);
-  auto note = read_note(f, false);
-  TG_RETURN_IF_ERROR(f.finish());
+                                            const ReleaseNote& command, const Principal& actor) {
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_contents_open(r));
     const auto at = std::find_if(r.items.begin(), r.items.end(),
@@ -129,7 +86,7 @@ Result<Release> ReleaseService::remove_item(const std::string& id, const std::st
       return not_found(
                  fmt::format("release '{}' carries no item of CI '{}'", id, ci.substr(0, 128)))
           .with_reason("unknown-item");
-    ReleaseCorrection c{"remove-item", actor.name, clock_.now(), note.value_or(""), {}};
+    ReleaseCorrection c{"remove-item", actor.name, clock_.now(), command.note.value_or(""), {}};
     record_change(c.changes, "items." + ci, json::value(at->version), json::value(nullptr));
     audit_note(fmt::format("/api/v1/releases/{}/items/{}", id, ci),
                fmt::format("removed {} {} from release {}", ci, at->version, id));
@@ -139,21 +96,20 @@ Result<Release> ReleaseService::remove_item(const std::string& id, const std::st
   });
 }
 
-Result<Release> ReleaseService::cancel(const std::string& id, const json::object& body,
+Result<Release> ReleaseService::cancel(const std::string& id, const ReleaseNote& command,
                                        const Principal& actor) {
-  Fields f(body);
-  auto note = read_note(f, true);
-  TG_RETURN_IF_ERROR(f.finish());
+  if (!command.note || command.note->empty()) return invalid("note: a cancellation says why");
+  const std::string& note = *command.note;
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_contents_open(r));
     if (const auto at = r.current_environment())
       return conflict(
                  fmt::format("release '{}' is in {}: back it out before cancelling it", id, *at))
           .with_reason("release-in-environment");
-    ReleaseCorrection c{"cancel", actor.name, clock_.now(), *note, {}};
+    ReleaseCorrection c{"cancel", actor.name, clock_.now(), note, {}};
     record_change(c.changes, "state", json::value(r.state(config_.environments)),
                   json::value("cancelled"));
-    audit_note("/api/v1/releases/" + id, fmt::format("cancelled release {}: {}", id, *note));
+    audit_note("/api/v1/releases/" + id, fmt::format("cancelled release {}: {}", id, note));
     r.corrections.push_back(std::move(c));
     return Status();
   });
@@ -161,13 +117,9 @@ Result<Release> ReleaseService::cancel(const std::string& id, const json::object
 
 Result<Release> ReleaseService::resolve_known_error(const std::string& id,
                                                     const std::string& known_error,
-                                                    const json::object& body,
+                                                    const ResolveKnownError& command,
                                                     const Principal& actor) {
-  Fields f(body);
-  auto resolution = f.string("resolution", true);
-  if (resolution && (resolution->empty() || resolution->size() > kMaxNote))
-    f.error(fmt::format("resolution: must be 1..{} characters", kMaxNote));
-  TG_RETURN_IF_ERROR(f.finish());
+  const std::string& resolution = command.resolution;
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
     const auto at = std::find_if(r.known_errors.begin(), r.known_errors.end(),
                                  [&](const KnownError& e) { return e.id == known_error; });
@@ -180,10 +132,10 @@ Result<Release> ReleaseService::resolve_known_error(const std::string& id,
                                   known_error, id, at->resolved_by))
           .with_reason("known-error-resolved");
     const Micros now = clock_.now();
-    at->resolution = *resolution;
+    at->resolution = resolution;
     at->resolved_by = actor.name;
     at->resolved_at = now;
-    ReleaseCorrection c{"resolve-known-error", actor.name, now, *resolution, {}};
+    ReleaseCorrection c{"resolve-known-error", actor.name, now, resolution, {}};
     record_change(c.changes, "known_errors." + known_error + ".resolved", json::value(false),
                   json::value(true));
     audit_note(fmt::format("/api/v1/releases/{}/known-errors/{}", id, known_error),

@@ -8,7 +8,6 @@
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/change/rfcs.hpp"
 #include "server/domain/cmdb/documents.hpp"
-#include "server/domain/json_body.hpp"
 #include "server/domain/release/releases.hpp"
 #include "server/domain/release/vdd.hpp"
 
@@ -17,12 +16,6 @@ namespace tollgate::server {
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::size_t kMaxNotes = 4096;
-constexpr std::size_t kMaxDocumentContent = 512 * 1024;
-
-const std::set<std::string_view> kDocumentKinds = {"build_instructions", "test_plan",
-                                                   "backout_procedure", "release_notes", "other"};
 
 // Gates the release's creator may not record: the approvals and sign-offs.
 const std::set<std::string_view> kSeparatedGates = {"uat", "rrr", "implementation_approval",
@@ -111,68 +104,10 @@ Status check_requester(storage::ReadTxn& txn, const Release& release, const std:
       .with_reason("requester-document");
 }
 
-Result<GateRecord> parse_gate(const std::string& gate, const json::object& body) {
-  Fields f(body);
-  auto verdict = f.string("verdict", true);
-  auto notes = f.string("notes");
-  auto evidence = f.string("evidence");
-  auto date = f.string("date");
-  if (verdict && *verdict != "pass" && *verdict != "fail")
-    f.error(fmt::format("verdict: '{}' is not pass or fail", *verdict));
-  if (notes && notes->size() > kMaxNotes)
-    f.error(fmt::format("notes: at most {} characters", kMaxNotes));
-  if (date && gate != "rrr") f.error("date: only the rrr gate takes an implementation date");
-  if (date && gate == "rrr" && !parse_date(*date))
-    f.error(fmt::format("date: '{}' is not a date YYYY-MM-DD", *date));
-  TG_RETURN_IF_ERROR(f.finish());
-  GateRecord record;
-  record.gate = gate;
-  record.verdict = *verdict;
-  record.notes = notes.value_or("");
-  record.evidence = evidence;
-  record.date = date;
-  return record;
-}
-
-struct DocumentInput {
-  std::string kind;
-  std::string name;
-  std::string content;
-  std::string media_type;
-};
-
-Result<DocumentInput> parse_document(const json::object& body) {
-  Fields f(body);
-  auto kind = f.string("kind", true);
-  auto name = f.string("name", true);
-  auto content = f.string("content", true);
-  auto media_type = f.string("media_type");
-  if (kind && !kDocumentKinds.contains(*kind))
-    f.error(
-        fmt::format("kind: '{}' is not one of build_instructions, test_plan, "
-                    "backout_procedure, release_notes, other",
-                    *kind));
-  if (name) f.merge(check_document_name(*name));
-  if (content && content->empty()) f.error("content: must not be empty");
-  if (content && content->size() > kMaxDocumentContent)
-    f.error(fmt::format("content: at most {} bytes", kMaxDocumentContent));
-  std::optional<std::string> normalised;
-  if (media_type) {
-    auto checked = normalise_media_type(*media_type);
-    if (checked)
-      normalised = *checked;
-    else
-      f.merge(checked.status());
-  }
-  TG_RETURN_IF_ERROR(f.finish());
-  return DocumentInput{*kind, *name, *content, normalised.value_or(guess_media_type(*name))};
-}
-
 }  // namespace
 
-Result<Release> ReleaseService::add_document(const std::string& id, const json::object& body,
+Result<Release> ReleaseService::add_document(const std::string& id, const AddReleaseDocument& input,
                                              const Principal& actor) {
-  TG_ASSIGN_OR_RETURN(const DocumentInput input, parse_document(body));
   std::lock_guard lock(document_mutex_);  // the record must name the commit this put made
   TG_ASSIGN_OR_RETURN(const Release before, get(id));
   TG_RETURN_IF_ERROR(check_contents_open(before));
@@ -216,9 +151,16 @@ Result<ReleaseDocumentContent> ReleaseService::document(const std::string& id,
 }
 
 Result<Release> ReleaseService::record_gate(const std::string& id, const std::string& gate,
-                                            const json::object& body, const Principal& actor) {
+                                            const RecordGate& command, const Principal& actor) {
   TG_ASSIGN_OR_RETURN(const std::string key, policy_key(config_, gate));
-  TG_ASSIGN_OR_RETURN(GateRecord record, parse_gate(gate, body));
+  if (command.date && gate != "rrr")
+    return invalid("date: only the rrr gate takes an implementation date");
+  GateRecord record;
+  record.gate = gate;
+  record.verdict = command.verdict;
+  record.notes = command.notes;
+  record.evidence = command.evidence;
+  record.date = command.date;
   TG_RETURN_IF_ERROR(check_gate_role(config_, key, gate, actor));
   if (gate.starts_with("tests:"))
     TG_RETURN_IF_ERROR(check_environment_scope(actor, std::string_view(gate).substr(6)));

@@ -8,13 +8,11 @@
 
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/change/rfcs.hpp"
-#include "server/domain/json_body.hpp"
 #include "server/domain/release/releases.hpp"
 #include "server/domain/tables/meta_table.hpp"
 #include "server/domain/tables/vault_tables.hpp"
 #include "server/domain/vault/artifacts.hpp"
 #include "tollgate/ids.hpp"
-#include "tollgate/paths.hpp"
 
 namespace tollgate::server {
 
@@ -22,15 +20,6 @@ namespace json = boost::json;
 using storage::Table;
 
 namespace {
-
-constexpr std::size_t kMaxText = 4096;
-constexpr std::size_t kMaxLinks = 256;
-constexpr std::size_t kMaxInstallPath = 1024;
-
-void check_text(Fields& f, std::string_view key, const std::optional<std::string>& value) {
-  if (value && (value->empty() || value->size() > kMaxText))
-    f.error(fmt::format("{}: must be 1..{} characters", f.path(key), kMaxText));
-}
 
 // Items of several packaged releases merged by CI; a CI in two of them at different versions is
 // a conflict.
@@ -48,53 +37,6 @@ Result<std::vector<ReleaseItem>> merge_items(const std::vector<Release>& package
   out.reserve(by_ci.size());
   for (auto& [ci, item] : by_ci) out.push_back(std::move(item));
   return out;
-}
-
-Result<Release> parse_create(const json::object& body, const Config& config) {
-  Fields f(body);
-  auto name = f.string("name", true);
-  auto version = f.string("version", true);
-  auto type = f.string("type", true);
-  auto category = f.string("category", true);
-  auto rfcs = f.strings("rfcs");
-  auto packages = f.strings("packages");
-  const json::object* planned = f.object("planned");
-  check_text(f, "name", name);
-  check_text(f, "version", version);
-  Release r;
-  if (type && !parse_release_type(*type))
-    f.error(fmt::format("type: '{}' is not one of delta, full, package", *type));
-  if (category && !parse_release_category(*category))
-    f.error(
-        fmt::format("category: '{}' is not one of scheduled, unscheduled, emergency", *category));
-  if (planned) {
-    for (const auto& [env, date] : *planned) {
-      if (!known_environment(config, env))
-        f.error(fmt::format("planned.{}: not a configured environment", std::string_view(env)));
-      else if (!date.is_string() || !parse_date(date.get_string()))
-        f.error(fmt::format("planned.{}: must be a date YYYY-MM-DD", std::string_view(env)));
-      else
-        r.planned.emplace(std::string(env), std::string(date.get_string()));
-    }
-  }
-  if ((rfcs && rfcs->size() > kMaxLinks) || (packages && packages->size() > kMaxLinks))
-    f.error(fmt::format("rfcs, packages: at most {} each", kMaxLinks));
-  TG_RETURN_IF_ERROR(f.finish());
-  r.name = *name;
-  r.version = *version;
-  r.type = *parse_release_type(*type);
-  r.category = *parse_release_category(*category);
-  if (rfcs) r.rfcs = *rfcs;
-  if (packages) r.packages = *packages;
-  std::sort(r.rfcs.begin(), r.rfcs.end());
-  r.rfcs.erase(std::unique(r.rfcs.begin(), r.rfcs.end()), r.rfcs.end());
-  std::sort(r.packages.begin(), r.packages.end());
-  r.packages.erase(std::unique(r.packages.begin(), r.packages.end()), r.packages.end());
-  if (r.type == ReleaseType::package && r.packages.empty())
-    return invalid("packages: a package release bundles at least one delta release");
-  if (r.type != ReleaseType::package && !r.packages.empty())
-    return invalid("packages: only a release of type package bundles other releases");
-  return r;
 }
 
 // Checks the links of a new release inside the creating transaction and joins the packaged
@@ -118,29 +60,6 @@ Status resolve_links(storage::ReadTxn& txn, Release& r) {
     return invalid(fmt::format("{}", fmt::join(errors, "; "))).with_items(std::move(errors));
   TG_ASSIGN_OR_RETURN(r.items, merge_items(packaged));
   return {};
-}
-
-std::map<std::string, std::string> parse_install_paths(Fields& f) {
-  std::map<std::string, std::string> out;
-  const json::object* paths = f.object("install_paths");
-  if (!paths) return out;
-  std::set<std::string_view> seen;
-  for (const auto& [file, path] : *paths) {
-    const std::string where =
-        fmt::format("install_paths.{}", std::string_view(file).substr(0, 255));
-    if (!path.is_string()) {
-      f.error(where + ": must be a string");
-      continue;
-    }
-    const std::string_view text = path.get_string();
-    if (auto problem = relative_path_problem(text, kMaxInstallPath, ControlCharacters::refused))
-      f.error(fmt::format("{}: {}", where, *problem));
-    else if (!seen.insert(text).second)
-      f.error(fmt::format("{}: '{}' is the install path of another file too", where, text));
-    else
-      out.emplace(std::string(file), std::string(text));
-  }
-  return out;
 }
 
 // The item of `ci` at `version` with every artifact of that version.
@@ -250,11 +169,17 @@ Result<Release> ReleaseService::update(const std::string& id, const Change& chan
   return out;
 }
 
-Result<Release> ReleaseService::create(const json::object& body, const Principal& actor) {
-  TG_ASSIGN_OR_RETURN(const Release parsed, parse_create(body, config_));
+Result<Release> ReleaseService::create(const CreateRelease& command, const Principal& actor) {
   Release out;
   TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
-    Release r = parsed;
+    Release r;
+    r.name = command.name;
+    r.version = command.version;
+    r.type = command.type;
+    r.category = command.category;
+    r.rfcs = command.rfcs;
+    r.packages = command.packages;
+    r.planned = command.planned;
     TG_RETURN_IF_ERROR(resolve_links(txn, r));
     const std::uint64_t seq = tables::get_be64_counter(txn, tables::kMetaReleaseCounter) + 1;
     tables::put_be64_counter(txn, tables::kMetaReleaseCounter, seq);
@@ -311,18 +236,13 @@ Result<Page<Release>> ReleaseService::list(const ReleaseFilter& filter,
   return out;
 }
 
-Result<Release> ReleaseService::add_item(const std::string& id, const json::object& body,
+Result<Release> ReleaseService::add_item(const std::string& id, const AddReleaseItem& command,
                                          const Principal& actor) {
-  Fields f(body);
-  auto ci = f.string("ci", true);
-  auto version = f.string("version", true);
-  const auto install_paths = parse_install_paths(f);
-  TG_RETURN_IF_ERROR(f.finish());
-  if (!is_slug(*ci)) return not_found(fmt::format("no CI '{}'", *ci));
-  if (version->empty() || version->size() > kMaxText) return invalid("version: must not be empty");
+  if (!is_slug(command.ci)) return not_found(fmt::format("no CI '{}'", command.ci));
   return update(id, [&](storage::WriteTxn& txn, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_contents_open(r));
-    TG_ASSIGN_OR_RETURN(ReleaseItem item, item_of(txn, *ci, *version, install_paths));
+    TG_ASSIGN_OR_RETURN(ReleaseItem item,
+                        item_of(txn, command.ci, command.version, command.install_paths));
     for (const ReleaseItem& other : r.items) {
       if (other.ci == item.ci) continue;
       for (const ReleaseArtifact& mine : item.artifacts)
@@ -343,23 +263,16 @@ Result<Release> ReleaseService::add_item(const std::string& id, const json::obje
   });
 }
 
-Result<Release> ReleaseService::add_known_error(const std::string& id, const json::object& body,
+Result<Release> ReleaseService::add_known_error(const std::string& id, const AddKnownError& command,
                                                 const Principal& actor) {
-  Fields f(body);
-  auto summary = f.string("summary", true);
-  auto workaround = f.string("workaround");
-  check_text(f, "summary", summary);
-  if (workaround && workaround->size() > kMaxText)
-    f.error(fmt::format("workaround: at most {} characters", kMaxText));
-  TG_RETURN_IF_ERROR(f.finish());
   return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
     audit_note(
         fmt::format("/api/v1/releases/{}/known-errors/ke-{}", r.id, r.known_errors.size() + 1),
         fmt::format("recorded known error ke-{} of release {}", r.known_errors.size() + 1, r.id));
     KnownError error;
     error.id = fmt::format("ke-{}", r.known_errors.size() + 1);
-    error.summary = *summary;
-    error.workaround = workaround.value_or("");
+    error.summary = command.summary;
+    error.workaround = command.workaround;
     error.recorded_by = actor.name;
     error.recorded_at = clock_.now();
     r.known_errors.push_back(std::move(error));

@@ -194,6 +194,68 @@ struct ReleaseFilter {
   std::optional<ReleaseCategory> category;
 };
 
+// The commands ReleaseService takes, parsed from the request bodies by
+// server/http/commands/release.hpp: well-formed and in range. Whether what they name exists,
+// and whether the step is allowed, is the service's to decide.
+
+// POST /api/v1/releases, parsed.
+struct CreateRelease {
+  std::string name;
+  std::string version;
+  ReleaseType type = ReleaseType::delta;
+  ReleaseCategory category = ReleaseCategory::scheduled;
+  std::vector<std::string> rfcs;               // sorted, without duplicates
+  std::vector<std::string> packages;           // sorted; non-empty exactly for a package
+  std::map<std::string, std::string> planned;  // configured environment -> YYYY-MM-DD
+};
+
+// POST .../items, parsed.
+struct AddReleaseItem {
+  std::string ci;  // a slug
+  std::string version;
+  std::map<std::string, std::string> install_paths;  // file -> relative path, all distinct
+};
+
+// POST .../documents, parsed.
+struct AddReleaseDocument {
+  std::string kind;  // build_instructions, test_plan, backout_procedure, release_notes, other
+  std::string name;
+  std::string content;
+  std::string media_type;  // normalised, or guessed from the name
+};
+
+// POST .../known-errors, parsed.
+struct AddKnownError {
+  std::string summary;
+  std::string workaround;
+};
+
+// PATCH /api/v1/releases/{id}, parsed: at least one of planned and rfcs.
+struct ReleasePatch {
+  // configured environment -> date, or nullopt to unplan it
+  std::optional<std::map<std::string, std::optional<std::string>>> planned;
+  std::optional<std::vector<std::string>> rfcs;  // sorted, without duplicates, slugs
+  std::optional<std::string> note;
+};
+
+// DELETE .../items/{ci} {note?} and POST .../cancel {note}, parsed.
+struct ReleaseNote {
+  std::optional<std::string> note;  // always present for a cancel
+};
+
+// POST .../known-errors/{ke}/resolve, parsed.
+struct ResolveKnownError {
+  std::string resolution;
+};
+
+// POST .../gates/{gate}, parsed. Which gate takes a date (rrr) is the service's rule.
+struct RecordGate {
+  std::string verdict;  // pass | fail
+  std::string notes;
+  std::optional<std::string> evidence;  // a document of the release
+  std::optional<std::string> date;      // YYYY-MM-DD
+};
+
 // A release document's content, as committed to the vault.
 struct ReleaseDocumentContent {
   ReleaseDocument document;
@@ -222,10 +284,10 @@ class ReleaseService {
       : store_(store), vault_(vault), clock_(clock), config_(config) {}
 
   // POST /api/v1/releases {name, version, type, category, rfcs?, planned?, packages?}. A
-  // package bundles delta releases; their items join it. Errors: forbidden, invalid (body,
-  // unknown RFCs, environments, packages), conflict (reason "package-conflict": two packaged
+  // package bundles delta releases; their items join it. Errors: invalid (unknown RFCs,
+  // packages), conflict (reason "package-conflict": two packaged
   // releases carry different versions of one CI).
-  Result<Release> create(const boost::json::object& body, const Principal& actor);
+  Result<Release> create(const CreateRelease& command, const Principal& actor);
 
   // Errors: not_found.
   Result<Release> get(const std::string& id) const;
@@ -234,22 +296,22 @@ class ReleaseService {
   Result<Page<Release>> list(const ReleaseFilter& filter, const PageRequest& page) const;
 
   // POST .../items {ci, version, install_paths?: {file: path}}: every artifact of that CI
-  // version joins; the same CI again replaces its item. Errors: forbidden, invalid, not_found
+  // version joins; the same CI again replaces its item. Errors: invalid, not_found
   // (release, CI), conflict (reasons "no-artifacts", "release-deployed").
-  Result<Release> add_item(const std::string& id, const boost::json::object& body,
+  Result<Release> add_item(const std::string& id, const AddReleaseItem& command,
                            const Principal& actor);
 
   // POST .../documents {kind, name, content, media_type?}: committed to the vault, then
   // recorded; the same name again makes a new version. Errors: forbidden, invalid, not_found,
   // conflict ("release-deployed", and the vault's), io.
-  Result<Release> add_document(const std::string& id, const boost::json::object& body,
+  Result<Release> add_document(const std::string& id, const AddReleaseDocument& command,
                                const Principal& actor);
 
   // The document as the release records it. Errors: not_found.
   Result<ReleaseDocumentContent> document(const std::string& id, const std::string& name) const;
 
   // POST .../known-errors {summary, workaround?}. Errors: forbidden, invalid, not_found.
-  Result<Release> add_known_error(const std::string& id, const boost::json::object& body,
+  Result<Release> add_known_error(const std::string& id, const AddKnownError& command,
                                   const Principal& actor);
 
   // Corrections: each is kept in `corrections` (action, actor, time, note, changes) and refused
@@ -259,20 +321,18 @@ class ReleaseService {
   // PATCH /api/v1/releases/{id} {planned?: {env: date | null}, rfcs?: [...], note?}: reschedule
   // (the named environments' dates; null unplans one) and/or replace the linked RFCs. Errors:
   // invalid (body, unknown environment or RFC), not_found, conflict.
-  Result<Release> correct(const std::string& id, const boost::json::object& body,
-                          const Principal& actor);
+  Result<Release> correct(const std::string& id, const ReleasePatch& patch, const Principal& actor);
   // DELETE .../items/{ci} {note?}: the item leaves; the digest changes, so earlier gate records
   // go stale. Errors: not_found (release, item), conflict.
   Result<Release> remove_item(const std::string& id, const std::string& ci,
-                              const boost::json::object& body, const Principal& actor);
+                              const ReleaseNote& command, const Principal& actor);
   // POST .../cancel {note}: for good. Refused while the release is in an environment (reason
   // "release-in-environment": back it out first). Errors: invalid, not_found, conflict.
-  Result<Release> cancel(const std::string& id, const boost::json::object& body,
-                         const Principal& actor);
+  Result<Release> cancel(const std::string& id, const ReleaseNote& command, const Principal& actor);
   // POST .../known-errors/{ke}/resolve {resolution}. Errors: invalid, not_found (release, known
   // error), conflict ("known-error-resolved", "release-cancelled").
   Result<Release> resolve_known_error(const std::string& id, const std::string& known_error,
-                                      const boost::json::object& body, const Principal& actor);
+                                      const ResolveKnownError& command, const Principal& actor);
 
   // POST .../gates/{gate} {verdict, notes?, evidence?, date?}: a record bound to the current
   // digest. Errors: not_found (release; gate, reason "unknown-gate"), invalid (body; evidence not
@@ -280,7 +340,7 @@ class ReleaseService {
   // ("gate-role", "separation-of-duties"), conflict ("duplicate-approval": the same actor again
   // for emergency_approval and the same digest; "not-emergency").
   Result<Release> record_gate(const std::string& id, const std::string& gate,
-                              const boost::json::object& body, const Principal& actor);
+                              const RecordGate& command, const Principal& actor);
 
   // The API's view: the record's fields plus digest, state, environment and "gates": for each
   // gate name {status: passed | failed | stale | missing, latest, history}.

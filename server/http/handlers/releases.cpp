@@ -1,12 +1,13 @@
 // Handlers of the release routes (server/domain/release/releases.hpp has the semantics): creation,
-// lists, items, documents, known errors and gate records. Roles are policy and checked by the
-// service.
+// lists, items, documents, known errors, gate records and corrections. Each body is parsed into
+// a command (server/http/commands/release.hpp); roles are policy and checked by the service.
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "server/domain/json_body.hpp"
 #include "server/domain/release/releases.hpp"
 #include "server/domain/release/schedule.hpp"
+#include "server/http/commands/release.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/render.hpp"
 
@@ -44,6 +45,14 @@ Result<ReleaseFilter> filter_of(const Context& ctx) {
   return filter;
 }
 
+// The request's JSON object parsed into a command by `parse`.
+template <typename Parse>
+auto command_of(const Context& ctx, Parse&& parse) -> decltype(parse(json::object())) {
+  auto body = parse_object(ctx.request.body);
+  if (!body) return body.status();
+  return parse(*body);
+}
+
 }  // namespace
 
 Response list_releases(Context& ctx) {
@@ -57,9 +66,11 @@ Response list_releases(Context& ctx) {
 }
 
 Response create_release(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
-  return release_response(ctx, 201, ctx.app.releases.create(*body, ctx.principal));
+  auto command = command_of(ctx, [&](const json::object& body) {
+    return commands::parse_create_release(body, ctx.app.config);
+  });
+  if (!command) return problem(command.status());
+  return release_response(ctx, 201, ctx.app.releases.create(*command, ctx.principal));
 }
 
 Response get_release(Context& ctx) {
@@ -67,16 +78,17 @@ Response get_release(Context& ctx) {
 }
 
 Response add_release_item(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
-  return release_response(ctx, 200, ctx.app.releases.add_item(ctx.params[0], *body, ctx.principal));
+  auto command = command_of(ctx, commands::parse_release_item);
+  if (!command) return problem(command.status());
+  return release_response(ctx, 200,
+                          ctx.app.releases.add_item(ctx.params[0], *command, ctx.principal));
 }
 
 Response add_release_document(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
+  auto command = command_of(ctx, commands::parse_release_document);
+  if (!command) return problem(command.status());
   return release_response(ctx, 201,
-                          ctx.app.releases.add_document(ctx.params[0], *body, ctx.principal));
+                          ctx.app.releases.add_document(ctx.params[0], *command, ctx.principal));
 }
 
 Response get_release_document(Context& ctx) {
@@ -95,16 +107,17 @@ Response get_release_document(Context& ctx) {
 }
 
 Response add_known_error(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
+  auto command = command_of(ctx, commands::parse_known_error);
+  if (!command) return problem(command.status());
   return release_response(ctx, 201,
-                          ctx.app.releases.add_known_error(ctx.params[0], *body, ctx.principal));
+                          ctx.app.releases.add_known_error(ctx.params[0], *command, ctx.principal));
 }
 
 Response record_gate(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
-  auto release = ctx.app.releases.record_gate(ctx.params[0], ctx.params[1], *body, ctx.principal);
+  auto command = command_of(ctx, commands::parse_gate_record);
+  if (!command) return problem(command.status());
+  auto release =
+      ctx.app.releases.record_gate(ctx.params[0], ctx.params[1], *command, ctx.principal);
   if (!release || ctx.params[1] != "rrr") return release_response(ctx, 201, release);
   // The release readiness review sees the schedule conflicts of the release.
   json::object o = ctx.app.releases.to_json(*release);
@@ -115,32 +128,39 @@ Response record_gate(Context& ctx) {
 }
 
 Response correct_release(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
-  return release_response(ctx, 200, ctx.app.releases.correct(ctx.params[0], *body, ctx.principal));
+  auto patch = command_of(ctx, [&](const json::object& body) {
+    return commands::parse_release_patch(body, ctx.app.config);
+  });
+  if (!patch) return problem(patch.status());
+  return release_response(ctx, 200, ctx.app.releases.correct(ctx.params[0], *patch, ctx.principal));
 }
 
 Response remove_release_item(Context& ctx) {
   // The body ({note}) is optional.
-  auto body = ctx.request.body.empty() ? Result<json::object>(json::object())
-                                       : parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
+  auto command = ctx.request.body.empty() ? Result<ReleaseNote>(ReleaseNote{})
+                                          : command_of(ctx, [](const json::object& body) {
+                                              return commands::parse_release_note(body, false);
+                                            });
+  if (!command) return problem(command.status());
   return release_response(
-      ctx, 200, ctx.app.releases.remove_item(ctx.params[0], ctx.params[1], *body, ctx.principal));
+      ctx, 200,
+      ctx.app.releases.remove_item(ctx.params[0], ctx.params[1], *command, ctx.principal));
 }
 
 Response cancel_release(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
-  return release_response(ctx, 200, ctx.app.releases.cancel(ctx.params[0], *body, ctx.principal));
+  auto command = command_of(
+      ctx, [](const json::object& body) { return commands::parse_release_note(body, true); });
+  if (!command) return problem(command.status());
+  return release_response(ctx, 200,
+                          ctx.app.releases.cancel(ctx.params[0], *command, ctx.principal));
 }
 
 Response resolve_known_error(Context& ctx) {
-  auto body = parse_object(ctx.request.body);
-  if (!body) return problem(body.status());
+  auto command = command_of(ctx, commands::parse_known_error_resolution);
+  if (!command) return problem(command.status());
   return release_response(
       ctx, 200,
-      ctx.app.releases.resolve_known_error(ctx.params[0], ctx.params[1], *body, ctx.principal));
+      ctx.app.releases.resolve_known_error(ctx.params[0], ctx.params[1], *command, ctx.principal));
 }
 
 }  // namespace tollgate::server::handlers

@@ -454,17 +454,15 @@ TEST_CASE("releases: separation of duties, evidence and the rrr date") {
   // A change manager who created a release may not hold its rrr.
   f.config.gate_roles["uat"] = {"change_manager"};
   Principal creator{"cm1", {Role::change_manager, Role::release_manager}, {}};
-  auto created = f.app->releases.create(
-      json::parse(R"({"name":"S","version":"1","type":"delta","category":"emergency"})")
-          .as_object(),
-      creator);
+  CreateRelease emergency{"S", "1", ReleaseType::delta, ReleaseCategory::emergency, {}, {}, {}};
+  auto created = f.app->releases.create(emergency, creator);
   REQUIRE(created.ok());
+  const RecordGate pass{"pass", "", std::nullopt, std::nullopt};
   for (const char* gate : {"uat", "rrr", "emergency_approval"}) {
-    auto r =
-        f.app->releases.record_gate(created->id, gate, json::parse(kPass).as_object(), creator);
+    auto r = f.app->releases.record_gate(created->id, gate, pass, creator);
     CHECK(r.status().reason() == "separation-of-duties");
   }
-  CHECK(f.app->releases.record_gate(created->id, "trr", json::parse(kPass).as_object(), creator)
+  CHECK(f.app->releases.record_gate(created->id, "trr", pass, creator)
             .ok());  // not an approval: allowed
 
   // Evidence must be a document of the release.
