@@ -320,14 +320,14 @@ class ReleaseService {
   //
   // PATCH /api/v1/releases/{id} {planned?: {env: date | null}, rfcs?: [...], note?}: reschedule
   // (the named environments' dates; null unplans one) and/or replace the linked RFCs. Errors:
-  // invalid (body, unknown environment or RFC), not_found, conflict.
+  // invalid (an unknown RFC, reason "unknown-rfc"), not_found, conflict.
   Result<Release> correct(const std::string& id, const ReleasePatch& patch, const Principal& actor);
   // DELETE .../items/{ci} {note?}: the item leaves; the digest changes, so earlier gate records
   // go stale. Errors: not_found (release, item), conflict.
   Result<Release> remove_item(const std::string& id, const std::string& ci,
                               const ReleaseNote& command, const Principal& actor);
   // POST .../cancel {note}: for good. Refused while the release is in an environment (reason
-  // "release-in-environment": back it out first). Errors: invalid, not_found, conflict.
+  // "release-in-environment": back it out first). Errors: invalid (no note), not_found, conflict.
   Result<Release> cancel(const std::string& id, const ReleaseNote& command, const Principal& actor);
   // POST .../known-errors/{ke}/resolve {resolution}. Errors: invalid, not_found (release, known
   // error), conflict ("known-error-resolved", "release-cancelled").
@@ -335,7 +335,7 @@ class ReleaseService {
                                       const ResolveKnownError& command, const Principal& actor);
 
   // POST .../gates/{gate} {verdict, notes?, evidence?, date?}: a record bound to the current
-  // digest. Errors: not_found (release; gate, reason "unknown-gate"), invalid (body; evidence not
+  // digest. Errors: not_found (release; gate, reason "unknown-gate"), invalid (evidence not
   // a document of the release, reason "unknown-evidence"; date other than for rrr), forbidden
   // ("gate-role", "separation-of-duties"), conflict ("duplicate-approval": the same actor again
   // for emergency_approval and the same digest; "not-emergency").

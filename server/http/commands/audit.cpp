@@ -20,4 +20,12 @@ Result<CreateBaseline> parse_create_baseline(const boost::json::object& body) {
   return command;
 }
 
+Result<FcaRequest> parse_fca_request(const boost::json::object& body) {
+  Fields fields(body);
+  auto release = fields.string("release", true);
+  if (release && release->empty()) fields.error("release: must not be empty");
+  TG_RETURN_IF_ERROR(fields.finish());
+  return FcaRequest{std::move(*release)};
+}
+
 }  // namespace tollgate::server::commands

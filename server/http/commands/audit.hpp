@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include "server/domain/audit/baselines.hpp"
+#include "server/domain/audit/fca.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::server::commands {
@@ -13,5 +14,9 @@ namespace tollgate::server::commands {
 // POST /api/v1/baselines {name, scope, description?}. Errors: invalid (the fields; the name,
 // reason "invalid-baseline-name"; the scope, as BaselineScope::parse).
 Result<CreateBaseline> parse_create_baseline(const boost::json::object& body);
+
+// POST /api/v1/audits/fca {release}: the release to audit; whether it exists is the audit's to
+// decide.
+Result<FcaRequest> parse_fca_request(const boost::json::object& body);
 
 }  // namespace tollgate::server::commands

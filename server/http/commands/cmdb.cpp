@@ -174,4 +174,16 @@ Result<RelationshipChange> parse_relationship_change(const json::object& body) {
   return t;
 }
 
+Result<DocumentWriteBody> parse_document_write(const json::object& body) {
+  Fields f(body);
+  auto content = f.string("content", true);
+  DocumentWriteBody out;
+  out.message = f.string("message");
+  out.media_type = f.string("media_type");
+  out.rfc = f.string("rfc");
+  TG_RETURN_IF_ERROR(f.finish());
+  out.content = std::move(*content);
+  return out;
+}
+
 }  // namespace tollgate::server::commands

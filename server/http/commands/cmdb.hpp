@@ -27,4 +27,15 @@ Result<CiPatch> parse_ci_patch(const boost::json::object& body);
 // POST and DELETE /api/v1/relationships {from, type, to, rfc?}.
 Result<RelationshipChange> parse_relationship_change(const boost::json::object& body);
 
+// The JSON form of a CI document write, PUT /api/v1/cis/{id}/documents/{name} with
+// application/json: {content, message?, media_type?, rfc?}. What is absent here the handler takes
+// from the request's headers and query.
+struct DocumentWriteBody {
+  std::string content;
+  std::optional<std::string> message;
+  std::optional<std::string> media_type;
+  std::optional<std::string> rfc;
+};
+Result<DocumentWriteBody> parse_document_write(const boost::json::object& body);
+
 }  // namespace tollgate::server::commands

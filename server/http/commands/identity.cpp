@@ -92,4 +92,12 @@ Result<TokenRequest> parse_token_request(const json::object& body) {
   return request;
 }
 
+Result<LoginRequest> parse_login(const json::object& body) {
+  Fields f(body);
+  auto username = f.string("username", true);
+  auto password = f.string("password", true);
+  TG_RETURN_IF_ERROR(f.finish());
+  return LoginRequest{std::move(*username), std::move(*password), {}};
+}
+
 }  // namespace tollgate::server::commands

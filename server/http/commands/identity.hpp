@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include "server/domain/identity/auth.hpp"
+#include "server/domain/identity/login.hpp"
 #include "server/domain/identity/users.hpp"
 #include "tollgate/status.hpp"
 
@@ -21,5 +22,8 @@ Result<UserPatch> parse_user_patch(const boost::json::object& body);
 // POST /api/v1/tokens {user, name?, roles?, environments?, expires_at?}; expires_at is RFC 3339
 // or YYYY-MM-DD.
 Result<TokenRequest> parse_token_request(const boost::json::object& body);
+
+// POST /api/v1/sessions {username, password}; the peer's address is the handler's to add.
+Result<LoginRequest> parse_login(const boost::json::object& body);
 
 }  // namespace tollgate::server::commands

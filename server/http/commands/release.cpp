@@ -226,8 +226,14 @@ Result<RecordGate> parse_gate_record(const json::object& body) {
   if (date && !parse_date(*date))
     f.error(fmt::format("date: '{}' is not a date YYYY-MM-DD", *date));
   TG_RETURN_IF_ERROR(f.finish());
-  return RecordGate{std::move(*verdict), notes.value_or(""), std::move(evidence),
-                    std::move(date)};
+  return RecordGate{std::move(*verdict), notes.value_or(""), std::move(evidence), std::move(date)};
+}
+
+Result<std::string> parse_environment_target(const json::object& body) {
+  Fields f(body);
+  auto environment = f.string("environment", true);
+  TG_RETURN_IF_ERROR(f.finish());
+  return std::move(*environment);
 }
 
 }  // namespace tollgate::server::commands

@@ -38,4 +38,8 @@ Result<ResolveKnownError> parse_known_error_resolution(const boost::json::object
 // POST /api/v1/releases/{id}/gates/{gate} {verdict, notes?, evidence?, date?}.
 Result<RecordGate> parse_gate_record(const boost::json::object& body);
 
+// POST /api/v1/releases/{id}/promote and .../backout {environment}: the environment named;
+// whether it is configured is the promotion's to decide.
+Result<std::string> parse_environment_target(const boost::json::object& body);
+
 }  // namespace tollgate::server::commands

@@ -9,6 +9,7 @@
 #include "server/domain/audit/csa.hpp"
 #include "server/domain/audit/fca.hpp"
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/audit.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/render.hpp"
 
@@ -99,12 +100,10 @@ Response get_audit(Context& ctx) {
 Response run_fca_audit(Context& ctx) {
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  Fields fields(*body);
-  auto release = fields.string("release", true);
-  if (release && release->empty()) fields.error("release: must not be empty");
-  if (Status st = fields.finish(); !st.ok()) return problem(st);
-  auto result = run_fca(ctx.app.store, ctx.app.vault, ctx.app.config, ctx.app.clock,
-                        FcaRequest{*release}, ctx.principal);
+  auto request = commands::parse_fca_request(*body);
+  if (!request) return problem(request.status());
+  auto result =
+      run_fca(ctx.app.store, ctx.app.vault, ctx.app.config, ctx.app.clock, *request, ctx.principal);
   if (!result) return problem(result.status());
   const std::string id(result->at("id").as_string());
   return json_response(201, *result).header("Location", "/api/v1/audits/" + id);

@@ -8,6 +8,7 @@
 
 #include "server/domain/cmdb/documents.hpp"
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/cmdb.hpp"
 #include "server/http/render.hpp"
 
 namespace tollgate::server::handlers {
@@ -60,14 +61,11 @@ Result<DocumentWrite> document_write(const Context& ctx) {
     return write;
   }
   TG_ASSIGN_OR_RETURN(const json::object body, parse_object(request.body));
-  Fields f(body);
-  auto content = f.string("content", true);
-  auto message = f.string("message");
-  write.media_type = f.string("media_type");
-  if (auto rfc = f.string("rfc")) write.rfc = std::move(rfc);
-  TG_RETURN_IF_ERROR(f.finish());
-  write.content = std::move(*content);
-  if (message) write.note = std::move(*message);
+  TG_ASSIGN_OR_RETURN(commands::DocumentWriteBody parsed, commands::parse_document_write(body));
+  write.content = std::move(parsed.content);
+  write.media_type = std::move(parsed.media_type);
+  if (parsed.rfc) write.rfc = std::move(parsed.rfc);
+  if (parsed.message) write.note = std::move(*parsed.message);
   return write;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/json_body.hpp"
+#include "server/http/commands/release.hpp"
 #include "server/http/handlers/handlers.hpp"
 #include "server/http/render.hpp"
 
@@ -17,10 +18,7 @@ namespace {
 // The environment named by a {"environment"} body.
 Result<std::string> environment_of(const Context& ctx) {
   TG_ASSIGN_OR_RETURN(auto body, parse_object(ctx.request.body));
-  Fields fields(body);
-  auto environment = fields.string("environment", true);
-  TG_RETURN_IF_ERROR(fields.finish());
-  return *environment;
+  return commands::parse_environment_target(body);
 }
 
 Response promotion_response(const Context& ctx, const PromotionResult& result) {

@@ -138,13 +138,11 @@ Response create_session(Context& ctx) {
         Status(Code::too_large, fmt::format("a login body is at most {} bytes", kMaxLoginBody)));
   auto body = parse_object(ctx.request.body);
   if (!body) return problem(body.status());
-  Fields f(*body);
-  auto username = f.string("username", true);
-  auto password = f.string("password", true);
-  if (Status st = f.finish(); !st.ok()) return problem(st);
-  LoginRequest request{*username, *password, ctx.request.remote};
+  auto request = commands::parse_login(*body);
+  if (!request) return problem(request.status());
+  request->remote = ctx.request.remote;
   unsigned retry_after = 0;
-  auto session = ctx.app.sessions.login(request, retry_after);
+  auto session = ctx.app.sessions.login(*request, retry_after);
   if (!session) {
     Response r = problem(session.status());
     if (retry_after > 0) r.header("Retry-After", std::to_string(retry_after));

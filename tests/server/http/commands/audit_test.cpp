@@ -37,3 +37,12 @@ TEST_CASE("baseline: name, description and one scope") {
   CHECK(bad_scope.status().code() == Code::invalid);
   CHECK(bad_scope.status().message() == "scope.all: must be true");
 }
+
+TEST_CASE("FCA run: the release to audit, nothing else") {
+  auto request = commands::parse_fca_request(body(R"({"release":"rel-1"})"));
+  REQUIRE(request.ok());
+  CHECK(request->release == "rel-1");
+  CHECK(refusal(commands::parse_fca_request(body(R"({"release":"","all":true})"))) ==
+        Items{"release: must not be empty", "all: unknown field"});
+  CHECK(refusal(commands::parse_fca_request(body("{}"))) == Items{"release: required"});
+}

@@ -116,3 +116,20 @@ TEST_CASE("relationship: a triple, its type checked, never to itself") {
             body(R"({"from":"a","type":"runs_on","to":"a","rfc":"No"})"))) ==
         Items{"rfc: must be the id of an RFC", "to: a CI cannot be related to itself"});
 }
+
+TEST_CASE("document write, JSON form: content required, the rest only when given") {
+  auto bare = commands::parse_document_write(body(R"({"content":"# Design"})"));
+  REQUIRE(bare.ok());
+  CHECK(bare->content == "# Design");
+  CHECK_FALSE(bare->message);
+  CHECK_FALSE(bare->media_type);
+  CHECK_FALSE(bare->rfc);
+  auto full = commands::parse_document_write(
+      body(R"({"content":"x","message":"","media_type":"text/plain","rfc":"rfc-1"})"));
+  REQUIRE(full.ok());
+  CHECK(full->message == "");
+  CHECK(full->media_type == "text/plain");
+  CHECK(full->rfc == "rfc-1");
+  CHECK(refusal(commands::parse_document_write(body(R"({"message":3,"author":"me"})"))) ==
+        Items{"content: required", "message: must be a string", "author: unknown field"});
+}

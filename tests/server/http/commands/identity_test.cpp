@@ -68,3 +68,13 @@ TEST_CASE("token request: roles, expiry as RFC 3339 or a date, every problem") {
   CHECK(refusal(commands::parse_token_request(body(R"({"user":"ann","roles":[]})"))) ==
         Items{"roles: leave it out for all the user's roles"});
 }
+
+TEST_CASE("login: username and password as strings, the address left to the handler") {
+  auto login = commands::parse_login(body(R"({"username":"ann","password":"s3cret"})"));
+  REQUIRE(login.ok());
+  CHECK(login->username == "ann");
+  CHECK(login->password == "s3cret");
+  CHECK(login->remote.empty());
+  CHECK(refusal(commands::parse_login(body(R"({"username":1,"otp":"1234"})"))) ==
+        Items{"username: must be a string", "password: required", "otp: unknown field"});
+}

@@ -75,8 +75,8 @@ TEST_CASE("release document: kinds, a media type normalised or guessed from the 
       body(R"({"kind":"other","name":"x","content":"a","media_type":"Text/Plain"})"));
   REQUIRE(typed.ok());
   CHECK(typed->media_type.starts_with("text/plain"));
-  const Items problems = refusal(commands::parse_release_document(
-      body(R"({"kind":"memo","name":"a.md","content":""})")));
+  const Items problems = refusal(
+      commands::parse_release_document(body(R"({"kind":"memo","name":"a.md","content":""})")));
   CHECK(problems == Items{"kind: 'memo' is not one of build_instructions, test_plan, "
                           "backout_procedure, release_notes, other",
                           "content: must not be empty"});
@@ -141,4 +141,10 @@ TEST_CASE("gate record: verdict, notes, evidence and a well-formed date") {
         Items{"verdict: 'maybe' is not pass or fail", "date: 'soon' is not a date YYYY-MM-DD"});
   CHECK(refusal(commands::parse_gate_record(body(R"({"verdict":"pass","by":"me"})"))) ==
         Items{"by: unknown field"});
+}
+
+TEST_CASE("promotion target: one environment name") {
+  CHECK(*commands::parse_environment_target(body(R"({"environment":"SIT"})")) == "SIT");
+  CHECK(refusal(commands::parse_environment_target(body(R"({"env":"SIT"})"))) ==
+        Items{"environment: required", "env: unknown field"});
 }
