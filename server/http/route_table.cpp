@@ -95,6 +95,7 @@ const std::vector<Route>& routes() {
     std::vector<Route> all = system_routes();
     append(all, cmdb_routes());
     append(all, vault_routes());
+    append(all, rfc_routes());
     append(all, release_routes());
     append(all, audit_routes());
     return all;

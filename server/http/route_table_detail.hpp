@@ -38,6 +38,7 @@ RouteDoc bytes(const char* what, std::vector<const char*> headers);
 // The groups, in match order after the system and identity routes (route_table.cpp).
 std::vector<Route> cmdb_routes();     // route_table_cmdb.cpp
 std::vector<Route> vault_routes();    // route_table_vault.cpp
+std::vector<Route> rfc_routes();      // route_table_release.cpp
 std::vector<Route> release_routes();  // route_table_release.cpp
 std::vector<Route> audit_routes();    // route_table_audit.cpp
 

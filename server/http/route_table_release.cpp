@@ -24,7 +24,8 @@ RouteDoc release_change(unsigned status, const char* body) {
 
 }  // namespace
 
-std::vector<Route> release_routes() {
+// Requests for change: raise, edit, vote on, implement, review and close them.
+std::vector<Route> rfc_routes() {
   return {
       {"GET", "/api/v1/rfcs", Allow::any_role(), list_rfcs, "List RFCs (state, ci, limit, cursor)",
        RouteDoc::ok("RfcPage").paged().query({{"state", "RfcState", "Only RFCs in this state"},
@@ -57,6 +58,12 @@ std::vector<Route> release_routes() {
        "Review an implemented RFC (change_manager, admin)", rfc_step({})},
       {"POST", "/api/v1/rfcs/{id}/close", kEccb, close_rfc,
        "Close a reviewed or rejected RFC (change_manager, admin)", rfc_step({})},
+  };
+}
+
+// Releases, environments and their manifests, the VDD, overdue PIRs and the schedule.
+std::vector<Route> release_routes() {
+  return {
       {"GET", "/api/v1/releases", Allow::any_role(), list_releases,
        "List releases (state, category, limit, cursor)",
        RouteDoc::ok("ReleasePage")
