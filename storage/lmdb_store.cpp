@@ -15,151 +15,19 @@
 
 #include <fmt/format.h>
 
+#include "detail/lmdb_txn.hpp"
+
 namespace tollgate::storage {
+
+using lmdb::kTables;
+using lmdb::lmdb_status;
+using lmdb::LmdbTxn;
+using lmdb::TxnGuard;
+
 namespace {
 
-constexpr std::size_t kTables = static_cast<std::size_t>(Table::count_);
 constexpr unsigned kMaxReaders = 1024;
 constexpr const char* kSchemaKey = "schema_version";
-
-MDB_val to_val(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};  // NOLINT: LMDB does not write keys
-}
-std::string_view to_view(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
-
-Status lmdb_status(int rc, std::string_view what) {
-  if (rc == MDB_MAP_FULL)
-    return Status(Code::storage_full, fmt::format("{}: the store is full", what));
-  return io_error(fmt::format("{}: {}", what, mdb_strerror(rc)));
-}
-
-// Aborts the transaction unless it was committed.
-struct TxnGuard {
-  MDB_txn* txn = nullptr;
-  TxnGuard() = default;
-  TxnGuard(const TxnGuard&) = delete;
-  TxnGuard& operator=(const TxnGuard&) = delete;
-  ~TxnGuard() { abort(); }
-  void abort() {
-    if (txn) mdb_txn_abort(txn);
-    txn = nullptr;
-  }
-  int commit() {
-    const int rc = mdb_txn_commit(txn);
-    txn = nullptr;  // a failed commit frees the transaction too
-    return rc;
-  }
-};
-
-struct CursorGuard {
-  MDB_cursor* cursor = nullptr;
-  CursorGuard() = default;
-  CursorGuard(const CursorGuard&) = delete;
-  CursorGuard& operator=(const CursorGuard&) = delete;
-  ~CursorGuard() {
-    if (cursor) mdb_cursor_close(cursor);
-  }
-};
-
-class LmdbTxn final : public WriteTxn {
- public:
-  LmdbTxn(MDB_txn* txn, const std::array<MDB_dbi, kTables>& dbis) : txn_(txn), dbis_(dbis) {}
-
-  std::optional<std::string_view> get(Table table, std::string_view key) override {
-    if (!error_.ok()) return std::nullopt;
-    MDB_val k = to_val(key), v{};
-    const int rc = mdb_get(txn_, dbi(table), &k, &v);
-    if (rc == MDB_NOTFOUND) return std::nullopt;
-    if (rc != 0) {
-      fail(rc, "get");
-      return std::nullopt;
-    }
-    return to_view(v);
-  }
-
-  void scan(Table table, std::string_view from, const ScanFn& fn) override {
-    CursorGuard c;
-    if (!open_cursor(table, c)) return;
-    MDB_val k = to_val(from), v{};
-    int rc = mdb_cursor_get(c.cursor, &k, &v, from.empty() ? MDB_FIRST : MDB_SET_RANGE);
-    while (rc == 0) {
-      if (!fn(to_view(k), to_view(v))) return;
-      rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT);
-    }
-    if (rc != MDB_NOTFOUND) fail(rc, "scan");
-  }
-
-  void scan_back(Table table, std::string_view from, const ScanFn& fn) override {
-    CursorGuard c;
-    if (!open_cursor(table, c)) return;
-    MDB_val k = to_val(from), v{};
-    int rc = 0;
-    if (from.empty()) {
-      rc = mdb_cursor_get(c.cursor, &k, &v, MDB_LAST);
-    } else {
-      rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-      if (rc == MDB_NOTFOUND) {
-        rc = mdb_cursor_get(c.cursor, &k, &v, MDB_LAST);
-      } else if (rc == 0 && to_view(k) != from) {
-        rc = mdb_cursor_get(c.cursor, &k, &v, MDB_PREV);
-      }
-    }
-    while (rc == 0) {
-      if (!fn(to_view(k), to_view(v))) return;
-      rc = mdb_cursor_get(c.cursor, &k, &v, MDB_PREV);
-    }
-    if (rc != MDB_NOTFOUND) fail(rc, "scan");
-  }
-
-  std::uint64_t count(Table table) override {
-    MDB_stat st{};
-    const int rc = mdb_stat(txn_, dbi(table), &st);
-    if (rc != 0) {
-      fail(rc, "stat");
-      return 0;
-    }
-    return st.ms_entries;
-  }
-
-  void put(Table table, std::string_view key, std::string_view value) override {
-    if (!error_.ok()) return;
-    MDB_val k = to_val(key), v = to_val(value);
-    const int rc = mdb_put(txn_, dbi(table), &k, &v, 0);
-    if (rc != 0) fail(rc, "put");
-  }
-
-  bool erase(Table table, std::string_view key) override {
-    if (!error_.ok()) return false;
-    MDB_val k = to_val(key);
-    const int rc = mdb_del(txn_, dbi(table), &k, nullptr);
-    if (rc == MDB_NOTFOUND) return false;
-    if (rc != 0) fail(rc, "erase");
-    return rc == 0;
-  }
-
-  const Status& error() const { return error_; }
-  bool map_full() const { return map_full_; }
-
- private:
-  MDB_dbi dbi(Table t) const { return dbis_[static_cast<std::size_t>(t)]; }
-  bool open_cursor(Table table, CursorGuard& c) {
-    if (!error_.ok()) return false;
-    const int rc = mdb_cursor_open(txn_, dbi(table), &c.cursor);
-    if (rc != 0) fail(rc, "cursor");
-    return rc == 0;
-  }
-  void fail(int rc, std::string_view what) {
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) map_full_ = true;
-    if (error_.ok()) error_ = lmdb_status(rc, what);
-  }
-
-  MDB_txn* txn_;
-  const std::array<MDB_dbi, kTables>& dbis_;
-  Status error_;
-  bool map_full_ = false;
-};
 
 // Callbacks come from other layers; an exception from one must not unwind through LMDB or
 // kill the writer thread. It becomes an internal error of that call alone.

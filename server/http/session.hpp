@@ -42,7 +42,8 @@
 namespace tollgate::server::connection {
 
 // What a plain and a TLS session share; `Derived` supplies stream(), do_close() and
-// shared_from_this(). Instantiated for PlainSession and TlsSession only (session.cpp).
+// shared_from_this(). Instantiated for PlainSession and TlsSession only
+// (session.cpp, session_read.cpp).
 template <class Derived>
 class Session : public SessionBase, public ChunkSource {
  public:

@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "server/domain/audit/audit_log.hpp"
 #include "server/domain/cmdb/cis.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
 #include "server/domain/cmdb/document_index.hpp"
 #include "server/domain/cmdb/document_text.hpp"
 #include "server/domain/cmdb/document_vault.hpp"
+#include "server/domain/cmdb/documents_detail.hpp"
 #include "server/domain/crypto.hpp"
 #include "server/domain/tables/cmdb_tables.hpp"
 #include "tollgate/digest.hpp"
@@ -22,15 +22,10 @@
 namespace tollgate::server {
 
 namespace json = boost::json;
+using documents_detail::describe;
 using storage::Table;
 
 namespace {
-
-// Reasons GitVault::commit gives for contention (see storage/git_vault.hpp).
-constexpr const char* kHeadMoved = "vault-head-moved";
-constexpr const char* kBranchLocked = "vault-branch-locked";
-// Attempts of one put when unrelated commits keep moving the vault head under it.
-constexpr int kMaxPutAttempts = 8;
 
 // ASCII only, whatever the locale.
 bool is_hex(char c) {
@@ -39,48 +34,6 @@ bool is_hex(char c) {
 
 bool is_commit_id(std::string_view s) {
   return s.size() == 40 && std::all_of(s.begin(), s.end(), is_hex);
-}
-
-std::string describe(std::string_view ci, std::string_view name) {
-  return fmt::format("document '{}' of CI '{}'", name, ci);
-}
-
-Status stale(std::string message) {
-  return Status(Code::precondition_failed, std::move(message)).with_reason("stale-document");
-}
-
-bool names(const std::vector<std::string>& commits, const std::string& commit) {
-  return std::any_of(commits.begin(), commits.end(),
-                     [&](const std::string& c) { return c == "*" || ascii_lower(c) == commit; });
-}
-
-Status check_precondition(const DocumentPrecondition& p,
-                          const std::optional<DocumentRevision>& latest, const std::string& what) {
-  if (latest && names(p.if_none_match, latest->commit))
-    return stale(fmt::format("{} exists and its version is {}: If-None-Match refuses to replace it",
-                             what, latest->commit));
-  if (p.if_match.empty()) return {};
-  if (!latest) return stale(fmt::format("{} does not exist, so If-Match cannot hold", what));
-  if (names(p.if_match, latest->commit)) return {};
-  return stale(fmt::format("{} changed: its version is now {}; read it again and retry", what,
-                           latest->commit));
-}
-
-Status check_same_media_type(const DocumentRevision& latest, const std::string& media_type,
-                             const std::string& what) {
-  if (media_type == latest.media_type) return {};
-  return Status(Code::conflict,
-                fmt::format("{} already has this content as {}; a new media type needs new content",
-                            what, latest.media_type))
-      .with_reason("media-type-mismatch");
-}
-
-// Contention on the vault is transient: ask the client to retry instead of reporting a conflict.
-Status vault_busy(Status status) {
-  if (status.reason() != kHeadMoved && status.reason() != kBranchLocked) return status;
-  return Status(Code::unavailable,
-                fmt::format("the vault is busy, retry the request ({})", status.message()))
-      .with_reason("vault-busy");
 }
 
 }  // namespace
@@ -142,93 +95,6 @@ json::object Document::to_json() const {
 
 // --- the service -------------------------------------------------------------------------------
 
-struct DocumentService::PutRequest {
-  const std::string& ci;
-  const std::string& name;
-  const std::string& content;
-  const std::optional<std::string>& media_type;
-  const std::string& note;
-  const DocumentPrecondition& precondition;
-  const storage::VaultAuthor& author;
-  const std::optional<std::string>& rfc;
-};
-
-Result<PutOutcome> DocumentService::put(const std::string& ci, const std::string& name,
-                                        const DocumentWrite& write,
-                                        const DocumentPrecondition& precondition,
-                                        const Principal& actor) {
-  TG_RETURN_IF_ERROR(check_document_name(name));
-  if (write.content.empty()) return invalid("the document is empty: send its content");
-  TG_ASSIGN_OR_RETURN(const std::string note, normalise_note(write.note));
-  std::optional<std::string> media_type;
-  if (write.media_type) {
-    TG_ASSIGN_OR_RETURN(media_type, normalise_media_type(*write.media_type));
-  }
-  if (write.rfc && !is_slug(*write.rfc))
-    return invalid(fmt::format("rfc: '{}' is not the id of an RFC", printable(*write.rfc)));
-  TG_RETURN_IF_ERROR(check_ci(ci, true, write.rfc));
-  const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
-  const PutRequest request{ci,   name,         write.content, media_type,
-                           note, precondition, author,        write.rfc};
-
-  std::lock_guard lock(put_mutex_);
-  for (int attempt = 1;; ++attempt) {
-    Result<PutOutcome> outcome = put_once(request);
-    if (outcome.ok()) return outcome;
-    const Status status = outcome.status();
-    if (status.reason() != kHeadMoved || attempt == kMaxPutAttempts) return vault_busy(status);
-  }
-}
-
-Result<PutOutcome> DocumentService::put_once(const PutRequest& r) {
-  const std::string path = document_vault_path(r.ci, r.name);
-  TG_ASSIGN_OR_RETURN(const std::string head, vault_head(vault_));
-  TG_ASSIGN_OR_RETURN(const auto latest, latest_at(vault_, path, head));
-  TG_RETURN_IF_ERROR(check_precondition(r.precondition, latest, describe(r.ci, r.name)));
-  const std::string type = r.media_type ? *r.media_type
-                           : latest     ? latest->media_type
-                                        : guess_media_type(r.name);
-  PutOutcome out;
-  if (latest) {
-    TG_ASSIGN_OR_RETURN(const std::string current, vault_.read(path, head));
-    if (current == r.content) {
-      TG_RETURN_IF_ERROR(check_same_media_type(*latest, type, describe(r.ci, r.name)));
-      out.version = document_version_of(r.ci, r.name, *latest, current);
-      out.indexed = index(out.version, std::nullopt, &out.versions).ok();
-      return out;
-    }
-  } else {
-    TG_RETURN_IF_ERROR(check_collision(r.ci, r.name, head));
-  }
-  TG_ASSIGN_OR_RETURN(DocumentRevision revision, commit_version(r, head, !latest, type));
-  out.version = document_version_of(r.ci, r.name, std::move(revision), r.content);
-  out.first = !latest;
-  out.committed = true;
-  out.indexed = index(out.version, latest ? latest->commit : std::string(), &out.versions).ok();
-  return out;
-}
-
-Result<DocumentRevision> DocumentService::commit_version(const PutRequest& r,
-                                                         const std::string& head, bool first,
-                                                         const std::string& media_type) {
-  const std::string path = document_vault_path(r.ci, r.name);
-  std::string message = document_commit_subject(first, r.ci, r.name);
-  if (r.rfc) message += " under " + *r.rfc;
-  audit_note(fmt::format("/api/v1/cis/{}/documents/{}", r.ci, r.name), message);
-  if (!r.note.empty()) message += "\n\n" + r.note;
-  storage::VaultChanges changes;
-  changes.writes[path] = r.content;
-  storage::CommitOptions options;
-  options.expected_head = head;  // the version checked above must still be the current one
-  TG_ASSIGN_OR_RETURN(
-      storage::CommitInfo commit,
-      vault_.commit(changes, r.author, document_commit_message(message, media_type), options));
-  if (!commit.created)  // cannot be, as the content differs; plan again rather than guess
-    return conflict("the vault did not change").with_reason(kHeadMoved);
-  return DocumentRevision{commit.id,   commit.blobs[path], r.author.name,          r.author.email,
-                          commit.time, std::move(message), std::string(media_type)};
-}
-
 Status DocumentService::check_ci(const std::string& ci, bool for_write,
                                  const std::optional<std::string>& rfc) const {
   if (!is_slug(ci)) return not_found(fmt::format("no CI '{}'", printable(ci)));
@@ -246,24 +112,6 @@ Status DocumentService::check_ci(const std::string& ci, bool for_write,
     if (found.controlled) return check_change_control(txn, ci, rfc);
     return Status();
   });
-}
-
-// Names that differ only in case would overwrite each other in a clone on a case-insensitive
-// file system (macOS, Windows): refuse the second one.
-Status DocumentService::check_collision(const std::string& ci, const std::string& name,
-                                        const std::string& head) const {
-  if (head.empty()) return {};
-  auto entries = vault_.list(fmt::format("cis/{}", ci), head);
-  if (!entries && entries.status().code() == Code::not_found) return {};
-  if (!entries) return entries.status();
-  const std::string folded = ascii_lower(name);
-  for (const auto& e : *entries)
-    if (e.name != name && ascii_lower(e.name) == folded)
-      return Status(Code::conflict, fmt::format("CI '{}' has a document '{}' already; names that "
-                                                "differ only in case are refused",
-                                                ci, e.name))
-          .with_reason("document-name-collision");
-  return {};
 }
 
 std::optional<Document> DocumentService::record(const std::string& ci,
