@@ -35,8 +35,8 @@ void count_one(json::object& value, std::string_view key) {
 }
 
 // The periods of a CI's statuses, oldest first, from its history entries.
-Result<json::array> status_history(storage::ReadTxn& txn, const std::string& id) {
-  json::array periods;
+Result<std::vector<CsaPeriod>> status_history(storage::ReadTxn& txn, const std::string& id) {
+  std::vector<CsaPeriod> periods;
   Status failure;
   tables::kCiHistory.scan(
       txn, tables::CiHistoryKey::prefix(id),
@@ -50,15 +50,13 @@ Result<json::array> status_history(storage::ReadTxn& txn, const std::string& id)
               Status(Code::corrupt, fmt::format("a history entry of CI '{}' is malformed", id));
           return false;
         }
-        const std::string status = str(snapshot->get_object(), "status");
-        const std::string time = str(entry.get_object(), "time");
-        if (!periods.empty() && str(periods.back().get_object(), "status") == status) return true;
-        if (!periods.empty()) periods.back().get_object()["to"] = time;
-        periods.emplace_back(json::object{{"status", status},
-                                          {"from", time},
-                                          {"to", nullptr},
-                                          {"revision", uint_field(entry.get_object(), "revision")},
-                                          {"actor", str(entry.get_object(), "actor")}});
+        std::string status = str(snapshot->get_object(), "status");
+        std::string time = str(entry.get_object(), "time");
+        if (!periods.empty() && periods.back().status == status) return true;
+        if (!periods.empty()) periods.back().to = time;
+        periods.push_back({std::move(status), std::move(time), std::nullopt,
+                           uint_field(entry.get_object(), "revision"),
+                           str(entry.get_object(), "actor")});
         return true;
       });
   if (!failure.ok()) return failure;
@@ -79,7 +77,15 @@ json::object filters_json(const CsaFilter& filter) {
           {"environment", opt_json(filter.environment)}};
 }
 
-json::object item_json(const Ci& ci, json::array history) {
+json::object item_json(const CsaItem& item) {
+  json::array history;
+  for (const CsaPeriod& p : item.status_history)
+    history.push_back(json::object{{"status", p.status},
+                                   {"from", p.from},
+                                   {"to", opt_json(p.to)},
+                                   {"revision", p.revision},
+                                   {"actor", p.actor}});
+  const Ci& ci = item.ci;
   return {{"id", ci.id},
           {"name", ci.name},
           {"type", ci.type},
@@ -92,11 +98,12 @@ json::object item_json(const Ci& ci, json::array history) {
 
 }  // namespace
 
-Result<json::object> csa_report(storage::KvStore& store, const EnvironmentService& environments,
-                                const Clock& clock, const CsaFilter& filter) {
+Result<CsaReport> csa_report(storage::KvStore& store, const EnvironmentService& environments,
+                             const Clock& clock, const CsaFilter& filter) {
   if (filter.environment) TG_RETURN_IF_ERROR(environments.check_environment(*filter.environment));
-  json::array items;
-  json::object by_type, by_status = zero_statuses(), by_type_status;
+  CsaReport report;
+  report.generated_at = clock.now();
+  report.filter = filter;
   TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     std::optional<std::set<std::string>> deployed;
     if (filter.environment) {
@@ -114,24 +121,34 @@ Result<json::object> csa_report(storage::KvStore& store, const EnvironmentServic
         failure = history.status();
         return false;
       }
-      count_one(by_type, ci->type);
-      count_one(by_status, status_name(ci->status));
-      json::value& per_type = by_type_status[ci->type];
-      if (!per_type.is_object()) per_type = zero_statuses();
-      count_one(per_type.get_object(), status_name(ci->status));
-      items.emplace_back(item_json(*ci, std::move(history).value()));
+      report.items.push_back({std::move(ci).value(), std::move(history).value()});
       return true;
     });
     return failure;
   }));
+  return report;
+}
+
+json::object CsaReport::to_json() const {
+  json::array listed;
+  json::object by_type, by_status = zero_statuses(), by_type_status;
+  for (const CsaItem& item : items) {
+    const Ci& ci = item.ci;
+    count_one(by_type, ci.type);
+    count_one(by_status, status_name(ci.status));
+    json::value& per_type = by_type_status[ci.type];
+    if (!per_type.is_object()) per_type = zero_statuses();
+    count_one(per_type.get_object(), status_name(ci.status));
+    listed.emplace_back(item_json(item));
+  }
   json::object report;
-  report["generated_at"] = format_rfc3339(clock.now());
+  report["generated_at"] = format_rfc3339(generated_at);
   report["filters"] = filters_json(filter);
   report["total"] = items.size();
   report["counts"] = json::object{{"by_type", std::move(by_type)},
                                   {"by_status", std::move(by_status)},
                                   {"by_type_status", std::move(by_type_status)}};
-  report["items"] = std::move(items);
+  report["items"] = std::move(listed);
   return report;
 }
 
@@ -146,16 +163,15 @@ std::string csv_field(std::string_view value) {
   return out;
 }
 
-std::string render_csa_csv(const json::object& report) {
+std::string CsaReport::to_csv() const {
   std::string out = "ci,type,owner,current_status,status,from,to,revision\r\n";
-  for (const json::object* item : objects(report, "items")) {
-    const std::string prefix =
-        fmt::format("{},{},{},{}", csv_field(str(*item, "id")), csv_field(str(*item, "type")),
-                    csv_field(str(*item, "owner")), csv_field(str(*item, "status")));
-    for (const json::object* period : objects(*item, "status_history"))
-      out += fmt::format("{},{},{},{},{}\r\n", prefix, csv_field(str(*period, "status")),
-                         csv_field(str(*period, "from")), csv_field(str(*period, "to")),
-                         uint_field(*period, "revision"));
+  for (const CsaItem& item : items) {
+    const Ci& ci = item.ci;
+    const std::string prefix = fmt::format("{},{},{},{}", csv_field(ci.id), csv_field(ci.type),
+                                           csv_field(ci.owner), csv_field(status_name(ci.status)));
+    for (const CsaPeriod& p : item.status_history)
+      out += fmt::format("{},{},{},{},{}\r\n", prefix, csv_field(p.status), csv_field(p.from),
+                         csv_field(p.to.value_or("")), p.revision);
   }
   return out;
 }

@@ -14,17 +14,20 @@
 // entry's revision, "actor" who made it; "to" is when the next period began (null for the
 // current one).
 //
-// As CSV (render_csa_csv, RFC 4180: CRLF line ends; a field holding a comma, a quote, CR or LF is
-// quoted with its quotes doubled), a header row then one row per status period:
+// As CSV (CsaReport::to_csv, RFC 4180: CRLF line ends; a field holding a comma, a quote, CR or LF
+// is quoted with its quotes doubled), a header row then one row per status period:
 //   ci,type,owner,current_status,status,from,to,revision
 // with "to" empty for the current period.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
+#include "server/domain/cmdb/cis.hpp"
 #include "server/domain/cmdb/cmdb_model.hpp"
 #include "server/domain/release/environments.hpp"
 #include "storage/kv_store.hpp"
@@ -39,14 +42,35 @@ struct CsaFilter {
   std::optional<std::string> environment;
 };
 
+// One period of a CI's status: from the history entry that set it to the one that set the next.
+struct CsaPeriod {
+  std::string status;
+  std::string from;               // RFC 3339, as the history entry records it
+  std::optional<std::string> to;  // nullopt for the current period
+  std::uint64_t revision = 0;
+  std::string actor;
+};
+
+struct CsaItem {
+  Ci ci;
+  std::vector<CsaPeriod> status_history;  // oldest first
+};
+
+struct CsaReport {
+  Micros generated_at = 0;
+  CsaFilter filter;
+  std::vector<CsaItem> items;  // in CI id order
+
+  // The JSON document described above; the counts are computed from the items.
+  boost::json::object to_json() const;
+  // The items as CSV (see above).
+  std::string to_csv() const;
+};
+
 // The report, read in one snapshot. Errors: not_found (reason unknown-environment), corrupt (an
 // unreadable CI or history entry), io.
-Result<boost::json::object> csa_report(storage::KvStore& store,
-                                       const EnvironmentService& environments, const Clock& clock,
-                                       const CsaFilter& filter);
-
-// The report's items as CSV (see above).
-std::string render_csa_csv(const boost::json::object& report);
+Result<CsaReport> csa_report(storage::KvStore& store, const EnvironmentService& environments,
+                             const Clock& clock, const CsaFilter& filter);
 
 // One CSV field per RFC 4180.
 std::string csv_field(std::string_view value);

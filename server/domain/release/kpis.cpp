@@ -23,37 +23,19 @@ double days_between(Micros from, Micros to) {
   return static_cast<double>(to - from) / static_cast<double>(kMicrosPerDay);
 }
 
-json::object counts(const std::vector<Release>& releases) {
-  std::map<std::string, std::int64_t> by_type{{"delta", 0}, {"full", 0}, {"package", 0}};
-  std::map<std::string, std::int64_t> by_category{
-      {"scheduled", 0}, {"unscheduled", 0}, {"emergency", 0}};
-  std::size_t unplanned = 0;
+void count(const std::vector<Release>& releases, KpiReport& out) {
+  out.releases = releases.size();
   for (const Release& r : releases) {
-    ++by_type[release_type_name(r.type)];
-    ++by_category[release_category_name(r.category)];
-    if (r.category != ReleaseCategory::scheduled) ++unplanned;
-  }
-  json::object type_json, category_json;
-  for (const auto& [k, v] : by_type) type_json[k] = v;
-  for (const auto& [k, v] : by_category) category_json[k] = v;
-  return {{"releases", releases.size()},
-          {"by_type", std::move(type_json)},
-          {"by_category", std::move(category_json)},
-          {"unplanned",
-           json::object{{"count", unplanned}, {"share", share(unplanned, releases.size())}}}};
-}
-
-json::object backed_out(const std::vector<Release>& releases) {
-  json::array ids;
-  for (const Release& r : releases)
+    ++out.by_type.at(static_cast<std::size_t>(r.type));
+    ++out.by_category.at(static_cast<std::size_t>(r.category));
+    if (r.category != ReleaseCategory::scheduled) ++out.unplanned;
     if (std::any_of(r.environments.begin(), r.environments.end(),
                     [](const EnvironmentEvent& e) { return e.action == "backout"; }))
-      ids.emplace_back(r.id);
-  return {{"count", ids.size()}, {"releases", std::move(ids)}};
+      out.backed_out.push_back(r.id);
+  }
 }
 
-json::object delayed(const std::vector<Release>& releases, const std::string& production) {
-  json::array list;
+void delays(const std::vector<Release>& releases, const std::string& production, KpiReport& out) {
   for (const Release& r : releases) {
     const auto actual = first_promotion(r, production);
     const auto planned_at = r.planned.find(production);
@@ -61,69 +43,99 @@ json::object delayed(const std::vector<Release>& releases, const std::string& pr
     const auto planned = parse_date(planned_at->second);
     const Micros actual_day = day_of_time(*actual);
     if (!planned || actual_day <= *planned) continue;
-    list.push_back(json::object{{"id", r.id},
-                                {"planned", planned_at->second},
-                                {"actual", format_date(actual_day)},
-                                {"days", (actual_day - *planned) / kMicrosPerDay}});
+    out.delayed.push_back(
+        {r.id, planned_at->second, actual_day, (actual_day - *planned) / kMicrosPerDay});
   }
-  return {{"count", list.size()}, {"releases", std::move(list)}};
 }
 
-json::object lead_times(const std::vector<Release>& releases, const std::string& production) {
-  json::array list;
+void lead_times(const std::vector<Release>& releases, const std::string& production,
+                KpiReport& out) {
   std::vector<double> days;
   for (const Release& r : releases) {
     const auto actual = first_promotion(r, production);
     if (!actual) continue;
     days.push_back(days_between(r.created_at, *actual));
-    list.push_back(json::object{{"id", r.id},
-                                {"created_at", format_rfc3339(r.created_at)},
-                                {"production_at", format_rfc3339(*actual)},
-                                {"days", days.back()}});
+    out.lead_times.push_back({r.id, r.created_at, *actual, days.back()});
   }
-  json::value mean = nullptr, median = nullptr;
-  if (!days.empty()) {
-    double sum = 0;
-    for (double d : days) sum += d;
-    mean = sum / static_cast<double>(days.size());
-    std::sort(days.begin(), days.end());
-    const std::size_t mid = days.size() / 2;
-    median = days.size() % 2 == 1 ? days[mid] : (days[mid - 1] + days[mid]) / 2;
-  }
-  return {{"mean", mean}, {"median", median}, {"releases", std::move(list)}};
+  if (days.empty()) return;
+  double sum = 0;
+  for (double d : days) sum += d;
+  out.lead_time_mean = sum / static_cast<double>(days.size());
+  std::sort(days.begin(), days.end());
+  const std::size_t mid = days.size() / 2;
+  out.lead_time_median = days.size() % 2 == 1 ? days[mid] : (days[mid - 1] + days[mid]) / 2;
 }
 
-json::object gates_first_time(const std::vector<Release>& releases) {
-  std::size_t gates = 0, passed = 0;
+void gates_first_time(const std::vector<Release>& releases, KpiReport& out) {
   for (const Release& r : releases) {
     std::set<std::string> seen;
     for (const GateRecord& g : r.gates) {
       if (!seen.insert(g.gate).second) continue;  // only the first record of each gate counts
-      ++gates;
-      if (g.verdict == "pass") ++passed;
+      ++out.gates;
+      if (g.verdict == "pass") ++out.gates_passed;
     }
   }
-  return {{"gates", gates}, {"passed", passed}, {"share", share(passed, gates)}};
 }
 
 // The overdue PIRs of PromotionService, restricted to the period's releases.
-Result<json::object> overdue(const PromotionService& promotion, const std::set<std::string>& ids) {
-  json::array list;
+Status overdue(const PromotionService& promotion, const std::set<std::string>& ids,
+               KpiReport& out) {
   PageRequest page{kMaxPageLimit, ""};
   while (true) {
     TG_ASSIGN_OR_RETURN(Page<OverduePir> found, promotion.overdue_pirs(page));
-    for (const OverduePir& pir : found.items)
-      if (ids.contains(pir.release)) list.push_back(pir.to_json());
+    for (OverduePir& pir : found.items)
+      if (ids.contains(pir.release)) out.overdue_pirs.push_back(std::move(pir));
     if (!found.next_after) break;
     page.after = *found.next_after;
   }
-  return json::object{{"count", list.size()}, {"releases", std::move(list)}};
+  return {};
+}
+
+json::value number_or_null(const std::optional<double>& value) {
+  return value ? json::value(*value) : json::value(nullptr);
 }
 
 }  // namespace
 
-Result<json::object> kpi_report(storage::KvStore& store, const PromotionService& promotion,
-                                const Config& config, const DateRange& period) {
+json::object KpiReport::to_json() const {
+  json::object type_counts, category_counts;
+  for (const auto& [type, name] : kReleaseTypeNames)
+    type_counts[name] = by_type.at(static_cast<std::size_t>(type));
+  for (const auto& [category, name] : kReleaseCategoryNames)
+    category_counts[name] = by_category.at(static_cast<std::size_t>(category));
+  json::array delays, leads, pirs;
+  for (const KpiDelay& d : delayed)
+    delays.push_back(json::object{{"id", d.id},
+                                  {"planned", d.planned},
+                                  {"actual", format_date(d.actual_day)},
+                                  {"days", d.days}});
+  for (const KpiLeadTime& l : lead_times)
+    leads.push_back(json::object{{"id", l.id},
+                                 {"created_at", format_rfc3339(l.created_at)},
+                                 {"production_at", format_rfc3339(l.production_at)},
+                                 {"days", l.days}});
+  for (const OverduePir& pir : overdue_pirs) pirs.push_back(pir.to_json());
+  json::object out;
+  period.add_to(out);
+  out["counted_by"] = "created_at";
+  out["releases"] = releases;
+  out["by_type"] = std::move(type_counts);
+  out["by_category"] = std::move(category_counts);
+  out["unplanned"] = json::object{{"count", unplanned}, {"share", share(unplanned, releases)}};
+  out["backed_out"] =
+      json::object{{"count", backed_out.size()}, {"releases", json::value_from(backed_out)}};
+  out["delayed"] = json::object{{"count", delayed.size()}, {"releases", std::move(delays)}};
+  out["lead_time_days"] = json::object{{"mean", number_or_null(lead_time_mean)},
+                                       {"median", number_or_null(lead_time_median)},
+                                       {"releases", std::move(leads)}};
+  out["gates_first_time"] = json::object{
+      {"gates", gates}, {"passed", gates_passed}, {"share", share(gates_passed, gates)}};
+  out["overdue_pirs"] = json::object{{"count", overdue_pirs.size()}, {"releases", std::move(pirs)}};
+  return out;
+}
+
+Result<KpiReport> kpi_report(storage::KvStore& store, const PromotionService& promotion,
+                             const Config& config, const DateRange& period) {
   std::vector<Release> releases;
   TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     txn.scan(storage::Table::releases, "", [&](std::string_view, std::string_view value) {
@@ -137,17 +149,13 @@ Result<json::object> kpi_report(storage::KvStore& store, const PromotionService&
   std::set<std::string> ids;
   for (const Release& r : releases) ids.insert(r.id);
   const std::string& production = config.environments.back();
-  TG_ASSIGN_OR_RETURN(json::object overdue_pirs, overdue(promotion, ids));
-
-  json::object out;
-  period.add_to(out);
-  out["counted_by"] = "created_at";
-  for (auto& [key, value] : counts(releases)) out[key] = value;
-  out["backed_out"] = backed_out(releases);
-  out["delayed"] = delayed(releases, production);
-  out["lead_time_days"] = lead_times(releases, production);
-  out["gates_first_time"] = gates_first_time(releases);
-  out["overdue_pirs"] = std::move(overdue_pirs);
+  KpiReport out;
+  out.period = period;
+  count(releases, out);
+  delays(releases, production, out);
+  lead_times(releases, production, out);
+  gates_first_time(releases, out);
+  TG_RETURN_IF_ERROR(overdue(promotion, ids, out));
   return out;
 }
 

@@ -20,6 +20,12 @@
 // plus "from", "to" and "counted_by": "created_at".
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <boost/json/object.hpp>
 
 #include "server/domain/config.hpp"
@@ -29,8 +35,43 @@
 
 namespace tollgate::server {
 
+// A release that reached production on a later day than planned.
+struct KpiDelay {
+  std::string id;
+  std::string planned;  // YYYY-MM-DD
+  Micros actual_day = 0;
+  std::int64_t days = 0;
+};
+
+// From creation to the first promotion to production.
+struct KpiLeadTime {
+  std::string id;
+  Micros created_at = 0;
+  Micros production_at = 0;
+  double days = 0;
+};
+
+struct KpiReport {
+  DateRange period;
+  std::size_t releases = 0;
+  std::array<std::size_t, 3> by_type{};      // indexed by ReleaseType
+  std::array<std::size_t, 3> by_category{};  // indexed by ReleaseCategory
+  std::size_t unplanned = 0;                 // unscheduled + emergency
+  std::vector<std::string> backed_out;       // ids
+  std::vector<KpiDelay> delayed;
+  std::vector<KpiLeadTime> lead_times;
+  std::optional<double> lead_time_mean;
+  std::optional<double> lead_time_median;
+  std::size_t gates = 0;         // (release, gate) pairs with a record
+  std::size_t gates_passed = 0;  // of those, whose first record passed
+  std::vector<OverduePir> overdue_pirs;
+
+  // The document described above.
+  boost::json::object to_json() const;
+};
+
 // GET /api/v1/reports/kpis. Errors: io, corrupt (from the store).
-Result<boost::json::object> kpi_report(storage::KvStore& store, const PromotionService& promotion,
-                                       const Config& config, const DateRange& period);
+Result<KpiReport> kpi_report(storage::KvStore& store, const PromotionService& promotion,
+                             const Config& config, const DateRange& period);
 
 }  // namespace tollgate::server

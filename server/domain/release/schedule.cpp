@@ -71,7 +71,7 @@ void add_depends(const Footprint& from, const Footprint& to, std::vector<std::st
 }
 
 void add_conflicts(const Footprint& a, const Footprint& b, unsigned window,
-                   std::vector<json::object>& out) {
+                   std::vector<ScheduleConflict>& out) {
   const Micros apart = a.day > b.day ? a.day - b.day : b.day - a.day;
   if (apart > static_cast<Micros>(window) * kMicrosPerDay) return;
   std::vector<std::string> reasons;
@@ -79,12 +79,7 @@ void add_conflicts(const Footprint& a, const Footprint& b, unsigned window,
     if (b.cis.contains(ci)) reasons.push_back("shared CI " + ci);
   add_depends(a, b, reasons);
   add_depends(b, a, reasons);
-  for (std::string& reason : reasons)
-    out.push_back(json::object{
-        {"releases", json::array{json::value(a.id), json::value(b.id)}},
-        {"reason", std::move(reason)},
-        {"date", format_date(std::min(a.day, b.day))},
-        {"dates", json::array{json::value(format_date(a.day)), json::value(format_date(b.day))}}});
+  for (std::string& reason : reasons) out.push_back({a.id, b.id, std::move(reason), a.day, b.day});
 }
 
 }  // namespace
@@ -133,34 +128,70 @@ std::optional<Micros> production_day(const Release& release, const Config& confi
   return parse_date(planned->second);
 }
 
-json::object schedule_entry(const Release& release, const Config& config) {
-  json::array environments;
-  for (const std::string& env : config.environments) {
-    const auto planned = release.planned.find(env);
-    const auto actual = first_promotion(release, env);
-    json::array backed_out;
-    for (const EnvironmentEvent& e : release.environments)
-      if (e.action == "backout" && e.environment == env)
-        backed_out.emplace_back(format_date(e.time));
-    environments.push_back(
-        json::object{{"environment", env},
-                     {"planned", planned == release.planned.end() ? json::value(nullptr)
-                                                                  : json::value(planned->second)},
-                     {"actual", actual ? json::value(format_date(*actual)) : json::value(nullptr)},
-                     {"backed_out", std::move(backed_out)}});
-  }
-  return json::object{{"id", release.id},
-                      {"name", release.name},
-                      {"version", release.version},
-                      {"category", release_category_name(release.category)},
-                      {"state", release.state(config.environments)},
-                      {"production_date", date_or_null(production_day(release, config))},
-                      {"environments", std::move(environments)}};
+json::object ScheduleConflict::to_json() const {
+  return json::object{{"releases", json::array{json::value(release), json::value(other)}},
+                      {"reason", reason},
+                      {"date", format_date(std::min(release_day, other_day))},
+                      {"dates", json::array{json::value(format_date(release_day)),
+                                            json::value(format_date(other_day))}}};
 }
 
-std::vector<json::object> conflicts_for(storage::ReadTxn& txn, const Config& config,
-                                        const Release& release) {
-  std::vector<json::object> out;
+json::object ScheduleDates::to_json() const {
+  json::array backouts;
+  for (const Micros time : backed_out) backouts.emplace_back(format_date(time));
+  return json::object{{"environment", environment},
+                      {"planned", planned ? json::value(*planned) : json::value(nullptr)},
+                      {"actual", actual ? json::value(format_date(*actual)) : json::value(nullptr)},
+                      {"backed_out", std::move(backouts)}};
+}
+
+json::object ScheduleEntry::to_json() const {
+  json::array dates;
+  for (const ScheduleDates& d : environments) dates.emplace_back(d.to_json());
+  return json::object{{"id", id},
+                      {"name", name},
+                      {"version", version},
+                      {"category", release_category_name(category)},
+                      {"state", state},
+                      {"production_date", date_or_null(production_day)},
+                      {"environments", std::move(dates)}};
+}
+
+json::object MasterSchedule::to_json() const {
+  json::array entries, found;
+  for (const ScheduleEntry& e : items) entries.emplace_back(e.to_json());
+  for (const ScheduleConflict& c : conflicts) found.emplace_back(c.to_json());
+  json::object out;
+  range.add_to(out);
+  out["conflict_window_days"] = conflict_window_days;
+  out["items"] = std::move(entries);
+  out["conflicts"] = std::move(found);
+  out["next_cursor"] = next_after ? json::value(encode_cursor(*next_after)) : json::value(nullptr);
+  return out;
+}
+
+ScheduleEntry schedule_entry(const Release& release, const Config& config) {
+  ScheduleEntry entry{release.id,
+                      release.name,
+                      release.version,
+                      release.category,
+                      release.state(config.environments),
+                      production_day(release, config),
+                      {}};
+  for (const std::string& env : config.environments) {
+    ScheduleDates dates{env, std::nullopt, first_promotion(release, env), {}};
+    if (const auto planned = release.planned.find(env); planned != release.planned.end())
+      dates.planned = planned->second;
+    for (const EnvironmentEvent& e : release.environments)
+      if (e.action == "backout" && e.environment == env) dates.backed_out.push_back(e.time);
+    entry.environments.push_back(std::move(dates));
+  }
+  return entry;
+}
+
+std::vector<ScheduleConflict> conflicts_for(storage::ReadTxn& txn, const Config& config,
+                                            const Release& release) {
+  std::vector<ScheduleConflict> out;
   const auto mine = footprint(txn, config, release);
   if (!mine) return out;
   std::vector<Release> others;
@@ -175,23 +206,24 @@ std::vector<json::object> conflicts_for(storage::ReadTxn& txn, const Config& con
   return out;
 }
 
-Result<json::array> release_conflicts(storage::KvStore& store, const Config& config,
-                                      const std::string& id) {
-  json::array out;
+Result<std::vector<ScheduleConflict>> release_conflicts(storage::KvStore& store,
+                                                        const Config& config,
+                                                        const std::string& id) {
+  std::vector<ScheduleConflict> out;
   TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     const auto release = load_release(txn, id);
     if (!release) return not_found(fmt::format("no release '{}'", id.substr(0, 128)));
-    for (auto& c : conflicts_for(txn, config, *release)) out.push_back(std::move(c));
+    out = conflicts_for(txn, config, *release);
     return {};
   }));
   return out;
 }
 
-Result<json::object> master_schedule(storage::KvStore& store, const Config& config,
-                                     const DateRange& range, const PageRequest& page) {
-  json::array items;
-  json::array conflicts;
-  std::optional<std::string> next;
+Result<MasterSchedule> master_schedule(storage::KvStore& store, const Config& config,
+                                       const DateRange& range, const PageRequest& page) {
+  MasterSchedule out;
+  out.range = range;
+  out.conflict_window_days = config.schedule.conflict_window_days;
   TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
     std::vector<Release> listed;
     txn.scan(storage::Table::releases, "", [&](std::string_view, std::string_view value) {
@@ -209,26 +241,19 @@ Result<json::object> master_schedule(storage::KvStore& store, const Config& conf
     for (std::size_t i = 0; i < listed.size(); ++i) {
       if (!page.after.empty() && listed[i].id <= page.after) continue;
       if (shown == page.limit) {
-        next = listed[i - 1].id;
+        out.next_after = listed[i - 1].id;
         break;
       }
       ++shown;
-      items.push_back(schedule_entry(listed[i], config));
+      out.items.push_back(schedule_entry(listed[i], config));
       if (!prints[i]) continue;
-      std::vector<json::object> found;
       for (std::size_t j = i + 1; j < listed.size(); ++j)
         if (prints[j])
-          add_conflicts(*prints[i], *prints[j], config.schedule.conflict_window_days, found);
-      for (auto& c : found) conflicts.push_back(std::move(c));
+          add_conflicts(*prints[i], *prints[j], config.schedule.conflict_window_days,
+                        out.conflicts);
     }
     return {};
   }));
-  json::object out;
-  range.add_to(out);
-  out["conflict_window_days"] = config.schedule.conflict_window_days;
-  out["items"] = std::move(items);
-  out["conflicts"] = std::move(conflicts);
-  out["next_cursor"] = next ? json::value(encode_cursor(*next)) : json::value(nullptr);
   return out;
 }
 

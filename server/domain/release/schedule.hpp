@@ -52,25 +52,69 @@ std::optional<Micros> first_promotion(const Release& release, std::string_view e
 // The production date (midnight UTC): actual when promoted to production, else planned.
 std::optional<Micros> production_day(const Release& release, const Config& config);
 
-// One release of the schedule: {"id", "name", "version", "category", "state", "production_date",
-// "environments": [{"environment", "planned", "actual", "backed_out": [dates]}]}.
-boost::json::object schedule_entry(const Release& release, const Config& config);
+// A conflict between two releases (see above): `releases` as [a, b] with their production days.
+struct ScheduleConflict {
+  std::string release;  // a
+  std::string other;    // b
+  std::string reason;
+  Micros release_day = 0;
+  Micros other_day = 0;
+
+  // {"releases": [a, b], "reason", "date": the earlier day, "dates": [day of a, day of b]}
+  boost::json::object to_json() const;
+};
+
+// A release's dates in one environment.
+struct ScheduleDates {
+  std::string environment;
+  std::optional<std::string> planned;  // YYYY-MM-DD as planned
+  std::optional<Micros> actual;        // its first promotion into the environment
+  std::vector<Micros> backed_out;      // every back-out from it
+
+  // {"environment", "planned", "actual", "backed_out": [dates]}
+  boost::json::object to_json() const;
+};
+
+// One release of the schedule.
+struct ScheduleEntry {
+  std::string id;
+  std::string name;
+  std::string version;
+  ReleaseCategory category = ReleaseCategory::scheduled;
+  std::string state;
+  std::optional<Micros> production_day;
+  std::vector<ScheduleDates> environments;  // in the configured order
+
+  // {"id", "name", "version", "category", "state", "production_date", "environments": [...]}
+  boost::json::object to_json() const;
+};
+ScheduleEntry schedule_entry(const Release& release, const Config& config);
 
 // Conflicts of `release` with every other stored release, in release id order; releases as
 // [release.id, other]. Empty when the release has no production date. For the RRR response.
-std::vector<boost::json::object> conflicts_for(storage::ReadTxn& txn, const Config& config,
-                                               const Release& release);
+std::vector<ScheduleConflict> conflicts_for(storage::ReadTxn& txn, const Config& config,
+                                            const Release& release);
 
 // conflicts_for(release `id`) in a read of its own, for callers without a transaction (the RRR
-// response of handlers_releases.cpp). Errors: not_found.
-Result<boost::json::array> release_conflicts(storage::KvStore& store, const Config& config,
-                                             const std::string& id);
+// response of handlers/releases.cpp). Errors: not_found.
+Result<std::vector<ScheduleConflict>> release_conflicts(storage::KvStore& store,
+                                                        const Config& config,
+                                                        const std::string& id);
 
 // GET /api/v1/schedule: the releases with a planned or actual date in `range`, in id order,
 // paginated (cursor = the last release id of the previous page), and the conflicts among them
-// whose first release is on this page:
-//   {"from", "to", "conflict_window_days", "items": [...], "conflicts": [...], "next_cursor"}
-Result<boost::json::object> master_schedule(storage::KvStore& store, const Config& config,
-                                            const DateRange& range, const PageRequest& page);
+// whose first release is on this page.
+struct MasterSchedule {
+  DateRange range;
+  unsigned conflict_window_days = 0;
+  std::vector<ScheduleEntry> items;
+  std::vector<ScheduleConflict> conflicts;
+  std::optional<std::string> next_after;  // the last id of this page, when more follow
+
+  // {"from", "to", "conflict_window_days", "items": [...], "conflicts": [...], "next_cursor"}
+  boost::json::object to_json() const;
+};
+Result<MasterSchedule> master_schedule(storage::KvStore& store, const Config& config,
+                                       const DateRange& range, const PageRequest& page);
 
 }  // namespace tollgate::server

@@ -119,9 +119,9 @@ Response get_csa(Context& ctx) {
   Response r;
   if (*format == CsaFormat::csv) {
     r.content_type = "text/csv; charset=utf-8; header=present";
-    r.body = render_csa_csv(*report);
+    r.body = report->to_csv();
   } else {
-    r = json_response(200, *report);
+    r = json_response(200, report->to_json());
   }
   r.header("Vary", "Accept");
   return r;

@@ -123,7 +123,9 @@ Response record_gate(Context& ctx) {
   json::object o = ctx.app.releases.to_json(*release);
   auto conflicts = release_conflicts(ctx.app.store, ctx.app.config, release->id);
   if (!conflicts) return problem(conflicts.status());
-  o["conflicts"] = std::move(*conflicts);
+  json::array listed;
+  for (const ScheduleConflict& c : *conflicts) listed.emplace_back(c.to_json());
+  o["conflicts"] = std::move(listed);
   return json_response(201, o);
 }
 

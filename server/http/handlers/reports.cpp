@@ -74,7 +74,7 @@ Response get_schedule(Context& ctx) {
   if (!range) return problem(range.status());
   auto schedule = master_schedule(ctx.app.store, ctx.app.config, *range, *page);
   if (!schedule) return problem(schedule.status());
-  return json_response(200, *schedule);
+  return json_response(200, schedule->to_json());
 }
 
 Response get_kpis(Context& ctx) {
@@ -82,7 +82,7 @@ Response get_kpis(Context& ctx) {
   if (!range) return problem(range.status());
   auto report = kpi_report(ctx.app.store, ctx.app.promotion, ctx.app.config, *range);
   if (!report) return problem(report.status());
-  return json_response(200, *report);
+  return json_response(200, report->to_json());
 }
 
 }  // namespace tollgate::server::handlers

@@ -97,9 +97,14 @@ TEST_CASE("schedule: planned dates per environment and conflicts by shared CI an
 
   // The same conflicts for one release, as the RRR response will carry them.
   std::vector<json::object> for_c;
+  const auto as_json = [](const std::vector<ScheduleConflict>& found) {
+    std::vector<json::object> out;
+    for (const ScheduleConflict& c : found) out.push_back(c.to_json());
+    return out;
+  };
   REQUIRE(f.store
               ->read([&](storage::ReadTxn& txn) {
-                for_c = conflicts_for(txn, f.config, f.load("rel-3"));
+                for_c = as_json(conflicts_for(txn, f.config, f.load("rel-3")));
                 return Status();
               })
               .ok());
@@ -109,17 +114,18 @@ TEST_CASE("schedule: planned dates per environment and conflicts by shared CI an
   CHECK(text_of(for_c[0].at("reason")) == "payments depends_on ledger");
   REQUIRE(f.store
               ->read([&](storage::ReadTxn& txn) {
-                for_c = conflicts_for(txn, f.config, f.load("rel-4"));
+                for_c = as_json(conflicts_for(txn, f.config, f.load("rel-4")));
                 return Status();
               })
               .ok());
   CHECK(for_c.empty());
 
-  auto of_a = release_conflicts(*f.store, f.config, "rel-1");
-  REQUIRE(of_a.ok());
-  REQUIRE(of_a->size() == 2);
-  CHECK(text_of(of_a->at(0).at("reason")) == "shared CI payments");
-  CHECK(text_of(of_a->at(1).at("releases").at(1)) == "rel-3");
+  auto found = release_conflicts(*f.store, f.config, "rel-1");
+  REQUIRE(found.ok());
+  const auto of_a = as_json(*found);
+  REQUIRE(of_a.size() == 2);
+  CHECK(text_of(of_a.at(0).at("reason")) == "shared CI payments");
+  CHECK(text_of(of_a.at(1).at("releases").at(1)) == "rel-3");
   auto missing = release_conflicts(*f.store, f.config, "rel-99");
   CHECK(missing.status().code() == Code::not_found);
 }
