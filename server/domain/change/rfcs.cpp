@@ -328,28 +328,25 @@ Result<Rfc> RfcService::transition(const std::string& id, RfcAction action, cons
   return rfc;
 }
 
-Result<json::object> RfcService::render(const Rfc& rfc) {
+json::object RfcView::to_json() const {
   json::object out = rfc.to_record();
   json::object analysis;
-  for (const auto& ci : rfc.cis) {
+  for (const auto& [ci, reached] : impact_analysis) {
     json::array dependents;
-    auto reached = relationships_.impact(ci, Direction::up, kRfcImpactDepth);
-    if (!reached && reached.status().code() != Code::not_found) return reached.status();
-    if (reached) {
-      for (const auto& e : *reached) {
-        json::object o;
-        o["id"] = e.id;
-        o["distance"] = e.distance;
-        o["via"] = rel_type_name(e.via);
-        json::array path;
-        for (const auto& p : e.path) path.emplace_back(p);
-        o["path"] = std::move(path);
-        dependents.emplace_back(std::move(o));
-      }
-    }
+    for (const ImpactEntry& e : reached) dependents.emplace_back(e.to_json());
     analysis[ci] = std::move(dependents);
   }
   out["impact_analysis"] = std::move(analysis);
+  return out;
+}
+
+Result<RfcView> RfcService::view(const Rfc& rfc) {
+  RfcView out{rfc, {}};
+  for (const auto& ci : rfc.cis) {
+    auto reached = relationships_.impact(ci, Direction::up, kRfcImpactDepth);
+    if (!reached && reached.status().code() != Code::not_found) return reached.status();
+    out.impact_analysis[ci] = reached ? std::move(reached).value() : std::vector<ImpactEntry>{};
+  }
   return out;
 }
 

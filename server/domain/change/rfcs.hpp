@@ -10,6 +10,7 @@
 // record's JSON (Rfc::to_record / Rfc::from_record).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -135,6 +136,15 @@ struct RfcStep {
 // Depth of the impact analysis an RFC's rendering carries for each CI it names.
 constexpr unsigned kRfcImpactDepth = 5;
 
+// An RFC with, for each CI it names, the CIs that depend on it.
+struct RfcView {
+  Rfc rfc;
+  std::map<std::string, std::vector<ImpactEntry>> impact_analysis;
+
+  // The RFC's record plus "impact_analysis": {ci: [ImpactEntry::to_json()]}.
+  boost::json::object to_json() const;
+};
+
 class RfcService {
  public:
   // `quorum`: distinct approvals that make a submitted RFC approved ([eccb] quorum).
@@ -167,10 +177,10 @@ class RfcService {
   Result<Rfc> transition(const std::string& id, RfcAction action, const RfcStep& command,
                          const Principal& actor);
 
-  // The RFC as the API shows it: its record plus "impact_analysis", for each CI it names the
-  // CIs that depend on it (relationships walked upward to kRfcImpactDepth). Errors: those of
-  // the relationship walk other than not_found (a CI that is gone shows an empty list).
-  Result<boost::json::object> render(const Rfc& rfc);
+  // The RFC as the API shows it, with its impact analysis (relationships walked upward to
+  // kRfcImpactDepth from each CI it names). Errors: those of the relationship walk other than
+  // not_found (a CI that is gone shows an empty list).
+  Result<RfcView> view(const Rfc& rfc);
 
  private:
   storage::KvStore& store_;

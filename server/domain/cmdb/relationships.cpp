@@ -133,6 +133,13 @@ Result<std::vector<Relationship>> RelationshipService::of(const std::string& id)
   return out;
 }
 
+json::object ImpactEntry::to_json() const {
+  return json::object{{"id", id},
+                      {"distance", distance},
+                      {"path", json::value_from(path)},
+                      {"via", rel_type_name(via)}};
+}
+
 Result<std::vector<ImpactEntry>> RelationshipService::impact(const std::string& id,
                                                              Direction direction, unsigned depth) {
   if (depth < 1 || depth > kMaxImpactDepth)

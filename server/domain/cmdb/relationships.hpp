@@ -61,6 +61,9 @@ struct ImpactEntry {
   unsigned distance = 0;
   std::vector<std::string> path;      // from the starting CI to this one, both included
   RelType via = RelType::depends_on;  // the last relationship on the path
+
+  // {"id", "distance", "path": [ids], "via"}
+  boost::json::object to_json() const;
 };
 
 constexpr unsigned kMaxImpactDepth = 32;

@@ -13,7 +13,6 @@
 
 namespace tollgate::server {
 
-namespace json = boost::json;
 
 namespace {
 

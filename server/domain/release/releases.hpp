@@ -304,7 +304,7 @@ class ReleaseService {
   // POST .../documents {kind, name, content, media_type?}: committed to the vault, then
   // recorded; the same name again makes a new version. Errors: forbidden, invalid, not_found,
   // conflict ("release-deployed", and the vault's), io.
-  Result<Release> add_document(const std::string& id, const AddReleaseDocument& command,
+  Result<Release> add_document(const std::string& id, const AddReleaseDocument& input,
                                const Principal& actor);
 
   // The document as the release records it. Errors: not_found.

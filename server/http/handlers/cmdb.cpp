@@ -151,16 +151,7 @@ Response ci_impact(Context& ctx) {
   auto reached = ctx.app.relationships.impact(ctx.params[0], direction, depth);
   if (!reached) return problem(reached.status());
   json::array items;
-  for (const auto& e : *reached) {
-    json::object o;
-    o["id"] = e.id;
-    o["distance"] = e.distance;
-    json::array path;
-    for (const auto& p : e.path) path.emplace_back(p);
-    o["path"] = std::move(path);
-    o["via"] = rel_type_name(e.via);
-    items.emplace_back(std::move(o));
-  }
+  for (const ImpactEntry& e : *reached) items.emplace_back(e.to_json());
   json::object body;
   body["ci"] = ctx.params[0];
   body["direction"] = direction == Direction::up ? "up" : "down";

@@ -14,9 +14,9 @@ namespace json = boost::json;
 namespace {
 
 Response rfc_response(Context& ctx, unsigned status, const Rfc& rfc) {
-  auto rendered = ctx.app.rfcs.render(rfc);
-  if (!rendered) return problem(rendered.status());
-  return json_response(status, *rendered);
+  auto view = ctx.app.rfcs.view(rfc);
+  if (!view) return problem(view.status());
+  return json_response(status, view->to_json());
 }
 
 // A step's body is optional: none, or {"note"}.
