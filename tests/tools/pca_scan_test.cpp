@@ -162,6 +162,15 @@ TEST_CASE("pca ignore: !REGEX matches the /-rooted path from its start, unlike a
   CHECK(IgnoreRules().add("/\n", "f").code() == Code::invalid);
 }
 
+TEST_CASE("pca ignore: a pathological pattern against a long name completes and answers") {
+  const std::string long_name(50000, 'a');
+  CHECK_FALSE(excludes("a*a*a*a*a*a*a*a*b", long_name));
+  CHECK(excludes("a*a*a*a*a*a*a*a*b", "x/" + long_name + "b"));
+  CHECK_FALSE(excludes("!/(a|aa)*c", long_name));
+  CHECK_FALSE(excludes("!/(a*)*b$", long_name));
+  CHECK(excludes("!/(a*)*", long_name));
+}
+
 TEST_CASE("pca scan: --ignore file and DIR/.tollgateignore; ignored files are listed") {
   Tree tree;
   tree.write("bin/app", "app");
