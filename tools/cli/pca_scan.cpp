@@ -16,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kIgnoreFileName = ".tollgateignore";
-
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r");
   if (first == std::string_view::npos) return {};
@@ -79,8 +77,9 @@ class Walker {
  private:
   Status visit(const std::string& path, fs::file_type type, bool excluded) {
     const bool directory = type == fs::file_type::directory;
-    const bool own_ignore_file = path == kIgnoreFileName && type == fs::file_type::regular;
-    excluded = excluded || own_ignore_file || rules_.excludes(path, directory);
+    if (path == kUntrustedIgnoreFile && type == fs::file_type::regular)
+      out_.untrusted_ignore_file = true;
+    excluded = excluded || rules_.excludes(path, directory);
     if (directory) return walk(path, excluded);
     if (excluded) {
       out_.ignored.push_back(path);
@@ -203,8 +202,6 @@ Result<ScanResult> scan_directory(const std::string& dir, const ScanOptions& opt
 
   IgnoreRules rules;
   if (!options.ignore_file.empty()) TG_RETURN_IF_ERROR(rules.add_file(options.ignore_file));
-  const fs::path own = fs::path(dir) / kIgnoreFileName;
-  if (fs::is_regular_file(own, ec)) TG_RETURN_IF_ERROR(rules.add_file(own.string()));
 
   ScanResult result;
   Walker walker(dir, rules, result);

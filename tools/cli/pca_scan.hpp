@@ -16,8 +16,13 @@
 //     the scanned directory (a leading '/' is optional). A trailing '/' makes it match
 //     directories only.
 // An excluded directory excludes everything below it. Every pattern runs in time linear in the
-// path's length (cli/path_pattern.hpp), so a hostile path cannot stall a scan. The scanned
-// directory's own `.tollgateignore` is read when present and is itself always excluded.
+// path's length (cli/path_pattern.hpp), so a hostile path cannot stall a scan.
+//
+// Patterns come only from the auditor (ScanOptions::ignore_file, `tollgate pca --ignore`): the
+// scanned tree is what is being audited and so is untrusted, and an intruder who could write a
+// pattern file into it could hide what they implanted. A `.tollgateignore` in the scanned
+// directory — obeyed by earlier versions — is therefore scanned and sent like any other file
+// (ScanResult::untrusted_ignore_file says it is there), never read.
 //
 // Entries that are neither regular files nor directories are not hashed and not sent: symbolic
 // links (never followed, also not to directories) are reported with their target, other special
@@ -75,17 +80,22 @@ struct SkippedEntry {
   std::string target;
 };
 
+// The name of the pattern file earlier versions obeyed in the scanned directory.
+inline constexpr std::string_view kUntrustedIgnoreFile = ".tollgateignore";
+
 struct ScanResult {
   std::vector<ScannedFile> files;     // sorted by path
   std::vector<std::string> ignored;   // every file excluded by a pattern, sorted
   std::vector<SkippedEntry> skipped;  // sorted by path
+  // The scanned directory holds a regular file kUntrustedIgnoreFile (scanned, not obeyed).
+  bool untrusted_ignore_file = false;
 };
 
 // Hashes one file (client::sha256_file by default); a seam for tests.
 using FileHasher = std::function<Result<client::FileDigest>(const std::string& path)>;
 
 struct ScanOptions {
-  std::string ignore_file;  // an ignore file besides DIR/.tollgateignore; empty: none
+  std::string ignore_file;  // the auditor's ignore patterns; empty: none, every file is sent
   unsigned workers = 0;     // hashing threads; 0: std::thread::hardware_concurrency()
   FileHasher hasher;        // empty: client::sha256_file
 };
