@@ -135,6 +135,13 @@ TEST_CASE("audits e2e: status accounting as JSON and CSV, over HTTP and the CLI"
   REQUIRE(end != std::string::npos);
   CHECK(json::parse(as_json.substr(0, end)).at("total") == 1);
   CHECK(f.cli("csa --status nope").ends_with("exit=1"));
+
+  // A cell a spreadsheet would run as a formula is exported as text.
+  f.ci("macro", "=1+2");
+  r = must(f.rm.request("GET", "/api/v1/reports/csa?owner=%3D1%2B2", "", {{"Accept", "text/csv"}}));
+  REQUIRE(r.status == 200);
+  CHECK(contains(r.body, "\r\nmacro,service,\"'=1+2\",ordered,ordered,"));
+  CHECK(f.cli("csa --owner =1+2 --csv") == r.body + "\nexit=0");
 }
 
 TEST_CASE("audits e2e: tollgate fca passes (exit 0) and fails (exit 5); results are listed") {

@@ -145,25 +145,42 @@ TEST_CASE("pca e2e: tollgate pca reports drift (exit 5), then passes on a repair
   CHECK(record.at("findings").as_array().size() == 3);
   CHECK(record.at("created_by").as_string() == "aud");
 
-  // Repaired: the right configuration, the library in place, the stray file gone; the pid file
-  // is ignored through the directory's own .tollgateignore this time.
+  // Repaired: the right configuration, the library in place, the stray file gone. A
+  // .tollgateignore written into the host's directory is not obeyed: it is itself unexpected,
+  // the pid file it names is sent, and a warning says to use --ignore.
   f.lay_out("etc/app.conf", kConf);
   f.lay_out("lib/lib.so", kLib);
   fs::remove(f.host_dir + "/extra.txt");
   f.lay_out(".tollgateignore", "run/\n");
-  const std::string clean = f.pca("");
+  const std::string planted = f.pca("");
+  INFO(planted);
+  CHECK(planted.ends_with("\nexit=5"));
+  CHECK(contains(planted, "unexpected  .tollgateignore  (sha256:" + sha256_of("run/\n")));
+  CHECK(contains(planted, "unexpected  run/app.pid"));
+  CHECK(contains(planted,
+                 "summary: 5 files sent: 3 ok, 0 modified, 2 unexpected; 0 missing; "
+                 "0 ignored, 0 skipped"));
+  CHECK(contains(f.errors(), "tollgate: warning: " + f.host_dir +
+                                 "/.tollgateignore is not obeyed: the audited directory is "
+                                 "untrusted"));
+
+  fs::remove(f.host_dir + "/.tollgateignore");
+  write_file(f.work.file("run.ignore"), "run/\n");
+  const std::string clean = f.pca("--ignore " + f.work.file("run.ignore"));
   INFO(clean);
   CHECK(clean.ends_with("\nexit=0"));
   CHECK(contains(clean, "(manifest version 1): PASSED"));
   CHECK(contains(clean,
                  "summary: 3 files sent: 3 ok, 0 modified, 0 unexpected; 0 missing; "
-                 "2 ignored, 0 skipped"));
+                 "1 ignored, 0 skipped"));
+  CHECK_FALSE(contains(f.errors(), "warning"));
 
   const json::object listed = f.ok(f.admin, "GET", "/api/v1/audits?kind=pca&host=web-1", "");
   const json::array& items = listed.at("items").as_array();
-  REQUIRE(items.size() == 3);
+  REQUIRE(items.size() == 4);
   CHECK_FALSE(items.at(0).at("passed").as_bool());
-  CHECK(items.at(2).at("passed").as_bool());
+  CHECK_FALSE(items.at(2).at("passed").as_bool());
+  CHECK(items.at(3).at("passed").as_bool());
   CHECK(items.at(2).at("environment").as_string() == "CINTE");
 }
 

@@ -1,5 +1,6 @@
 // The PCA scanner: hashes, sizes, relative paths, ignore patterns (globs and AIDE-style
-// regexes), symlinks and special files, read failures; and the CLI's inventory and report.
+// regexes, from the auditor only), symlinks and special files, read failures; and the CLI's
+// inventory and report.
 #include "cli/pca_scan.hpp"
 
 #include <doctest/doctest.h>
@@ -162,7 +163,7 @@ TEST_CASE("pca ignore: !REGEX matches the /-rooted path from its start, unlike a
   CHECK(IgnoreRules().add("/\n", "f").code() == Code::invalid);
 }
 
-TEST_CASE("pca scan: --ignore file and DIR/.tollgateignore; ignored files are listed") {
+TEST_CASE("pca scan: only the --ignore file is obeyed; ignored files are listed") {
   Tree tree;
   tree.write("bin/app", "app");
   tree.write("logs/a.log", "1");
@@ -170,27 +171,69 @@ TEST_CASE("pca scan: --ignore file and DIR/.tollgateignore; ignored files are li
   tree.write("run/app.pid", "3");
   tree.write("cache/x/y", "4");
   tree.write("keep.bak", "5");
-  tree.write(".tollgateignore", "# host-local files\n*.pid\ncache/\n");
   testing::TempDir elsewhere;
   const std::string ignore_file = elsewhere.file("pca.ignore");
-  std::ofstream(ignore_file) << "!/logs/.*\n";
+  std::ofstream(ignore_file) << "# host-local files\n*.pid\ncache/\n!/logs/.*\n";
 
   ScanOptions options;
   options.ignore_file = ignore_file;
   const ScanResult result = tree.scan(options);
   CHECK(paths_of(result) == std::vector<std::string>{"bin/app", "keep.bak"});
-  CHECK(result.ignored == std::vector<std::string>{".tollgateignore", "cache/x/y", "logs/a.log",
-                                                   "logs/sub/b.log", "run/app.pid"});
+  CHECK(result.ignored ==
+        std::vector<std::string>{"cache/x/y", "logs/a.log", "logs/sub/b.log", "run/app.pid"});
+  CHECK_FALSE(result.untrusted_ignore_file);
 
-  // Without the --ignore file only .tollgateignore applies.
-  const ScanResult own_only = tree.scan();
-  CHECK(paths_of(own_only) ==
-        std::vector<std::string>{"bin/app", "keep.bak", "logs/a.log", "logs/sub/b.log"});
+  // Without the --ignore file every file is sent.
+  const ScanResult none = tree.scan();
+  CHECK(paths_of(none) == std::vector<std::string>{"bin/app", "cache/x/y", "keep.bak", "logs/a.log",
+                                                   "logs/sub/b.log", "run/app.pid"});
+  CHECK(none.ignored.empty());
 
   options.ignore_file = elsewhere.file("absent.ignore");
   auto absent = scan_directory(tree.dir.str(), options);
   REQUIRE_FALSE(absent.ok());
   CHECK(absent.status().code() == Code::not_found);
+}
+
+TEST_CASE("pca scan: a .tollgateignore in the scanned tree is scanned and sent, never obeyed") {
+  Tree tree;
+  tree.write("bin/app", "app");
+  tree.write("implant/backdoor", "evil");
+  tree.write(".tollgateignore", "implant/\n!/bin/.*\n");
+  tree.write("sub/.tollgateignore", "*\n");
+
+  const ScanResult result = tree.scan();
+  CHECK(paths_of(result) == std::vector<std::string>{".tollgateignore", "bin/app",
+                                                     "implant/backdoor", "sub/.tollgateignore"});
+  CHECK(result.ignored.empty());
+  CHECK(result.untrusted_ignore_file);
+  REQUIRE(result.files.size() == 4);
+  CHECK(result.files[0].sha256 == sha256_of("implant/\n!/bin/.*\n"));
+
+  // The auditor may still exclude it, or name it: patterns from --ignore are the auditor's own.
+  testing::TempDir elsewhere;
+  std::ofstream(elsewhere.file("pca.ignore")) << "/.tollgateignore\n";
+  ScanOptions options;
+  options.ignore_file = elsewhere.file("pca.ignore");
+  const ScanResult excluded = tree.scan(options);
+  CHECK(excluded.ignored == std::vector<std::string>{".tollgateignore"});
+  CHECK(excluded.untrusted_ignore_file);
+  options.ignore_file = tree.dir.file(".tollgateignore");
+  const ScanResult named = tree.scan(options);
+  CHECK(named.ignored == std::vector<std::string>{"bin/app", "implant/backdoor"});
+
+  const std::string notice = untrusted_ignore_file_notice("/srv/app");
+  CHECK(notice.starts_with("tollgate: warning: /srv/app/.tollgateignore is not obeyed"));
+  CHECK(notice.find("--ignore FILE") != std::string::npos);
+}
+
+TEST_CASE("pca ignore: a pathological pattern against a long name completes and answers") {
+  const std::string long_name(50000, 'a');
+  CHECK_FALSE(excludes("a*a*a*a*a*a*a*a*b", long_name));
+  CHECK(excludes("a*a*a*a*a*a*a*a*b", "x/" + long_name + "b"));
+  CHECK_FALSE(excludes("!/(a|aa)*c", long_name));
+  CHECK_FALSE(excludes("!/(a*)*b$", long_name));
+  CHECK(excludes("!/(a*)*", long_name));
 }
 
 TEST_CASE("pca scan: symlinks are not followed but reported; fifos are skipped") {

@@ -2,6 +2,7 @@
 #include "cli/pca.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -83,7 +84,23 @@ Result<json::object> post_inventory(CommandContext& context, const PcaOptions& o
   return problem_status(answer);
 }
 
+// Whether --ignore names DIR's own .tollgateignore: the auditor then vouches for it.
+bool names_untrusted_ignore_file(const PcaOptions& options) {
+  std::error_code ec;
+  return !options.ignore_file.empty() &&
+         std::filesystem::equivalent(options.ignore_file,
+                                     std::filesystem::path(options.dir) / kUntrustedIgnoreFile, ec);
+}
+
 }  // namespace
+
+std::string untrusted_ignore_file_notice(std::string_view dir) {
+  return fmt::format(
+      "tollgate: warning: {}/{} is not obeyed: the audited directory is untrusted, so it is "
+      "audited like any other file (unexpected unless the manifest lists it); give ignore "
+      "patterns with --ignore FILE\n",
+      dir, kUntrustedIgnoreFile);
+}
 
 CLI::App* add_pca_command(CLI::App& app, PcaOptions& options) {
   auto* command = app.add_subcommand(
@@ -92,7 +109,9 @@ CLI::App* add_pca_command(CLI::App& app, PcaOptions& options) {
   command->add_option("--env", options.environment, "the environment DIR belongs to")->required();
   command->add_option("--host", options.host, "the host DIR is on (A-Z a-z 0-9 . _ -)")->required();
   command->add_option("--ignore", options.ignore_file,
-                      "ignore patterns (globs, !REGEX); DIR/.tollgateignore is read too");
+                      "a file of ignore patterns (globs, !REGEX), one per line; the only patterns "
+                      "obeyed: a .tollgateignore inside DIR is audited like any other file, "
+                      "since DIR is untrusted");
   command->add_flag("--list-ok", options.list_ok, "have the record list the ok files too");
   command->add_option("--workers", options.workers, "hashing threads (default: every core)")
       ->check(CLI::Range(1U, 1024U));
@@ -170,6 +189,8 @@ Status pca(CommandContext& context, const PcaOptions& options) {
   auto scan = scan_directory(options.dir, scan_options);
   context.progress.finish();
   if (!scan.ok()) return scan.status();
+  if (scan->untrusted_ignore_file && !names_untrusted_ignore_file(options))
+    fmt::print(stderr, "{}", untrusted_ignore_file_notice(options.dir));
   TG_ASSIGN_OR_RETURN(const json::object record, post_inventory(context, options, scan->files));
   if (context.json)
     fmt::print(context.out, "{}\n", json::serialize(pca_json(record, *scan)));

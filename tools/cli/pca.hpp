@@ -10,6 +10,10 @@
 // summary line. With json it prints the server's stored record plus "ignored" (the ignored
 // paths) and "skipped" ([{path, kind, target?}]).
 //
+// Only the patterns of --ignore FILE are obeyed (cli/pca_scan.hpp says why); when DIR holds a
+// `.tollgateignore` that --ignore does not name, a warning on standard error says it was audited,
+// not obeyed.
+//
 // Exit status (commands.hpp): 0 when the audit passed; kExitDrift (reason "drift") when it ran
 // and found drift; otherwise as usual (a refusal: the problem as a Status, its document printed
 // on standard output first with json).
@@ -17,6 +21,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
@@ -33,7 +38,7 @@ namespace tollgate::cli {
 struct PcaOptions {
   std::string environment;
   std::string host;
-  std::string ignore_file;  // empty: only DIR/.tollgateignore
+  std::string ignore_file;  // the auditor's ignore patterns; empty: none
   std::string dir;
   bool list_ok = false;  // ask the server to list the ok files too
   unsigned workers = 0;  // 0: every core
@@ -57,6 +62,9 @@ std::string pca_target(const PcaOptions& options);
 
 // The readable report of a stored PCA record and the scan behind it.
 std::string format_pca_report(const boost::json::object& record, const ScanResult& scan);
+
+// The warning printed when DIR holds a .tollgateignore that --ignore does not name.
+std::string untrusted_ignore_file_notice(std::string_view dir);
 
 // The record with "ignored" and "skipped" added, as --json prints it.
 boost::json::object pca_json(boost::json::object record, const ScanResult& scan);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -17,38 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kIgnoreFileName = ".tollgateignore";
-
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r");
   if (first == std::string_view::npos) return {};
   const auto last = text.find_last_not_of(" \t\r");
   return text.substr(first, last - first + 1);
-}
-
-// The glob as an ECMAScript regex that must match a whole subject.
-std::string glob_to_regex(std::string_view glob) {
-  std::string out;
-  for (std::size_t i = 0; i < glob.size(); ++i) {
-    const char c = glob[i];
-    if (c == '*' && i + 1 < glob.size() && glob[i + 1] == '*') {
-      ++i;
-      if (i + 1 < glob.size() && glob[i + 1] == '/') {
-        ++i;
-        out += "(?:.*/)?";
-      } else {
-        out += ".*";
-      }
-    } else if (c == '*') {
-      out += "[^/]*";
-    } else if (c == '?') {
-      out += "[^/]";
-    } else {
-      if (std::strchr("\\^$.|+()[]{}", c) != nullptr) out += '\\';
-      out += c;
-    }
-  }
-  return out;
 }
 
 std::string_view last_component(std::string_view path) {
@@ -105,8 +77,9 @@ class Walker {
  private:
   Status visit(const std::string& path, fs::file_type type, bool excluded) {
     const bool directory = type == fs::file_type::directory;
-    const bool own_ignore_file = path == kIgnoreFileName && type == fs::file_type::regular;
-    excluded = excluded || own_ignore_file || rules_.excludes(path, directory);
+    if (path == kUntrustedIgnoreFile && type == fs::file_type::regular)
+      out_.untrusted_ignore_file = true;
+    excluded = excluded || rules_.excludes(path, directory);
     if (directory) return walk(path, excluded);
     if (excluded) {
       out_.ignored.push_back(path);
@@ -170,13 +143,17 @@ Status IgnoreRules::add(std::string_view text, std::string_view source) {
     ++line_number;
     if (line.empty() || line.front() == '#') continue;
     Rule rule;
-    std::string expression;
     if (line.front() == '!') {
       rule.is_regex = true;
-      expression = std::string(line.substr(1));
+      const std::string_view expression = line.substr(1);
       if (expression.empty())
         return invalid(fmt::format("{} line {}: '!' needs a regular expression after it", source,
                                    line_number));
+      auto pattern = PathPattern::regex(expression);
+      if (!pattern.ok())
+        return invalid(fmt::format("{} line {}: '{}' is not a valid regular expression: {}", source,
+                                   line_number, line, pattern.status().message()));
+      rule.pattern = std::move(pattern).value();
     } else {
       std::string_view glob = line;
       rule.directory_only = glob.ends_with('/');
@@ -185,13 +162,7 @@ Status IgnoreRules::add(std::string_view text, std::string_view source) {
       while (glob.starts_with('/')) glob.remove_prefix(1);
       if (glob.empty())
         return invalid(fmt::format("{} line {}: '{}' names no path", source, line_number, line));
-      expression = glob_to_regex(glob);
-    }
-    try {
-      rule.pattern = std::regex(expression, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return invalid(fmt::format("{} line {}: '{}' is not a valid regular expression: {}", source,
-                                 line_number, line, e.what()));
+      rule.pattern = PathPattern::glob(glob);
     }
     rules_.push_back(std::move(rule));
   }
@@ -213,13 +184,12 @@ bool IgnoreRules::excludes(std::string_view path, bool directory) const {
   for (const Rule& rule : rules_) {
     if (rule.is_regex) {
       if (rooted.empty()) rooted = fmt::format("/{}", path);
-      if (std::regex_search(rooted, rule.pattern, std::regex_constants::match_continuous))
-        return true;
+      if (rule.pattern.matches_prefix(rooted)) return true;
       continue;
     }
     if (rule.directory_only && !directory) continue;
     const std::string_view subject = rule.name_only ? last_component(path) : path;
-    if (std::regex_match(subject.begin(), subject.end(), rule.pattern)) return true;
+    if (rule.pattern.matches(subject)) return true;
   }
   return false;
 }
@@ -232,8 +202,6 @@ Result<ScanResult> scan_directory(const std::string& dir, const ScanOptions& opt
 
   IgnoreRules rules;
   if (!options.ignore_file.empty()) TG_RETURN_IF_ERROR(rules.add_file(options.ignore_file));
-  const fs::path own = fs::path(dir) / kIgnoreFileName;
-  if (fs::is_regular_file(own, ec)) TG_RETURN_IF_ERROR(rules.add_file(own.string()));
 
   ScanResult result;
   Walker walker(dir, rules, result);

@@ -153,8 +153,13 @@ json::object CsaReport::to_json() const {
 }
 
 std::string csv_field(std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
-  std::string out = "\"";
+  // A spreadsheet takes a cell starting with one of these for a formula (OWASP's CSV injection
+  // advice): a leading quote keeps the cell text.
+  const bool formula =
+      !value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos;
+  const bool quoted = formula || value.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quoted) return std::string(value);
+  std::string out = formula ? "\"'" : "\"";
   for (char c : value) {
     if (c == '"') out.push_back('"');
     out.push_back(c);

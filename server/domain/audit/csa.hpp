@@ -15,7 +15,9 @@
 // current one).
 //
 // As CSV (CsaReport::to_csv, RFC 4180: CRLF line ends; a field holding a comma, a quote, CR or LF
-// is quoted with its quotes doubled), a header row then one row per status period:
+// is quoted with its quotes doubled; a field starting with '=', '+', '-', '@', a tab or CR, which
+// a spreadsheet would run as a formula, gets a leading "'" and is quoted), a header row then one
+// row per status period:
 //   ci,type,owner,current_status,status,from,to,revision
 // with "to" empty for the current period.
 #pragma once
@@ -72,7 +74,8 @@ struct CsaReport {
 Result<CsaReport> csa_report(storage::KvStore& store, const EnvironmentService& environments,
                              const Clock& clock, const CsaFilter& filter);
 
-// One CSV field per RFC 4180.
+// One CSV field per RFC 4180, neutralised against formula injection (see above): =1+2 becomes
+// "'=1+2".
 std::string csv_field(std::string_view value);
 
 }  // namespace tollgate::server

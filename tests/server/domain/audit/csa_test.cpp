@@ -186,6 +186,19 @@ TEST_CASE("csa: csv_field quotes only what needs it") {
   CHECK(csv_field("a,b") == "\"a,b\"");
   CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
   CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+  CHECK(csv_field("a-b") == "a-b");  // only a leading formula character counts
+}
+
+TEST_CASE("csa: csv_field neutralises cells a spreadsheet would run as formulas") {
+  CHECK(csv_field("=1+2") == "\"'=1+2\"");
+  CHECK(csv_field("+1") == "\"'+1\"");
+  CHECK(csv_field("-2+3") == "\"'-2+3\"");
+  CHECK(csv_field("@SUM(A1)") == "\"'@SUM(A1)\"");
+  CHECK(csv_field("\tx") == "\"'\tx\"");
+  CHECK(csv_field("\rx") == "\"'\rx\"");
+  CHECK(csv_field("=HYPERLINK(\"http://x\",\"y\")") ==
+        "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  CHECK(csv_field("'=1") == "'=1");  // already text
 }
 
 TEST_CASE_FIXTURE(Csa, "csa: content negotiation like the VDD's") {
