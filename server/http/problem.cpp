@@ -6,44 +6,6 @@
 
 namespace tollgate::server {
 
-unsigned http_status(Code code) {
-  switch (code) {
-    case Code::ok:
-      return 200;
-    case Code::invalid:
-      return 400;
-    case Code::unauthorized:
-      return 401;
-    case Code::forbidden:
-      return 403;
-    case Code::not_found:
-      return 404;
-    case Code::method_not_allowed:
-      return 405;
-    case Code::not_acceptable:
-      return 406;
-    case Code::conflict:
-      return 409;
-    case Code::precondition_failed:
-      return 412;
-    case Code::too_large:
-      return 413;
-    case Code::unsupported_media:
-      return 415;
-    case Code::precondition_required:
-      return 428;
-    case Code::storage_full:
-      return 507;
-    case Code::unavailable:
-      return 503;
-    case Code::corrupt:
-    case Code::io:
-    case Code::internal:
-      return 500;
-  }
-  return 500;
-}
-
 namespace {
 const char* title(Code code) {
   switch (code) {
@@ -85,23 +47,13 @@ const char* title(Code code) {
   return "Internal error";
 }
 
-// The status's reason, else its code's name with '-' for '_'.
-std::string problem_slug(const Status& status) {
-  std::string slug = status.reason();
-  if (slug.empty()) {
-    slug = code_name(status.code());
-    std::replace(slug.begin(), slug.end(), '_', '-');
-  }
-  return slug;
-}
-
 Response render(const Status& status, unsigned http, const char* title) {
   Response r;
   r.status = http;
   r.content_type = "application/problem+json";
   r.problem = problem_slug(status);
   boost::json::object body;
-  body["type"] = "urn:tollgate:problem:" + r.problem;
+  body["type"] = problem_type_uri(r.problem);
   body["title"] = title;
   body["status"] = r.status;
   body["detail"] = status.message();

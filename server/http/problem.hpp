@@ -1,13 +1,12 @@
-// The one mapping from Status to an HTTP problem response (RFC 9457, application/problem+json).
+// The one mapping from Status to an HTTP problem response (RFC 9457, application/problem+json);
+// the status codes and slugs are the shared model's (tollgate/problem.hpp).
 #pragma once
 
 #include "server/http/http_types.hpp"
+#include "tollgate/problem.hpp"
 #include "tollgate/status.hpp"
 
 namespace tollgate::server {
-
-// HTTP status code for a Status code.
-unsigned http_status(Code code);
 
 // A problem+json response for a non-ok status:
 // {"type": "urn:tollgate:problem:<slug>", "title", "status", "detail", "errors"?: [...], ...}

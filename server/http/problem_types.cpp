@@ -137,8 +137,4 @@ const ProblemType* find_problem_type(std::string_view slug) {
   return at == types.end() ? nullptr : &*at;
 }
 
-std::string problem_type_uri(std::string_view slug) {
-  return "urn:tollgate:problem:" + std::string(slug);
-}
-
 }  // namespace tollgate::server

@@ -9,21 +9,14 @@
 #include <string_view>
 #include <vector>
 
-namespace tollgate::server {
+#include "tollgate/problem.hpp"
 
-struct ProblemType {
-  const char* slug;
-  unsigned status;
-  const char* description;
-};
+namespace tollgate::server {
 
 // Every problem type, grouped by status.
 const std::vector<ProblemType>& problem_types();
 
 // The entry of `slug`; nullptr when the catalogue has none.
 const ProblemType* find_problem_type(std::string_view slug);
-
-// "urn:tollgate:problem:<slug>"
-std::string problem_type_uri(std::string_view slug);
 
 }  // namespace tollgate::server

@@ -4,47 +4,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "tollgate/problem.hpp"
+
 namespace tollgate::cli {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kProblemPrefix = "urn:tollgate:problem:";
 constexpr std::size_t kBodyExcerpt = 200;
-
-Code code_for_http_status(unsigned status) {
-  switch (status) {
-    case 400:
-      return Code::invalid;
-    case 401:
-      return Code::unauthorized;
-    case 403:
-      return Code::forbidden;
-    case 404:
-    case 410:
-      return Code::not_found;
-    case 405:
-      return Code::method_not_allowed;
-    case 406:
-      return Code::not_acceptable;
-    case 409:
-      return Code::conflict;
-    case 412:
-      return Code::precondition_failed;
-    case 413:
-      return Code::too_large;
-    case 415:
-      return Code::unsupported_media;
-    case 428:
-      return Code::precondition_required;
-    case 503:
-      return Code::unavailable;
-    case 507:
-      return Code::storage_full;
-    default:
-      return status >= 400 && status < 500 ? Code::invalid : Code::internal;
-  }
-}
 
 bool is_problem(const client::HttpResponse& response) {
   return response.header("content-type").starts_with("application/problem+json");
@@ -95,7 +62,7 @@ std::string problem_slug(const client::HttpResponse& response) {
   auto body = json_object(response);
   if (!body.ok()) return {};
   const std::string type = string_field(*body, "type");
-  return type.starts_with(kProblemPrefix) ? type.substr(kProblemPrefix.size()) : type;
+  return slug_of_problem_type(type);
 }
 
 Status problem_status(const client::HttpResponse& response) {

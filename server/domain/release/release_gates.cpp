@@ -13,7 +13,6 @@
 
 namespace tollgate::server {
 
-
 namespace {
 
 // Gates the release's creator may not record: the approvals and sign-offs.
