@@ -1,4 +1,6 @@
 // tollgated: the Tollgate server, plus its offline admin commands.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -18,9 +20,11 @@
 #include "server/ops/check_blobs.hpp"
 #include "server/ops/periodic.hpp"
 #include "server/ops/scrubber.hpp"
+#include "storage/file_system.hpp"
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/lmdb_store.hpp"
+#include "storage/owner_only.hpp"
 
 namespace {
 
@@ -61,7 +65,22 @@ int fail(const Status& st) {
   return 1;
 }
 
+// The data directory is the owner's alone: created 0700 when missing; one from before the
+// server made everything owner-only (0755 directories, 0444 blobs) is tightened, once, and said.
+Status secure_data_dir(const Config& config) {
+  TG_RETURN_IF_ERROR(storage::make_directories(storage::real_file_system(), config.data_dir, 0700));
+  auto changed = storage::restrict_to_owner(config.data_dir);
+  if (!changed) return changed.status();
+  if (*changed > 0)
+    fmt::print(
+        "tollgated: {} file(s) and directories under {} were readable by other users; "
+        "they are now the owner's only (group and other permissions removed)\n",
+        *changed, config.data_dir);
+  return {};
+}
+
 int serve(Config& config) {
+  if (Status st = secure_data_dir(config); !st.ok()) return fail(st);
   auto store = open_store(config);
   if (!store) return fail(store.status());
   SystemClock clock;
@@ -242,6 +261,8 @@ int check(Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Whatever the server or its libraries (LMDB, libgit2) create is the owner's alone.
+  ::umask(077);
   CLI::App cli{"tollgated: configuration management database and artifact vault"};
   cli.set_version_flag("--version", "tollgated 0.1.0");
   std::string config_file, data_dir, listen;

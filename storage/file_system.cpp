@@ -108,7 +108,7 @@ class PosixFileSystem final : public FileSystem {
     return retry([&] { return ::unlink(path.c_str()); });
   }
   int mkdir(const std::string& path) override {
-    return retry([&] { return ::mkdir(path.c_str(), 0755); });
+    return retry([&] { return ::mkdir(path.c_str(), 0700); });
   }
 
   int list_dir(const std::string& path, std::vector<std::string>* names) override {

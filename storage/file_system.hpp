@@ -89,7 +89,7 @@ class FileSystem {
   virtual int stat(const std::string& path, FileInfo* out) = 0;
   virtual int rename(const std::string& from, const std::string& to) = 0;
   virtual int unlink(const std::string& path) = 0;
-  // Creates one directory with permissions 0755; EEXIST when it exists.
+  // Creates one directory with permissions 0700 (owner only); EEXIST when it exists.
   virtual int mkdir(const std::string& path) = 0;
   // Names in a directory, without "." and "..", in no particular order.
   virtual int list_dir(const std::string& path, std::vector<std::string>* names) = 0;

@@ -70,7 +70,9 @@ struct LmdbStore::Impl {
 
   Status open_env() {
     std::error_code ec;
-    std::filesystem::create_directories(options.path, ec);
+    // The environment's directory and files are the owner's alone (0700, 0600).
+    if (std::filesystem::create_directories(options.path, ec) && !ec)
+      std::filesystem::permissions(options.path, std::filesystem::perms::owner_all, ec);
     if (ec) return io_error(fmt::format("cannot create {}: {}", options.path, ec.message()));
     int rc = mdb_env_create(&env);
     if (rc != 0) return lmdb_status(rc, "mdb_env_create");

@@ -4,6 +4,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "server/http/security_headers.hpp"
+
 namespace tollgate::server::connection {
 
 namespace http = beast::http;
@@ -27,6 +29,7 @@ void fill_header(http::response<Body>& res, Exchange& exchange, Response& r, boo
 }  // namespace
 
 std::uint64_t prepare_response(Exchange& exchange, Response& r, bool draining) {
+  add_security_headers(r);
   std::uint64_t length = 0;
   if (r.file && !exchange.head) {
     exchange.file_response = std::make_unique<http::response<BlobBody>>();

@@ -34,11 +34,12 @@ struct Exchange {
   std::unique_ptr<beast::http::response_serializer<BlobBody>> file_serializer;
 };
 
-// Builds the exchange's Beast response from `r`: status, Server, X-Request-Id, Content-Type and
-// r's headers; keep-alive only while the client wants it, the exchange does not close the
-// connection and the server is not `draining`. A file body becomes file_response and its
-// serializer (a HEAD gets the headers of the full body and none). Moves r's body or file into
-// the response; the rest of `r` stays as it was. Returns the body's length.
+// Builds the exchange's Beast response from `r`: status, Server, X-Request-Id, Content-Type,
+// r's headers and the security headers r does not set itself (add_security_headers); keep-alive
+// only while the client wants it, the exchange does not close the connection and the server is not
+// `draining`. A file body becomes file_response and its serializer (a HEAD gets the headers of the
+// full body and none). Moves r's body or file into the response and adds the security headers to
+// r.headers; the rest of `r` stays as it was. Returns the body's length.
 std::uint64_t prepare_response(Exchange& exchange, Response& r, bool draining);
 
 // Whether a client's X-Request-Id is echoed as it is: 1..64 printable ASCII characters without

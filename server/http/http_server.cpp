@@ -21,6 +21,7 @@
 #include "server/http/client_cert.hpp"
 #include "server/http/listener.hpp"
 #include "server/http/server_state.hpp"
+#include "server/http/tls_policy.hpp"
 
 namespace tollgate::server {
 
@@ -46,26 +47,75 @@ struct HttpServer::Impl {
     }
     listener.emplace(contexts, tls, shared);
     signals.emplace(*contexts[0], SIGINT, SIGTERM);
+    reload_signal.emplace(*contexts[0], SIGHUP);
     grace.emplace(*contexts[0]);
     shared.on_drained = [this] { net::post(*contexts[0], [this] { grace->cancel(); }); };
   }
 
-  // Loads the certificate and key, and asks for client certificates when configured.
-  Status configure_tls(const std::string& cert_file, const std::string& key_file) {
-    boost::system::error_code ec;
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                    ssl::context::single_dh_use);
-    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
-    tls.use_certificate_chain_file(cert_file, ec);
-    if (ec)
-      return invalid(
-          fmt::format("cannot load the TLS certificate {}: {}", cert_file, ec.message()));
-    tls.use_private_key_file(key_file, ssl::context::pem, ec);
-    if (ec) return invalid(fmt::format("cannot load the TLS key {}: {}", key_file, ec.message()));
+  // Applies the TLS policy, loads the certificate and key, and asks for client certificates
+  // when configured.
+  Status configure_tls(const std::string& cert, const std::string& key) {
+    cert_file = cert;
+    key_file = key;
+    tls.set_options(ssl::context::default_workarounds);
+    TG_RETURN_IF_ERROR(apply_tls_policy(tls.native_handle()));
+    TG_RETURN_IF_ERROR(load_certificate(tls, cert_file, key_file));
     if (!config.tls_client_ca.empty())
       return request_client_certificates(tls.native_handle(), config.tls_client_ca);
     return {};
+  }
+
+  static Status load_certificate(ssl::context& ctx, const std::string& cert,
+                                 const std::string& key) {
+    boost::system::error_code ec;
+    ctx.use_certificate_chain_file(cert, ec);
+    if (ec)
+      return invalid(fmt::format("cannot load the TLS certificate {}: {}", cert, ec.message()));
+    ctx.use_private_key_file(key, ssl::context::pem, ec);
+    if (ec) return invalid(fmt::format("cannot load the TLS key {}: {}", key, ec.message()));
+    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+      return invalid(fmt::format("the TLS key {} does not match the certificate {}", key, cert));
+    return {};
+  }
+
+  // SIGHUP: reads the certificate and key files again into a scratch context, so that a
+  // half-written or mismatched pair changes nothing, then hands the loaded pair (and chain) to
+  // `tls`. Runs on contexts[0], the only thread that creates SSL objects from `tls` (the
+  // listener's), so no handshake sees a certificate without its key; an SSL takes its own
+  // reference to the pair when it is created, so open connections keep the one they began with.
+  void reload_certificate() {
+    ssl::context scratch(ssl::context::tls_server);
+    Status st = load_certificate(scratch, cert_file, key_file);
+    if (st.ok()) st = take_certificate(scratch.native_handle(), tls.native_handle());
+    if (st.ok())
+      fmt::print("tollgated: SIGHUP: reloaded the TLS certificate {} and key {}\n", cert_file,
+                 key_file);
+    else
+      fmt::print(stderr, "tollgated: SIGHUP: kept the current TLS certificate: {}\n", st.message());
+    std::fflush(stdout);
+  }
+
+  // A pair of another key type would land in another of OpenSSL's certificate slots and leave
+  // the old certificate served beside it, so a key type change needs a restart.
+  static Status take_certificate(SSL_CTX* from, SSL_CTX* to) {
+    if (EVP_PKEY_get_base_id(SSL_CTX_get0_privatekey(from)) !=
+        EVP_PKEY_get_base_id(SSL_CTX_get0_privatekey(to)))
+      return invalid("the new key is of another type than the current one; restart to change it");
+    STACK_OF(X509)* chain = nullptr;
+    if (SSL_CTX_get0_chain_certs(from, &chain) != 1 ||
+        SSL_CTX_use_certificate(to, SSL_CTX_get0_certificate(from)) != 1 ||
+        SSL_CTX_use_PrivateKey(to, SSL_CTX_get0_privatekey(from)) != 1 ||
+        SSL_CTX_set1_chain(to, chain) != 1)
+      return internal_error("OpenSSL refused the reloaded certificate");
+    return {};
+  }
+
+  void await_reload() {
+    reload_signal->async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;  // cancelled: draining
+      if (config.tls) reload_certificate();
+      await_reload();
+    });
   }
 
   void stop_all() {
@@ -80,6 +130,7 @@ struct HttpServer::Impl {
     boost::system::error_code ec;
     listener->close();
     signals->cancel(ec);
+    reload_signal->cancel(ec);
     keep_running.clear();  // contexts now end when their last connection does
     drain_sessions();
     if (shared.connections.load() == 0) return;
@@ -106,6 +157,8 @@ struct HttpServer::Impl {
   net::thread_pool uploads;
   ssl::context tls;
   std::optional<net::signal_set> signals;
+  std::optional<net::signal_set> reload_signal;  // SIGHUP
+  std::string cert_file, key_file;
   std::optional<net::steady_timer> grace;
   ServerState shared;
   std::optional<Listener> listener;
@@ -130,6 +183,7 @@ void HttpServer::run() {
   impl.signals->async_wait([this](boost::system::error_code ec, int) {
     if (!ec) impl_->begin_drain();
   });
+  impl.await_reload();
   impl.listener->accept();
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl.contexts.size(); ++i)

@@ -4,7 +4,9 @@
 // on a separate worker pool because they wait for the store's group commit. Each connection is
 // served on its own strand, with keep-alive, a cap on pipelined requests, header and body
 // limits, read and idle timeouts. SIGINT/SIGTERM stop accepting, let in-flight requests finish
-// (up to the configured grace) and return from run().
+// (up to the configured grace) and return from run(). SIGHUP reads the TLS certificate and key
+// files again: new handshakes use them, open connections keep theirs; a pair that does not load
+// is reported and changes nothing.
 #pragma once
 
 #include <cstdint>

@@ -38,7 +38,8 @@ constexpr int kValidityYears = 10;
 constexpr std::size_t kSerialBytes = 16;  // 128 random bits, as CA/B Forum asks for >= 64
 constexpr unsigned kDirMode = 0700;
 constexpr unsigned kKeyMode = 0600;
-constexpr unsigned kCertMode = 0644;
+// Public, but inside the owner-only data directory like everything else the server writes.
+constexpr unsigned kCertMode = 0600;
 
 using PkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using X509Ptr = OpenSslPtr<X509, X509_free>;

@@ -1,10 +1,10 @@
 // FsBlobCore: the on-disk layout of the filesystem blob store and the durable steps that the
 // store, its uploads and its readers share. Private to storage/fs_blob_*.cpp.
 //
-//   ROOT/sha256/ab/cd/<64 hex>   stored blobs, read-only (0444); ab, cd = first four hex digits
-//   ROOT/tmp/anon.<pid>-<t>-<n>  anonymous uploads in progress; removed at open
-//   ROOT/tmp/session.<id>        named (resumable) uploads; kept across restarts
-//   ROOT/quarantine/<64 hex>     blobs that failed verification; never served
+//   ROOT/sha256/ab/cd/<64 hex>   stored blobs, read-only for the owner only (0400; directories
+//   0700); ab, cd = first four hex digits ROOT/tmp/anon.<pid>-<t>-<n>  anonymous uploads in
+//   progress; removed at open ROOT/tmp/session.<id>        named (resumable) uploads; kept across
+//   restarts ROOT/quarantine/<64 hex>     blobs that failed verification; never served
 #pragma once
 
 #include <mutex>

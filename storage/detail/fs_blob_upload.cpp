@@ -9,7 +9,7 @@ namespace tollgate::storage {
 namespace {
 
 constexpr std::size_t kRehashChunk = 1 << 20;
-constexpr unsigned kBlobMode = 0444;
+constexpr unsigned kBlobMode = 0400;  // immutable, and readable by the owner only
 // Every this many bytes written, their writeback starts, so that the disk works while the body
 // is still arriving and the final fsync waits only for the tail.
 constexpr std::uint64_t kWritebackStep = 8 << 20;

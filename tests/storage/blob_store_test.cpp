@@ -28,7 +28,7 @@ fs::path blob_file(const TempDir& dir, std::string_view digest) {
 }
 }  // namespace
 
-TEST_CASE("a blob round-trips and lands read-only under two levels of fan-out") {
+TEST_CASE("a blob round-trips and lands read-only for its owner under two levels of fan-out") {
   TempDir dir;
   auto store = open_blob_store(dir.str());
   const std::string data = pattern(10'000);
@@ -41,7 +41,10 @@ TEST_CASE("a blob round-trips and lands read-only under two levels of fan-out") 
   CHECK(*store->size(info->digest) == data.size());
   CHECK(read_blob(*store, info->digest) == data);
   const auto perms = fs::status(blob_file(dir, info->digest)).permissions();
-  CHECK(perms == (fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read));
+  CHECK(perms == fs::perms::owner_read);  // 0400: no other local user reads a blob
+  for (const fs::path& fan_out : {blob_file(dir, info->digest).parent_path(),
+                                  blob_file(dir, info->digest).parent_path().parent_path()})
+    CHECK(fs::status(fan_out).permissions() == fs::perms::owner_all);
   CHECK(files_under(dir.path() / "tmp").empty());
 }
 

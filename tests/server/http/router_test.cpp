@@ -2,10 +2,18 @@
 #include "server/http/router.hpp"
 #include "server/http/route_table.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <string>
+#include <tuple>
+
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
 
+#include "server/http/exchange.hpp"
+#include "server/http/problem.hpp"
 #include "tests/support/app_fixture.hpp"
 
 using namespace tollgate;
@@ -146,4 +154,60 @@ TEST_CASE("a request that commits nothing gets an entry naming the problem it wa
   CHECK(last.at("outcome").as_string() == "refused");
   CHECK(last.at("status").as_int64() == 416);
   CHECK(last.at("problem").as_string() == "upload-range-mismatch");
+}
+
+namespace {
+
+// The headers of `r` as written to the socket (lower-case names; a repeated name is a failure).
+std::map<std::string, std::string> written_headers(Response r, bool head = false) {
+  connection::Exchange exchange;
+  exchange.head = head;
+  connection::prepare_response(exchange, r, false);
+  std::map<std::string, std::string> out;
+  for (const auto& field : exchange.response) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    CHECK_MESSAGE(out.emplace(name, std::string(field.value())).second, ("repeated " + name));
+  }
+  return out;
+}
+
+void check_security_headers(const std::map<std::string, std::string>& h,
+                            const std::string& cache = "no-store",
+                            const std::string& csp = "default-src 'none'; frame-ancestors 'none'") {
+  CHECK(h.at("strict-transport-security") == "max-age=31536000");
+  CHECK(h.at("x-content-type-options") == "nosniff");
+  CHECK(h.at("x-frame-options") == "DENY");
+  CHECK(h.at("referrer-policy") == "no-referrer");
+  CHECK(h.at("cache-control") == cache);
+  CHECK(h.at("content-security-policy") == csp);
+}
+
+}  // namespace
+
+TEST_CASE("every response carries the security headers: answers, problems, 404s and 405s") {
+  AppFixture f;
+  for (auto [method, target, token] :
+       {std::tuple{"GET", "/api/v1/cis", std::string("use-admin")},
+        {"GET", "/api/v1/cis", ""},      // 401 problem+json
+        {"GET", "/api/v1/nothing", ""},  // 404 before any token is looked at
+        {"PUT", "/api/v1/cis", ""},      // 405
+        {"GET", "/healthz", ""},
+        {"HEAD", "/api/v1/cis", std::string("use-admin")}}) {
+    CAPTURE(method);
+    CAPTURE(target);
+    const Response r = f.call(method, target, "", token);
+    check_security_headers(written_headers(r, std::string_view(method) == "HEAD"));
+  }
+  // A problem rendered by the connection itself (no route) goes the same way.
+  check_security_headers(written_headers(problem(invalid("the request is malformed"))));
+}
+
+TEST_CASE("a route's own cache policy and content security policy stand") {
+  Response download;
+  download.header("cache-control", "private, max-age=31536000, immutable");
+  download.header("Content-Security-Policy", "sandbox");
+  check_security_headers(written_headers(download), "private, max-age=31536000, immutable",
+                         "sandbox");
 }

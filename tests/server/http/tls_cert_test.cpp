@@ -129,6 +129,7 @@ TEST_CASE("ensure_self_signed_certificate creates the directory, key and certifi
   CHECK(fs::is_regular_file(paths.cert));
   CHECK(fs::is_regular_file(paths.key));
   CHECK(permissions(paths.key) == 0600);
+  CHECK(permissions(paths.cert) == 0600);
   CHECK(permissions(dir.string()) == 0700);
   CHECK(read_file(paths.key).starts_with("-----BEGIN PRIVATE KEY-----\n"));
   CHECK(read_file(paths.cert).starts_with("-----BEGIN CERTIFICATE-----\n"));
