@@ -188,13 +188,15 @@ void check_security_headers(const std::map<std::string, std::string>& h,
 
 TEST_CASE("every response carries the security headers: answers, problems, 404s and 405s") {
   AppFixture f;
-  for (auto [method, target, token] :
-       {std::tuple{"GET", "/api/v1/cis", std::string("use-admin")},
-        {"GET", "/api/v1/cis", ""},      // 401 problem+json
-        {"GET", "/api/v1/nothing", ""},  // 404 before any token is looked at
-        {"PUT", "/api/v1/cis", ""},      // 405
-        {"GET", "/healthz", ""},
-        {"HEAD", "/api/v1/cis", std::string("use-admin")}}) {
+  for (const auto& row : {std::tuple{"GET", "/api/v1/cis", std::string("use-admin")},
+                          {"GET", "/api/v1/cis", ""},      // 401 problem+json
+                          {"GET", "/api/v1/nothing", ""},  // 404 before any token is looked at
+                          {"PUT", "/api/v1/cis", ""},      // 405
+                          {"GET", "/healthz", ""},
+                          {"HEAD", "/api/v1/cis", std::string("use-admin")}}) {
+    const char* method = std::get<0>(row);
+    const char* target = std::get<1>(row);
+    const std::string& token = std::get<2>(row);
     CAPTURE(method);
     CAPTURE(target);
     const Response r = f.call(method, target, "", token);
