@@ -266,6 +266,49 @@ Result<CommitInfo> GitVault::commit(const VaultChanges& changes, const VaultAuth
   }
 }
 
+Result<CommitInfo> GitVault::commit_planned(const CommitPlanner& plan, const VaultAuthor& author,
+                                            const CommitOptions& options) {
+  TG_ASSIGN_OR_RETURN(const std::string branch, impl_->branch_name(options.branch));
+  TG_ASSIGN_OR_RETURN(const Impl::WriteLock lock, impl_->lock_writes());
+  TG_ASSIGN_OR_RETURN(Impl::Lease repo, impl_->lease());
+  for (int attempt = 1;; ++attempt) {
+    git_oid head_id;
+    const int rc = git_reference_name_to_id(&head_id, repo.get(), branch.c_str());
+    if (rc < 0 && rc != GIT_ENOTFOUND) return git::error_status(rc, "read " + branch);
+    const std::string head = rc == 0 ? git::to_hex(head_id) : std::string();
+    TG_ASSIGN_OR_RETURN(const std::optional<PlannedCommit> planned, plan(head));
+    if (!planned) {
+      if (head.empty()) {
+        CommitInfo none;
+        none.created = false;
+        return none;
+      }
+      git::CommitPtr current;
+      TG_GIT(git_commit_lookup(git::out(current), repo.get(), &head_id), "read the head commit");
+      return unchanged(current.get(), {});
+    }
+    std::string text;
+    TG_RETURN_IF_ERROR(git::normalise_message(planned->message, &text));
+    TG_ASSIGN_OR_RETURN(const git::TreeEdit edit, git::TreeEdit::plan(planned->changes));
+    const Micros now = impl_->now();
+    git::SignaturePtr author_sig, committer_sig;
+    TG_RETURN_IF_ERROR(git::make_signature(author, now, &author_sig));
+    TG_RETURN_IF_ERROR(git::make_signature(impl_->options.committer, now, &committer_sig));
+    const std::optional<std::string> expected = head;
+    const CommitPlan commit_plan{&edit, author_sig.get(), committer_sig.get(),
+                                 &text, &branch,          &expected};
+    Result<CommitInfo> result = try_commit(repo.get(), commit_plan);
+    if (result.ok() || attempt == kMaxCommitAttempts) return result;
+    // Only a writer outside Tollgate can have moved or locked the branch: plan again on what
+    // it wrote, at once when it has finished.
+    const Status status = result.status();  // a copy: reason() must not outlive it
+    if (status.reason() == kBranchLocked)
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    else if (status.reason() != kHeadMoved)
+      return result;
+  }
+}
+
 Result<std::string> GitVault::head(std::string_view branch) const {
   TG_ASSIGN_OR_RETURN(const std::string name, impl_->branch_name(branch));
   TG_ASSIGN_OR_RETURN(Impl::Lease repo, impl_->lease());

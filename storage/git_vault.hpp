@@ -25,6 +25,7 @@
 // server writes.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -139,6 +140,27 @@ class GitVault {
   // io.
   Result<CommitInfo> commit(const VaultChanges& changes, const VaultAuthor& author,
                             std::string_view message, const CommitOptions& options = {});
+
+  // What a planned commit writes, decided from the head it lands on.
+  struct PlannedCommit {
+    VaultChanges changes;
+    std::string message;
+  };
+  // Reads the vault at `head` (the branch's current head; empty before its first commit) and
+  // decides what to commit on it; nullopt to commit nothing. It may read the vault but must not
+  // write it.
+  using CommitPlanner = std::function<Result<std::optional<PlannedCommit>>(const std::string&)>;
+
+  // A commit decided under the write lock that every Tollgate writer of this vault takes,
+  // threads and processes alike: no other Tollgate writer can move the head between `plan` and
+  // the commit, so what `plan` checked still holds when it lands, and two writers planning at
+  // once take turns instead of starving each other. When a writer outside Tollgate (git push)
+  // moves or locks the branch meanwhile, `plan` is called again on the new head. A Status from
+  // `plan` is returned as it is. When `plan` commits nothing, the result is the head with
+  // `created` false (an empty CommitInfo on a branch without commits). options.expected_head
+  // is not used: the planner sees the head. Errors: those of commit() and of `plan`.
+  Result<CommitInfo> commit_planned(const CommitPlanner& plan, const VaultAuthor& author,
+                                    const CommitOptions& options = {});
 
   // The commit id the branch (empty: the main branch) points to. not_found before its first
   // commit.

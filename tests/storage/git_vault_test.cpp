@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -546,4 +547,72 @@ TEST_CASE("git clone of the vault gives readable files and history") {
             "' for-each-ref --format='%(objecttype) %(refname) "
             "%(taggername) %(contents:subject)' refs/tags") ==
         "tag refs/tags/baseline-1 alice Production baseline 1\n");
+}
+
+TEST_CASE("a planned commit sees the head it lands on: writers on two handles lose no update") {
+  TempDir dir;
+  const std::string path = dir.str() + "/vault.git";
+  auto first = open_vault(path);
+  auto second = open_vault(path);  // as a second process would hold it
+  constexpr int kThreads = 4, kIncrements = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      GitVault& vault = t % 2 ? *first : *second;
+      for (int i = 0; i < kIncrements; ++i) {
+        // A read-modify-write of one counter: only correct when nobody commits in between.
+        auto done = vault.commit_planned(
+            [&](const std::string& head) -> Result<std::optional<GitVault::PlannedCommit>> {
+              int count = 0;
+              if (!head.empty()) {
+                auto text = vault.read("counter", head);
+                if (text.ok()) count = std::stoi(*text);
+              }
+              GitVault::PlannedCommit next;
+              next.changes.writes["counter"] = std::to_string(count + 1);
+              next.message = "count " + std::to_string(count + 1);
+              return std::optional<GitVault::PlannedCommit>(std::move(next));
+            },
+            kAlice);
+        if (!done.ok() || !done->created) ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(read(*first, "counter") == std::to_string(kThreads * kIncrements));
+  CHECK(first->history("").value().size() == kThreads * kIncrements);
+}
+
+TEST_CASE("a planned commit may decide to write nothing, or refuse") {
+  TempDir dir;
+  auto vault = open_vault(dir.str() + "/vault.git");
+  const auto nothing = [](const std::string&) -> Result<std::optional<GitVault::PlannedCommit>> {
+    return std::optional<GitVault::PlannedCommit>();
+  };
+  auto empty = vault->commit_planned(nothing, kAlice);
+  REQUIRE(empty.ok());
+  CHECK_FALSE(empty->created);
+  CHECK(empty->id.empty());
+
+  const CommitInfo head = write(*vault, "a.md", "a");
+  std::string seen;
+  auto same = vault->commit_planned(
+      [&](const std::string& at) -> Result<std::optional<GitVault::PlannedCommit>> {
+        seen = at;
+        return std::optional<GitVault::PlannedCommit>();
+      },
+      kAlice);
+  REQUIRE(same.ok());
+  CHECK(seen == head.id);
+  CHECK_FALSE(same->created);
+  CHECK(same->id == head.id);
+
+  auto refused = vault->commit_planned(
+      [](const std::string&) -> Result<std::optional<GitVault::PlannedCommit>> {
+        return conflict("not now").with_reason("not-now");
+      },
+      kAlice);
+  CHECK(refused.status().reason() == "not-now");
+  CHECK(vault->history("").value().size() == 1);
 }

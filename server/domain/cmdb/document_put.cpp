@@ -1,5 +1,5 @@
-// DocumentService::put: writing a document version to the vault under its preconditions,
-// retried while unrelated commits move the vault head, then indexed.
+// DocumentService::put: writing a document version to the vault under its preconditions, checked
+// and committed under the vault's write lock, then indexed.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -17,11 +17,9 @@ using documents_detail::describe;
 
 namespace {
 
-// Reasons GitVault::commit gives for contention (see storage/git_vault.hpp).
+// Reasons GitVault gives for contention with writers outside Tollgate (storage/git_vault.hpp).
 constexpr const char* kHeadMoved = "vault-head-moved";
 constexpr const char* kBranchLocked = "vault-branch-locked";
-// Attempts of one put when unrelated commits keep moving the vault head under it.
-constexpr int kMaxPutAttempts = 8;
 
 Status stale(std::string message) {
   return Status(Code::precondition_failed, std::move(message)).with_reason("stale-document");
@@ -93,61 +91,54 @@ Result<PutOutcome> DocumentService::put(const std::string& ci, const std::string
                            note, precondition, author,        write.rfc};
 
   std::lock_guard lock(put_mutex_);
-  for (int attempt = 1;; ++attempt) {
-    Result<PutOutcome> outcome = put_once(request);
-    if (outcome.ok()) return outcome;
-    const Status status = outcome.status();
-    if (status.reason() != kHeadMoved || attempt == kMaxPutAttempts) return vault_busy(status);
-  }
+  Result<PutOutcome> outcome = put_once(request);
+  if (!outcome.ok()) return vault_busy(outcome.status());
+  return outcome;
 }
 
 Result<PutOutcome> DocumentService::put_once(const PutRequest& r) {
   const std::string path = document_vault_path(r.ci, r.name);
-  TG_ASSIGN_OR_RETURN(const std::string head, vault_head(vault_));
-  TG_ASSIGN_OR_RETURN(const auto latest, latest_at(vault_, path, head));
-  TG_RETURN_IF_ERROR(check_precondition(r.precondition, latest, describe(r.ci, r.name)));
-  const std::string type = r.media_type ? *r.media_type
-                           : latest     ? latest->media_type
-                                        : guess_media_type(r.name);
+  const std::string what = describe(r.ci, r.name);
+  std::optional<DocumentRevision> latest;
+  std::string type;
+  std::string message;
   PutOutcome out;
-  if (latest) {
-    TG_ASSIGN_OR_RETURN(const std::string current, vault_.read(path, head));
-    if (current == r.content) {
-      TG_RETURN_IF_ERROR(check_same_media_type(*latest, type, describe(r.ci, r.name)));
-      out.version = document_version_of(r.ci, r.name, *latest, current);
-      out.indexed = index(out.version, std::nullopt, &out.versions).ok();
-      return out;
+  const auto plan =
+      [&](const std::string& head) -> Result<std::optional<storage::GitVault::PlannedCommit>> {
+    TG_ASSIGN_OR_RETURN(latest, latest_at(vault_, path, head));
+    TG_RETURN_IF_ERROR(check_precondition(r.precondition, latest, what));
+    type = r.media_type ? *r.media_type : latest ? latest->media_type : guess_media_type(r.name);
+    if (latest) {
+      TG_ASSIGN_OR_RETURN(const std::string current, vault_.read(path, head));
+      if (current == r.content) {  // nothing to commit: the same version again
+        TG_RETURN_IF_ERROR(check_same_media_type(*latest, type, what));
+        out.version = document_version_of(r.ci, r.name, *latest, current);
+        return std::optional<storage::GitVault::PlannedCommit>();
+      }
+    } else {
+      TG_RETURN_IF_ERROR(check_collision(r.ci, r.name, head));
     }
-  } else {
-    TG_RETURN_IF_ERROR(check_collision(r.ci, r.name, head));
+    message = document_commit_subject(!latest, r.ci, r.name);
+    if (r.rfc) message += " under " + *r.rfc;
+    audit_note(fmt::format("/api/v1/cis/{}/documents/{}", r.ci, r.name), message);
+    if (!r.note.empty()) message += "\n\n" + r.note;
+    storage::GitVault::PlannedCommit commit;
+    commit.changes.writes[path] = r.content;
+    commit.message = document_commit_message(message, type);
+    return std::optional<storage::GitVault::PlannedCommit>(std::move(commit));
+  };
+  TG_ASSIGN_OR_RETURN(storage::CommitInfo commit, vault_.commit_planned(plan, r.author));
+  if (!commit.created) {
+    out.indexed = index(out.version, std::nullopt, &out.versions).ok();
+    return out;
   }
-  TG_ASSIGN_OR_RETURN(DocumentRevision revision, commit_version(r, head, !latest, type));
+  DocumentRevision revision{commit.id,   commit.blobs[path], r.author.name, r.author.email,
+                            commit.time, std::move(message), type};
   out.version = document_version_of(r.ci, r.name, std::move(revision), r.content);
   out.first = !latest;
   out.committed = true;
   out.indexed = index(out.version, latest ? latest->commit : std::string(), &out.versions).ok();
   return out;
-}
-
-Result<DocumentRevision> DocumentService::commit_version(const PutRequest& r,
-                                                         const std::string& head, bool first,
-                                                         const std::string& media_type) {
-  const std::string path = document_vault_path(r.ci, r.name);
-  std::string message = document_commit_subject(first, r.ci, r.name);
-  if (r.rfc) message += " under " + *r.rfc;
-  audit_note(fmt::format("/api/v1/cis/{}/documents/{}", r.ci, r.name), message);
-  if (!r.note.empty()) message += "\n\n" + r.note;
-  storage::VaultChanges changes;
-  changes.writes[path] = r.content;
-  storage::CommitOptions options;
-  options.expected_head = head;  // the version checked above must still be the current one
-  TG_ASSIGN_OR_RETURN(
-      storage::CommitInfo commit,
-      vault_.commit(changes, r.author, document_commit_message(message, media_type), options));
-  if (!commit.created)  // cannot be, as the content differs; plan again rather than guess
-    return conflict("the vault did not change").with_reason(kHeadMoved);
-  return DocumentRevision{commit.id,   commit.blobs[path], r.author.name,          r.author.email,
-                          commit.time, std::move(message), std::string(media_type)};
 }
 
 // Names that differ only in case would overwrite each other in a clone on a case-insensitive

@@ -158,10 +158,8 @@ class DocumentService {
 
  private:
   struct PutRequest;
+  // Checks and commits under the vault's write lock (GitVault::commit_planned), then indexes.
   Result<PutOutcome> put_once(const PutRequest& request);
-  // Commits r.content as the next version, conditional on the vault still being at `head`.
-  Result<DocumentRevision> commit_version(const PutRequest& r, const std::string& head, bool first,
-                                          const std::string& media_type);
   // The CI exists; for a write also: not disposed, and if controlled, `rfc` authorises it.
   Status check_ci(const std::string& ci, bool for_write,
                   const std::optional<std::string>& rfc = std::nullopt) const;
