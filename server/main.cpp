@@ -106,6 +106,25 @@ int serve(Config& config) {
   if (!bootstrap) return fail(bootstrap.status());
   if (*bootstrap)
     fmt::print("bootstrap admin token of user 'admin' written to {} (mode 0600)\n", token_file);
+  // Changes to the vault and the store that a crash or a failure left half made are completed
+  // or rolled back before anyone is served, and then every minute (a tag that could not be made).
+  auto reconcile = [&app] {
+    auto report = app.intents.reconcile();
+    if (!report) {
+      fmt::print(stderr, "tollgated: reconciling the vault with the store: {}\n",
+                 report.status().message());
+      return false;
+    }
+    for (const auto& line : report->lines) fmt::print("tollgated: {}\n", line);
+    std::fflush(stdout);
+    return true;
+  };
+  (void)reconcile();  // a failure is said, and retried by the periodic run
+  // CI documents: the vault is their record; an index write that failed after a commit is made
+  // good here.
+  if (auto indexed = app.documents.rebuild_index(); !indexed)
+    fmt::print(stderr, "tollgated: re-indexing CI documents: {}\n", indexed.status().message());
+  Periodic reconciliation(std::chrono::minutes(1), [&reconcile] { (void)reconcile(); });
 
   std::string cert = config.tls_cert, key = config.tls_key;
   if (config.tls && cert.empty()) {
@@ -155,6 +174,7 @@ int serve(Config& config) {
   if (checkpoints) checkpoints->stop();
   checkpoint();
   expiry.stop();
+  reconciliation.stop();
   scrubber.stop();
   (*store)->close();
   fmt::print("tollgated stopped\n");

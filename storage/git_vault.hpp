@@ -95,6 +95,15 @@ struct VaultRevision {
   std::string object;   // blob (or tree, for a directory) id there; empty when it was deleted
 };
 
+// A commit as `git log --first-parent` lists it.
+struct VaultCommit {
+  std::string id;
+  std::string parent;  // first parent; empty for a root commit
+  VaultAuthor author;
+  Micros time = 0;      // author time
+  std::string message;  // the whole message, trailers included, without trailing newlines
+};
+
 struct VaultEntry {
   std::string name;  // one component, not a path
   bool directory = false;
@@ -190,6 +199,10 @@ class GitVault {
   // Cost: one tree lookup per commit walked, so a rarely changed path in a long history is slow.
   Result<std::vector<VaultRevision>> history(std::string_view path, std::size_t limit = 0,
                                              std::string_view at = {}) const;
+
+  // The commits from `at` back along first parents, newest first; `limit` 0 means all. An
+  // empty vault has none.
+  Result<std::vector<VaultCommit>> log(std::size_t limit, std::string_view at = {}) const;
 
   // Creates the annotated tag `name` on commit `commit_id` (a full id, or any non-empty
   // revision as above) by `tagger` with `message`. Errors: invalid (name not a valid git tag name,

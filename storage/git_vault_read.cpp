@@ -174,4 +174,31 @@ Result<std::vector<VaultRevision>> GitVault::history(std::string_view path, std:
   return revisions;
 }
 
+Result<std::vector<VaultCommit>> GitVault::log(std::size_t limit, std::string_view at) const {
+  TG_ASSIGN_OR_RETURN(Impl::Lease repo, impl_->lease());
+  TG_ASSIGN_OR_RETURN(const git::ObjectPtr start,
+                      git::resolve(repo.get(), at, impl_->options.main_branch));
+  std::vector<VaultCommit> commits;
+  if (!start) return commits;
+  git::RevwalkPtr walk;
+  TG_GIT(git_revwalk_new(git::out(walk), repo.get()), "start a history walk");
+  TG_GIT(git_revwalk_simplify_first_parent(walk.get()), "walk first parents");
+  TG_GIT(git_revwalk_push(walk.get(), git_object_id(start.get())), "start a history walk");
+  git_oid id;
+  while (limit == 0 || commits.size() < limit) {
+    const int rc = git_revwalk_next(&id, walk.get());
+    if (rc == GIT_ITEROVER) break;
+    TG_GIT(rc, "walk the history");
+    git::CommitPtr commit;
+    TG_GIT(git_commit_lookup(git::out(commit), repo.get(), &id), "read a commit");
+    const git_signature* author = git_commit_author(commit.get());
+    const git_oid* parent =
+        git_commit_parentcount(commit.get()) > 0 ? git_commit_parent_id(commit.get(), 0) : nullptr;
+    commits.push_back(VaultCommit{git::to_hex(id), parent ? git::to_hex(*parent) : "",
+                                  git::author_of(author), author ? git::micros_of(author->when) : 0,
+                                  git::trim_message(git_commit_message(commit.get()))});
+  }
+  return commits;
+}
+
 }  // namespace tollgate::storage

@@ -41,6 +41,7 @@ enum class Table : std::uint8_t {
   baselines,       // baseline name -> baseline record (JSON: the signed document, commit, tag)
   audits,          // be64(N) -> configuration audit result "audit-N" (JSON: FCA or PCA)
   users,           // user id -> user record (JSON: a person, their roles and environments)
+  intents,         // be64(N) -> a change to the vault and the metadata in flight (JSON)
   count_,
 };
 
@@ -63,6 +64,7 @@ inline constexpr EnumName<Table> kTableNames[] = {
     {Table::baselines, "baselines"},
     {Table::audits, "audits"},
     {Table::users, "users"},
+    {Table::intents, "intents"},
 };
 constexpr std::span<const EnumName<Table>> enum_names(Table) { return kTableNames; }
 

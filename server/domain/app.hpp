@@ -21,6 +21,7 @@
 #include "server/domain/vault/artifacts.hpp"
 #include "server/domain/vault/signing.hpp"
 #include "server/domain/vault/uploads.hpp"
+#include "server/domain/vault/vault_intents.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
@@ -45,14 +46,15 @@ struct App {
         cis(kv, c),
         relationships(kv, c),
         rfcs(kv, relationships, c, cfg.eccb_quorum),
+        intents(kv.inner(), v, c),
         documents(kv, v, c),
         artifacts(kv, b, c),
         uploads(kv, b, artifacts, c, static_cast<Micros>(cfg.upload_expiry_hours) * 3'600'000'000,
                 cfg.max_artifact_size_mb << 20),
-        releases(kv, v, c, cfg),
+        releases(kv, v, intents, c, cfg),
         environments(kv, s, cfg, c),
-        promotion(kv, b, v, environments, m, cfg, c),
-        baselines(kv, v, s, cfg, c) {
+        promotion(kv, b, v, intents, environments, m, cfg, c),
+        baselines(kv, v, intents, s, cfg, c) {
     promotion.record_production_baselines(baselines);
   }
 
@@ -71,6 +73,7 @@ struct App {
   CiService cis;
   RelationshipService relationships;
   RfcService rfcs;
+  VaultIntents intents;  // changes to the vault and the store together (start-up reconciles)
   DocumentService documents;
   ArtifactService artifacts;
   UploadService uploads;

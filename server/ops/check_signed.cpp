@@ -10,6 +10,7 @@
 #include "server/domain/audit/baselines.hpp"
 #include "server/domain/release/environments.hpp"
 #include "server/domain/tables/release_tables.hpp"
+#include "server/domain/vault/vault_intents.hpp"
 #include "server/ops/check.hpp"
 #include "tollgate/signed_document.hpp"
 
@@ -90,10 +91,58 @@ struct SignedChecker {
       return true;
     });
     // The vault's file is the newest version (older ones are in its history).
-    for (const auto& [environment, entry] : newest)
+    for (const auto& [environment, entry] : newest) {
       in_vault(fmt::format("manifest {} v{}", environment, entry.first), entry.second,
                manifest_vault_path(environment));
+      signed_once(txn, environment);
+    }
     fmt::print(out, "checked {} signed manifests\n", n);
+  }
+
+  // No version of the environment's manifest was ever signed twice: every version in the
+  // vault's history is one document, and the one the store holds when it holds that version.
+  // (A version an interrupted promotion took and never recorded may be in the history, once.)
+  void signed_once(storage::ReadTxn& txn, const std::string& environment) {
+    const std::string path = manifest_vault_path(environment);
+    auto revisions = vault.history(path);
+    if (!revisions)
+      return fault(fmt::format("manifest {}: its vault history: {}", environment,
+                               revisions.status().message()));
+    std::map<std::uint64_t, std::string> blob_of_version;
+    for (const auto& revision : *revisions) {
+      if (revision.object.empty()) continue;  // deleted there
+      auto text = vault.read(path, revision.commit);
+      if (!text) continue;
+      auto manifest = parse_manifest(*text);
+      if (!manifest) continue;
+      const std::string what = fmt::format("manifest {} v{}", environment, manifest->version);
+      auto [slot, fresh] = blob_of_version.emplace(manifest->version, revision.object);
+      if (fresh) {
+        const auto stored = txn.get(storage::Table::manifests,
+                                    tables::ManifestKey{environment, manifest->version}.encode());
+        boost::system::error_code ec;
+        if (stored &&
+            canonical_json(json::parse(*stored, ec)) != canonical_json(json::parse(*text, ec)))
+          fault(
+              fmt::format("{}: the vault's commit {} signed another document than the store "
+                          "holds",
+                          what, revision.commit.substr(0, 12)));
+      } else if (slot->second != revision.object) {
+        fault(fmt::format("{}: signed twice (vault blobs {} and {})", what,
+                          slot->second.substr(0, 12), revision.object.substr(0, 12)));
+      }
+    }
+  }
+
+  // A change to the vault and the store still pending is completed or taken back by the next
+  // start of the server (vault/vault_intents.hpp); until then the two may disagree.
+  void intents(storage::KvStore& store) {
+    auto pending = VaultIntents::pending(store);
+    if (!pending) return fault(fmt::format("vault intents: {}", pending.status().message()));
+    for (const auto& intent : *pending)
+      fault(fmt::format("vault intent {} ({}, {}) is pending: the next start of tollgated {} it",
+                        intent.id, intent.action, format_rfc3339(intent.created_at),
+                        intent.recorded ? "tags" : "completes or reverts"));
   }
 
   void baselines(storage::ReadTxn& txn) {
@@ -129,6 +178,7 @@ std::size_t check_signed_documents(storage::KvStore& store, const storage::GitVa
     checker.baselines(txn);
     return Status();
   });
+  checker.intents(store);
   if (!status.ok()) checker.fault(fmt::format("signed documents: {}", status.message()));
   fmt::print(out, "{}\n",
              checker.faults == 0 ? "signed documents: ok"

@@ -18,6 +18,7 @@
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/lmdb_store.hpp"
+#include "tests/support/faulty_kv_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace tollgate::testing {
@@ -30,7 +31,8 @@ struct AppFixture {
   server::Metrics metrics;
   server::Config config;
   std::unique_ptr<storage::LmdbStore> store;
-  std::unique_ptr<server::AuditingStore> audited;  // what the App writes through
+  std::unique_ptr<FaultyKvStore> faulty;           // the store, with faults on demand
+  std::unique_ptr<server::AuditingStore> audited;  // what the App writes through (to faulty)
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<storage::GitVault> vault;
   std::optional<server::Signer> signer;
@@ -57,9 +59,25 @@ struct AppFixture {
     auto opened_signer = server::Signer::open(dir.path() / "keys", true, kStart);
     REQUIRE(opened_signer.ok());
     signer = std::move(opened_signer).value();
-    audited = std::make_unique<server::AuditingStore>(*store, clock);
+    faulty = std::make_unique<FaultyKvStore>(*store);
+    audited = std::make_unique<server::AuditingStore>(*faulty, clock);
     app = std::make_unique<server::App>(*audited, *blobs, *vault, clock, metrics, config, *signer);
     admin = mint("admin", {server::Role::admin}).token;
+  }
+
+  // What a new process has after a crash: the same data, fresh services and a fresh vault
+  // handle; no fault armed. The vault intents are not reconciled (call app->intents.reconcile()).
+  void restart() {
+    app.reset();
+    faulty->clear();
+    vault.reset();
+    storage::GitVaultOptions vault_options;
+    vault_options.path = dir.str() + "/vault.git";
+    vault_options.clock = &clock;
+    auto opened_vault = storage::GitVault::open(vault_options);
+    REQUIRE(opened_vault.ok());
+    vault = std::move(opened_vault).value();
+    app = std::make_unique<server::App>(*audited, *blobs, *vault, clock, metrics, config, *signer);
   }
 
   // Makes sure user `id` exists and holds `roles` (added to any it has).

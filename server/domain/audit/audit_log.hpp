@@ -116,6 +116,8 @@ class AuditingStore : public storage::KvStore {
   Status read(const std::function<Status(storage::ReadTxn&)>& fn) override;
   Status write(const std::function<Status(storage::WriteTxn&)>& fn) override;
   storage::StoreStats stats() override { return inner_.stats(); }
+  // The store itself, for writes that belong to no request's audit entry.
+  storage::KvStore& inner() { return inner_; }
 
   // Writes the entry of a request that committed nothing (after its handler returned).
   Status record_uncommitted(const AuditRequest& request, const AuditOutcome& outcome);

@@ -178,34 +178,23 @@ Result<BaselineRecord> BaselineService::create(const CreateBaseline& command,
   BaselineRecord record = make_record(name, now, actor, scope, std::move(document));
 
   const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
-  const std::string path = baseline_vault_path(name);
-  storage::VaultChanges changes;
-  changes.writes[path] = canonical_json(record.document) + "\n";
-  TG_ASSIGN_OR_RETURN(auto commit, vault_.commit(changes, author, "Baseline " + name));
-  record.commit = commit.id;
-  const std::string message = description.empty() ? name : description;
-  auto tagged = vault_.tag(name, commit.id, message, author);
-  Status written = tagged.status();
-  if (written.ok())
-    written = store_.write([&](storage::WriteTxn& txn) -> Status {
-      if (txn.get(storage::Table::baselines, name))
-        return conflict(fmt::format("baseline '{}' exists", name))
-            .with_reason(kBaselineExistsReason);
-      audit_note("/api/v1/baselines/" + name,
-                 fmt::format("recorded baseline {} at commit {}", name, record.commit));
-      txn.put(storage::Table::baselines, name, json::serialize(record.to_json()));
-      return {};
-    });
-  if (!written.ok()) {
-    // Take the file out again so that the vault tells what LMDB tells (a tag, once made, stays).
-    storage::VaultChanges undo;
-    undo.deletions.push_back(path);
-    (void)vault_.commit(
-        undo, author,
-        fmt::format("Revert \"Baseline {}\": not recorded ({})", name, written.message()),
-        storage::CommitOptions{{}, commit.id});
-    return written;
-  }
+  VaultPlan plan;
+  plan.author = author;
+  plan.message = "Baseline " + name;
+  plan.changes.writes[baseline_vault_path(name)] = canonical_json(record.document) + "\n";
+  plan.tag = IntentTag{name, description.empty() ? name : description, author};
+  auto recorded = intents_.apply(
+      store_, plan, [&](storage::WriteTxn& txn, const storage::CommitInfo& commit) -> Status {
+        if (txn.get(storage::Table::baselines, name))
+          return conflict(fmt::format("baseline '{}' exists", name))
+              .with_reason(kBaselineExistsReason);
+        record.commit = commit.id;
+        audit_note("/api/v1/baselines/" + name,
+                   fmt::format("recorded baseline {} at commit {}", name, record.commit));
+        txn.put(storage::Table::baselines, name, json::serialize(record.to_json()));
+        return {};
+      });
+  if (!recorded) return recorded.status();
   return record;
 }
 
@@ -326,20 +315,14 @@ void BaselineService::store_production(storage::WriteTxn& txn, const ProductionB
   txn.put(storage::Table::baselines, baseline.name, json::serialize(record.to_json()));
 }
 
-void BaselineService::tag_production(const ProductionBaseline& baseline, const std::string& commit,
-                                     const Principal& actor) const {
-  const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
+IntentTag BaselineService::production_tag(const ProductionBaseline& baseline,
+                                          const Principal& actor) const {
   const json::value* description = baseline.record.document.if_contains("description");
-  const std::string message =
+  std::string message =
       description && description->is_string() && !description->get_string().empty()
           ? std::string(description->get_string())
           : baseline.name;
-  auto tagged = vault_.tag(baseline.name, commit, message, author);
-  if (!tagged.ok())
-    fmt::print(stderr,
-               "tollgated: baseline {} is recorded (commit {}) but its vault tag could not be "
-               "made: {}\n",
-               baseline.name, commit, tagged.status().message());
+  return IntentTag{baseline.name, std::move(message), {actor.name, actor.name + "@tollgate"}};
 }
 
 }  // namespace tollgate::server

@@ -37,6 +37,7 @@
 #include "server/domain/pagination.hpp"
 #include "server/domain/release/environments.hpp"
 #include "server/domain/vault/signing.hpp"
+#include "server/domain/vault/vault_intents.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/baseline.hpp"
@@ -128,9 +129,14 @@ struct ProductionBaseline {
 class BaselineService {
  public:
   // None owned; all must outlive the service.
-  BaselineService(storage::KvStore& store, storage::GitVault& vault, const Signer& signer,
-                  const Config& config, const Clock& clock)
-      : store_(store), vault_(vault), signer_(signer), config_(config), clock_(clock) {}
+  BaselineService(storage::KvStore& store, storage::GitVault& vault, VaultIntents& intents,
+                  const Signer& signer, const Config& config, const Clock& clock)
+      : store_(store),
+        vault_(vault),
+        intents_(intents),
+        signer_(signer),
+        config_(config),
+        clock_(clock) {}
 
   // POST /api/v1/baselines. Errors: forbidden (reason "forbidden-role": not admin,
   // change_manager, release_manager or auditor); invalid (a reserved production library name:
@@ -155,15 +161,14 @@ class BaselineService {
 
   // The production library, for PromotionService (under its lock): whether `environment` is
   // the last of the order; the signed baseline of `manifest` (read in its own snapshot);
-  // its record, stored in the promotion's write; its tag, made after that write (a failure is
-  // logged on standard error and left: the record and the vault file stay).
+  // its record, stored in the promotion's write; its tag, made after that write by the
+  // promotion's vault intent (vault/vault_intents.hpp), or by reconciliation when that fails.
   bool is_production(std::string_view environment) const;
   Result<ProductionBaseline> prepare_production(const Manifest& manifest, const Principal& actor,
                                                 const std::string& description) const;
   static void store_production(storage::WriteTxn& txn, const ProductionBaseline& baseline,
                                const std::string& commit);
-  void tag_production(const ProductionBaseline& baseline, const std::string& commit,
-                      const Principal& actor) const;
+  IntentTag production_tag(const ProductionBaseline& baseline, const Principal& actor) const;
 
  private:
   Result<boost::json::object> signed_document(storage::ReadTxn& txn, const std::string& name,
@@ -174,6 +179,7 @@ class BaselineService {
 
   storage::KvStore& store_;
   storage::GitVault& vault_;
+  VaultIntents& intents_;
   const Signer& signer_;
   const Config& config_;
   const Clock& clock_;

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/audit/baselines.hpp"
+#include "server/domain/tables/meta_table.hpp"
 
 namespace tollgate::server {
 
@@ -169,61 +170,75 @@ Result<PromotionResult> PromotionService::backout(const std::string& release_id,
   return record(std::move(*release), *current, std::move(next), digest, actor, message);
 }
 
+std::uint64_t PromotionService::next_version(const Manifest& previous) const {
+  std::uint64_t version = previous.version;
+  (void)store_.read([&](storage::ReadTxn& txn) -> Status {
+    version = std::max(
+        version, tables::get_be64_counter(txn, tables::manifest_version_key(previous.environment)));
+    return {};
+  });
+  // A vault written before versions were reserved may hold a newer manifest than the store
+  // (an interrupted promotion of an older release): its number is taken too.
+  if (auto text = vault_.read(manifest_vault_path(previous.environment)); text.ok())
+    if (auto in_vault = parse_manifest(*text); in_vault.ok())
+      version = std::max(version, in_vault->version);
+  return version + 1;
+}
+
 Result<PromotionResult> PromotionService::record(Release release, const Manifest& previous,
                                                  Manifest next, const std::string& digest,
                                                  const Principal& actor,
                                                  const std::string& message) {
+  next.version = next_version(previous);
   json::object signed_manifest = environments_.sign(next);
   next.expires_at = next.created_at + environments_.validity();
   const std::string text = json::serialize(signed_manifest);
-  const std::string path = manifest_vault_path(next.environment);
-  const storage::VaultAuthor author{actor.name, actor.name + "@tollgate"};
-  storage::VaultChanges changes;
-  changes.writes[path] = text + "\n";
+  VaultPlan plan;
+  plan.author = {actor.name, actor.name + "@tollgate"};
+  plan.message = message;
+  plan.changes.writes[manifest_vault_path(next.environment)] = text + "\n";
   std::optional<ProductionBaseline> baseline;
   if (baselines_ && baselines_->is_production(next.environment)) {
     TG_ASSIGN_OR_RETURN(baseline, baselines_->prepare_production(next, actor, message));
-    changes.writes[baseline->path] = baseline->text;
+    plan.changes.writes[baseline->path] = baseline->text;
+    plan.tag = baselines_->production_tag(*baseline, actor);
   }
-  TG_ASSIGN_OR_RETURN(auto commit, vault_.commit(changes, author, message));
+  // The version is taken for good before the vault is written: whatever happens next, no other
+  // manifest of this environment is ever signed with it.
+  const std::string version_key = tables::manifest_version_key(next.environment);
+  plan.reserve = [&](storage::WriteTxn& txn) -> Status {
+    const auto current = load_current_manifest(txn, next.environment);
+    if ((current ? current->version : 0) != previous.version ||
+        tables::get_be64_counter(txn, version_key) >= next.version)
+      return concurrent_change(
+          fmt::format("the manifest of {} changed meanwhile", next.environment));
+    tables::put_be64_counter(txn, version_key, next.version);
+    return {};
+  };
 
   const EnvironmentEvent event{next.environment, next.action, actor.name, next.created_at,
                                next.version};
   audit_note("/api/v1/releases/" + release.id,
              fmt::format("{}: manifest {} version {}", message, next.environment, next.version));
-  Status written = store_.write([&](storage::WriteTxn& txn) -> Status {
-    auto stored = load_release(txn, release.id);
-    if (!stored || stored->digest() != digest || (next.action == "promote" && stored->cancelled()))
-      return concurrent_change(fmt::format("{} changed meanwhile", release.id));
-    const auto current = load_current_manifest(txn, next.environment);
-    if ((current ? current->version : 0) != previous.version)
-      return concurrent_change(
-          fmt::format("the manifest of {} changed meanwhile", next.environment));
-    release = std::move(*stored);
-    release.environments.push_back(event);
-    release.updated_at = next.created_at;
-    store_manifest(txn, next, text);
-    store_release(txn, release);
-    if (baseline) BaselineService::store_production(txn, *baseline, commit.id);
-    return {};
-  });
-  if (!written.ok()) {
-    // Put the vault back to what LMDB still says, so that both keep telling the same story.
-    storage::VaultChanges undo;
-    for (const auto& [written_path, content] : changes.writes) {
-      auto before = commit.parent.empty() ? Result<std::string>(not_found("no parent"))
-                                          : vault_.read(written_path, commit.parent);
-      if (before.ok())
-        undo.writes[written_path] = std::move(before).value();
-      else
-        undo.deletions.push_back(written_path);
-    }
-    (void)vault_.commit(undo, author,
-                        fmt::format("Revert \"{}\": not recorded ({})", message, written.message()),
-                        storage::CommitOptions{{}, commit.id});
-    return written;
-  }
-  if (baseline) baselines_->tag_production(*baseline, commit.id, actor);
+  const auto recorded = intents_.apply(
+      store_, plan, [&](storage::WriteTxn& txn, const storage::CommitInfo& commit) -> Status {
+        auto stored = load_release(txn, release.id);
+        if (!stored || stored->digest() != digest ||
+            (next.action == "promote" && stored->cancelled()))
+          return concurrent_change(fmt::format("{} changed meanwhile", release.id));
+        const auto current = load_current_manifest(txn, next.environment);
+        if ((current ? current->version : 0) != previous.version)
+          return concurrent_change(
+              fmt::format("the manifest of {} changed meanwhile", next.environment));
+        release = std::move(*stored);
+        release.environments.push_back(event);
+        release.updated_at = next.created_at;
+        store_manifest(txn, next, text);
+        store_release(txn, release);
+        if (baseline) BaselineService::store_production(txn, *baseline, commit.id);
+        return {};
+      });
+  if (!recorded) return recorded.status();
   return PromotionResult{std::move(release), std::move(next), std::move(signed_manifest)};
 }
 

@@ -45,6 +45,7 @@
 #include "server/domain/pagination.hpp"
 #include "server/domain/release/environments.hpp"
 #include "server/domain/release/releases.hpp"
+#include "server/domain/vault/vault_intents.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
@@ -92,11 +93,12 @@ class PromotionService {
  public:
   // None owned; all must outlive the service.
   PromotionService(storage::KvStore& store, storage::BlobStore& blobs, storage::GitVault& vault,
-                   const EnvironmentService& environments, Metrics& metrics, const Config& config,
-                   const Clock& clock)
+                   VaultIntents& intents, const EnvironmentService& environments, Metrics& metrics,
+                   const Config& config, const Clock& clock)
       : store_(store),
         blobs_(blobs),
         vault_(vault),
+        intents_(intents),
         environments_(environments),
         metrics_(metrics),
         config_(config),
@@ -126,7 +128,10 @@ class PromotionService {
                                const std::vector<std::string>& path, std::size_t index,
                                Micros now) const;
   Status verify_blobs(const Release& release);
-  // Commits the manifest to the vault, then stores it with the release's event in one write.
+  // The version the next manifest after `previous` gets: above every one given out before.
+  std::uint64_t next_version(const Manifest& previous) const;
+  // Commits the manifest (and in production the baseline) to the vault, then stores it with the
+  // release's event in one write, through a vault intent (vault/vault_intents.hpp).
   Result<PromotionResult> record(Release release, const Manifest& previous, Manifest next,
                                  const std::string& digest, const Principal& actor,
                                  const std::string& message);
@@ -137,6 +142,7 @@ class PromotionService {
   storage::KvStore& store_;
   storage::BlobStore& blobs_;
   storage::GitVault& vault_;
+  VaultIntents& intents_;
   const EnvironmentService& environments_;
   Metrics& metrics_;
   const Config& config_;

@@ -112,30 +112,31 @@ Result<Release> ReleaseService::add_document(const std::string& id, const AddRel
   TG_RETURN_IF_ERROR(store_.read(
       [&](storage::ReadTxn& txn) { return check_requester(txn, before, input.kind, actor); }));
   const std::string path = document_path(id, input.name);
-  storage::VaultChanges changes;
-  changes.writes[path] = input.content;
-  const std::string message =
+  VaultPlan plan;
+  plan.changes.writes[path] = input.content;
+  plan.message =
       fmt::format("{} document {} of release {}\n\nMedia-Type: {}",
                   before.document(input.name) ? "Update" : "Add", input.name, id, input.media_type);
-  TG_ASSIGN_OR_RETURN(storage::CommitInfo commit,
-                      vault_.commit(changes, {actor.name, actor.name + "@tollgate"}, message));
-  std::string blob = commit.blobs[path];
-  if (blob.empty()) {
-    TG_ASSIGN_OR_RETURN(blob, vault_.blob_id(path, commit.id));
-  }
-  return update(id, [&](storage::WriteTxn&, Release& r) -> Status {
-    TG_RETURN_IF_ERROR(check_contents_open(r));
-    audit_note(fmt::format("/api/v1/releases/{}/documents/{}", id, input.name), message);
-    ReleaseDocument doc{input.kind, input.name, path,         commit.id,
-                        blob,       actor.name, clock_.now(), input.media_type};
-    const auto at = std::find_if(r.documents.begin(), r.documents.end(),
-                                 [&](const ReleaseDocument& d) { return d.name == input.name; });
-    if (at != r.documents.end())
-      *at = std::move(doc);
-    else
-      r.documents.push_back(std::move(doc));
-    return {};
-  });
+  plan.author = {actor.name, actor.name + "@tollgate"};
+  return update_with_vault(
+      id, plan, [&](storage::WriteTxn&, Release& r, const storage::CommitInfo& commit) -> Status {
+        TG_RETURN_IF_ERROR(check_contents_open(r));
+        const auto blob = commit.blobs.find(path);
+        if (blob == commit.blobs.end())
+          return Status(Code::io,
+                        fmt::format("the vault commit {} did not write {}", commit.id, path));
+        audit_note(fmt::format("/api/v1/releases/{}/documents/{}", id, input.name), plan.message);
+        ReleaseDocument doc{input.kind,   input.name, path,         commit.id,
+                            blob->second, actor.name, clock_.now(), input.media_type};
+        const auto at =
+            std::find_if(r.documents.begin(), r.documents.end(),
+                         [&](const ReleaseDocument& d) { return d.name == input.name; });
+        if (at != r.documents.end())
+          *at = std::move(doc);
+        else
+          r.documents.push_back(std::move(doc));
+        return {};
+      });
 }
 
 Result<ReleaseDocumentContent> ReleaseService::document(const std::string& id,
@@ -176,16 +177,17 @@ Result<Release> ReleaseService::record_gate(const std::string& id, const std::st
           .with_reason("unknown-evidence");
     return {};
   };
-  // A passing RRR commits the VDD of the reviewed contents to the vault first (a refused one
-  // commits nothing); the write then refuses if the contents moved on since.
+  // A passing RRR commits the VDD of the reviewed contents to the vault with its record, through
+  // a vault intent (a refused one commits nothing, or takes the commit back out); the write
+  // refuses if the contents moved on since the review.
   std::optional<RrrVdd> vdd;
   if (gate == "rrr" && record.verdict == "pass") {
     TG_ASSIGN_OR_RETURN(const Release reviewed, get(id));
     TG_RETURN_IF_ERROR(
         store_.read([&](storage::ReadTxn& txn) { return check_release(txn, reviewed); }));
-    TG_ASSIGN_OR_RETURN(vdd, vdd_for_rrr(store_, vault_, reviewed, actor));
+    TG_ASSIGN_OR_RETURN(vdd, vdd_for_rrr(store_, reviewed, actor));
   }
-  return update(id, [&](storage::WriteTxn& txn, Release& r) -> Status {
+  const Change change = [&](storage::WriteTxn& txn, Release& r) -> Status {
     TG_RETURN_IF_ERROR(check_release(txn, r));
     if (vdd) TG_RETURN_IF_ERROR(check_vdd_current(vdd->vdd, r));
     const std::string digest = r.digest();
@@ -209,7 +211,12 @@ Result<Release> ReleaseService::record_gate(const std::string& id, const std::st
     entry.time = clock_.now();
     r.gates.push_back(std::move(entry));
     return {};
-  });
+  };
+  if (!vdd) return update(id, change);
+  return update_with_vault(id, vdd->plan,
+                           [&](storage::WriteTxn& txn, Release& r, const storage::CommitInfo&) {
+                             return change(txn, r);
+                           });
 }
 
 }  // namespace tollgate::server

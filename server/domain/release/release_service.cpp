@@ -152,20 +152,36 @@ Status ReleaseService::check_contents_open(const Release& release) const {
   return {};
 }
 
+Status ReleaseService::update_in(storage::WriteTxn& txn, const std::string& id,
+                                 const Change& change, Release* out) {
+  auto release = load_release(txn, id);
+  if (!release) return not_found(fmt::format("no release '{}'", id));
+  if (release->cancelled())
+    return conflict(fmt::format("release '{}' was cancelled: its record is closed", id))
+        .with_reason("release-cancelled");
+  TG_RETURN_IF_ERROR(change(txn, *release));
+  release->updated_at = clock_.now();
+  store_release(txn, *release);
+  *out = std::move(*release);
+  return {};
+}
+
 Result<Release> ReleaseService::update(const std::string& id, const Change& change) {
   Release out;
-  TG_RETURN_IF_ERROR(store_.write([&](storage::WriteTxn& txn) -> Status {
-    auto release = load_release(txn, id);
-    if (!release) return not_found(fmt::format("no release '{}'", id));
-    if (release->cancelled())
-      return conflict(fmt::format("release '{}' was cancelled: its record is closed", id))
-          .with_reason("release-cancelled");
-    TG_RETURN_IF_ERROR(change(txn, *release));
-    release->updated_at = clock_.now();
-    store_release(txn, *release);
-    out = std::move(*release);
-    return {};
-  }));
+  TG_RETURN_IF_ERROR(
+      store_.write([&](storage::WriteTxn& txn) { return update_in(txn, id, change, &out); }));
+  return out;
+}
+
+Result<Release> ReleaseService::update_with_vault(const std::string& id, const VaultPlan& plan,
+                                                  const VaultChange& change) {
+  Release out;
+  auto recorded =
+      intents_.apply(store_, plan, [&](storage::WriteTxn& txn, const storage::CommitInfo& commit) {
+        return update_in(
+            txn, id, [&](storage::WriteTxn& t, Release& r) { return change(t, r, commit); }, &out);
+      });
+  if (!recorded) return recorded.status();
   return out;
 }
 

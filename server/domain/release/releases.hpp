@@ -26,6 +26,7 @@
 #include "server/domain/config.hpp"
 #include "server/domain/identity/auth.hpp"
 #include "server/domain/pagination.hpp"
+#include "server/domain/vault/vault_intents.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/enum_names.hpp"
@@ -275,13 +276,14 @@ struct ReleaseDocumentContent {
 // so gates recorded before show as `stale`.
 //
 // Documents are committed to the git vault (releases/<id>/<name>, author = the acting token)
-// first, then recorded in LMDB; a failed commit writes nothing. Thread-safe.
+// first, then recorded in LMDB, through a vault intent (vault/vault_intents.hpp): a failed
+// commit writes nothing, a refused or failed record takes the commit back out. Thread-safe.
 class ReleaseService {
  public:
   // None owned; all must outlive the service.
-  ReleaseService(storage::KvStore& store, storage::GitVault& vault, const Clock& clock,
-                 const Config& config)
-      : store_(store), vault_(vault), clock_(clock), config_(config) {}
+  ReleaseService(storage::KvStore& store, storage::GitVault& vault, VaultIntents& intents,
+                 const Clock& clock, const Config& config)
+      : store_(store), vault_(vault), intents_(intents), clock_(clock), config_(config) {}
 
   // POST /api/v1/releases {name, version, type, category, rfcs?, planned?, packages?}. A
   // package bundles delta releases; their items join it. Errors: invalid (unknown RFCs,
@@ -353,10 +355,19 @@ class ReleaseService {
   using Change = std::function<Status(storage::WriteTxn&, Release&)>;
   // One write: loads release `id`, applies `change`, stamps updated_at and stores it.
   Result<Release> update(const std::string& id, const Change& change);
+  using VaultChange =
+      std::function<Status(storage::WriteTxn&, Release&, const storage::CommitInfo&)>;
+  // update(), with the vault change `plan` committed first through a vault intent; `change`
+  // sees the commit.
+  Result<Release> update_with_vault(const std::string& id, const VaultPlan& plan,
+                                    const VaultChange& change);
+  Status update_in(storage::WriteTxn& txn, const std::string& id, const Change& change,
+                   Release* out);
   Status check_contents_open(const Release& release) const;
 
   storage::KvStore& store_;
   storage::GitVault& vault_;
+  VaultIntents& intents_;
   const Clock& clock_;
   const Config& config_;
   std::mutex document_mutex_;  // one document commit-and-record at a time

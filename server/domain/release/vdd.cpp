@@ -267,21 +267,28 @@ Result<std::optional<json::object>> committed_vdd(const storage::GitVault& vault
   return std::optional<json::object>(std::move(parsed.as_object()));
 }
 
-Result<std::string> commit_vdd(storage::GitVault& vault, const Release& release,
-                               const json::object& vdd, const Principal& actor) {
+Result<VaultPlan> vdd_plan(const Release& release, const json::object& vdd,
+                           const Principal& actor) {
   for (const char* name : {"VDD.md", "VDD.json"})
     if (release.document(name))
       return conflict(fmt::format("release '{}' has a document named {}, where its VDD belongs; "
                                   "rename that document",
                                   release.id, name))
           .with_reason("vdd-name-taken");
-  storage::VaultChanges changes;
-  changes.writes[vdd_json_path(release.id)] = json::serialize(vdd) + "\n";
-  changes.writes[vdd_markdown_path(release.id)] = render_vdd_markdown(vdd);
-  const std::string message = fmt::format("VDD of release {} ({} {})\n\nDigest: {}", release.id,
-                                          release.name, release.version, release.digest());
+  VaultPlan plan;
+  plan.changes.writes[vdd_json_path(release.id)] = json::serialize(vdd) + "\n";
+  plan.changes.writes[vdd_markdown_path(release.id)] = render_vdd_markdown(vdd);
+  plan.message = fmt::format("VDD of release {} ({} {})\n\nDigest: {}", release.id, release.name,
+                             release.version, release.digest());
+  plan.author = {actor.name, actor.name + "@tollgate"};
+  return plan;
+}
+
+Result<std::string> commit_vdd(storage::GitVault& vault, const Release& release,
+                               const json::object& vdd, const Principal& actor) {
+  TG_ASSIGN_OR_RETURN(const VaultPlan plan, vdd_plan(release, vdd, actor));
   TG_ASSIGN_OR_RETURN(storage::CommitInfo commit,
-                      vault.commit(changes, {actor.name, actor.name + "@tollgate"}, message));
+                      vault.commit(plan.changes, plan.author, plan.message));
   return commit.id;
 }
 
@@ -303,8 +310,8 @@ Status check_vdd_current(const json::object& vdd, const Release& current) {
       .with_reason(kVddMismatchReason);
 }
 
-Result<RrrVdd> vdd_for_rrr(storage::KvStore& store, storage::GitVault& vault,
-                           const Release& reviewed, const Principal& actor) {
+Result<RrrVdd> vdd_for_rrr(storage::KvStore& store, const Release& reviewed,
+                           const Principal& actor) {
   std::optional<Release> current;
   std::optional<json::object> vdd;
   TG_RETURN_IF_ERROR(store.read([&](storage::ReadTxn& txn) -> Status {
@@ -315,8 +322,8 @@ Result<RrrVdd> vdd_for_rrr(storage::KvStore& store, storage::GitVault& vault,
   }));
   // The RRR is bound to the reviewed contents; a change since would make it pass on stale content.
   TG_RETURN_IF_ERROR(check_vdd_current(*vdd, reviewed));
-  TG_ASSIGN_OR_RETURN(std::string commit, commit_vdd(vault, *current, *vdd, actor));
-  return RrrVdd{std::move(*vdd), std::move(commit)};
+  TG_ASSIGN_OR_RETURN(VaultPlan plan, vdd_plan(*current, *vdd, actor));
+  return RrrVdd{std::move(*vdd), std::move(plan)};
 }
 
 }  // namespace tollgate::server

@@ -27,6 +27,7 @@
 
 #include "server/domain/identity/auth.hpp"
 #include "server/domain/release/releases.hpp"
+#include "server/domain/vault/vault_intents.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
@@ -61,30 +62,35 @@ bool vdd_matches(const boost::json::object& committed_vdd, const Release& releas
 Result<std::optional<boost::json::object>> committed_vdd(const storage::GitVault& vault,
                                                          std::string_view id);
 
-// Commits `vdd` (the VDD of `release`) as releases/<id>/VDD.json and VDD.md, authored by
-// `actor`, and returns the commit id (the unchanged head when the same VDD was committed
-// before). Errors: conflict (reason "vdd-name-taken": a release document is named VDD.md or
-// VDD.json; the vault's conflicts), io.
+// The vault change that commits `vdd` (the VDD of `release`): releases/<id>/VDD.json and VDD.md,
+// authored by `actor`. Errors: conflict (reason "vdd-name-taken": a release document is named
+// VDD.md or VDD.json).
+Result<VaultPlan> vdd_plan(const Release& release, const boost::json::object& vdd,
+                           const Principal& actor);
+
+// Commits `vdd` to the vault alone (nothing is recorded in the store) and returns the commit id
+// (the unchanged head when the same VDD was committed before). Errors: those of vdd_plan; the
+// vault's conflicts, io.
 Result<std::string> commit_vdd(storage::GitVault& vault, const Release& release,
                                const boost::json::object& vdd, const Principal& actor);
 // The same, building the VDD first from the store.
 Result<std::string> commit_vdd(storage::KvStore& store, storage::GitVault& vault,
                                const Release& release, const Principal& actor);
 
-// What an RRR pass committed: the VDD and the vault commit that holds it.
+// What an RRR pass commits: the VDD and the vault change that holds it.
 struct RrrVdd {
   boost::json::object vdd;
-  std::string commit;
+  VaultPlan plan;
 };
 
-// For ReleaseService::record_gate, gate "rrr" with verdict "pass", before its KvStore::write,
-// with `reviewed` the release as record_gate read it: re-reads the release and refuses with
-// conflict "vdd-mismatch" when its contents differ from `reviewed` (the RRR would pass on
-// content nobody reviewed); otherwise commits the VDD (nothing new when the committed one
-// matches already) and returns it. Inside the write, check_vdd_current(result.vdd, r) closes the
-// window between this call and the write. Errors: not_found, conflict, io.
-Result<RrrVdd> vdd_for_rrr(storage::KvStore& store, storage::GitVault& vault,
-                           const Release& reviewed, const Principal& actor);
+// For ReleaseService::record_gate, gate "rrr" with verdict "pass", before its write, with
+// `reviewed` the release as record_gate read it: re-reads the release and refuses with conflict
+// "vdd-mismatch" when its contents differ from `reviewed` (the RRR would pass on content nobody
+// reviewed); otherwise returns the VDD and its vault change, which record_gate commits through a
+// vault intent with its write. Inside the write, check_vdd_current(result.vdd, r) closes the
+// window between this call and the write. Errors: not_found, conflict.
+Result<RrrVdd> vdd_for_rrr(storage::KvStore& store, const Release& reviewed,
+                           const Principal& actor);
 
 // conflict "vdd-mismatch" when `vdd` no longer describes `current`; ok otherwise.
 Status check_vdd_current(const boost::json::object& vdd, const Release& current);

@@ -5,6 +5,13 @@
 
 namespace tollgate::server::tables {
 
+std::string manifest_version_key(std::string_view environment) {
+  std::string key(kMetaManifestVersion);
+  key += '\0';
+  key += environment;
+  return key;
+}
+
 std::uint64_t get_be64_counter(storage::ReadTxn& txn, std::string_view name) {
   auto stored = txn.get(storage::Table::meta, name);
   return stored ? storage::from_be64(*stored) : 0;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "storage/kv_store.hpp"
@@ -18,6 +19,13 @@ inline constexpr std::string_view kMetaAuditCounter = "audit_seq";
 inline constexpr std::string_view kMetaReleaseCounter = "release_seq";
 // Decimal text: the next N for an "rfc-N" (change/rfcs.cpp).
 inline constexpr std::string_view kMetaNextRfc = "next_rfc";
+
+// be64: the last N given to a vault intent (vault/vault_intents.cpp).
+inline constexpr std::string_view kMetaIntentCounter = "intent_seq";
+// be64, one per environment under manifest_version_key(): the greatest manifest version ever
+// given out there, recorded or not (release/promotion.cpp), so that none is signed twice.
+inline constexpr std::string_view kMetaManifestVersion = "manifest_version";
+std::string manifest_version_key(std::string_view environment);
 
 // A be64 counter; 0 when it is absent.
 std::uint64_t get_be64_counter(storage::ReadTxn& txn, std::string_view name);

@@ -42,6 +42,9 @@ std::string header_of(const Response& r, const std::string& name) {
   return "<none>";
 }
 
+// A vault commit's subject (its trailers tie it to a vault intent).
+std::string first_line(const std::string& message) { return message.substr(0, message.find('\n')); }
+
 bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
@@ -218,7 +221,8 @@ TEST_CASE("promotion: a release goes CINTE -> SIT -> SAT -> production, signed a
     REQUIRE(history.ok());
     REQUIRE(history->size() == 1);
     CHECK(history->front().author.name == "rm");
-    CHECK(history->front().message == std::string("Promote rel-1 (payments 2.3) to ") + env);
+    CHECK(first_line(history->front().message) ==
+          std::string("Promote rel-1 (payments 2.3) to ") + env);
   }
   Release rel = f.load("rel-1");
   REQUIRE(rel.environments.size() == 4);
@@ -553,7 +557,7 @@ TEST_CASE("back-out restores exactly the previous manifest's entries") {
   auto history = f.vault->history(manifest_vault_path("CINTE"));
   REQUIRE(history.ok());
   REQUIRE(history->size() == 3);
-  CHECK(history->front().message == "Back out rel-2 (payments 2.4) from CINTE");
+  CHECK(first_line(history->front().message) == "Back out rel-2 (payments 2.4) from CINTE");
   // A back-out cannot itself be backed out.
   CHECK(type_of(f.backout("rel-2", "CINTE")) == "urn:tollgate:problem:not-current-release");
 

@@ -198,34 +198,35 @@ TEST_CASE("vdd: a release document named VDD.md blocks the commit and changes no
   CHECK(*f.vault->read(vdd_markdown_path(f.id)) == "mine");
 }
 
-TEST_CASE("vdd: the RRR hook commits the reviewed VDD and refuses contents changed since") {
+TEST_CASE("vdd: the RRR hook plans the reviewed VDD and refuses contents changed since") {
   Vdd f;
   Principal cm{"cm", {Role::change_manager}, {}};
   const Release reviewed = f.load(f.id);
-  auto rrr = vdd_for_rrr(f.app->store, f.app->vault, reviewed, cm);
+  const std::string head = *f.vault->head();
+  auto rrr = vdd_for_rrr(f.app->store, reviewed, cm);
   REQUIRE_MESSAGE(rrr.ok(), rrr.status().to_string());
-  CHECK(*f.vault->head() == rrr->commit);
+  CHECK(*f.vault->head() == head);  // planned only: record_gate commits it with its record
   CHECK(text_of(rrr->vdd.at("digest")) == reviewed.digest());
   CHECK(check_vdd_current(rrr->vdd, f.load(f.id)).ok());
-  CHECK(f.vault->history(vdd_json_path(f.id))->front().author.name == "cm");
+  CHECK(rrr->plan.author.name == "cm");
+  CHECK(rrr->plan.changes.writes.at(vdd_json_path(f.id)) == json::serialize(rrr->vdd) + "\n");
+  CHECK(rrr->plan.changes.writes.at(vdd_markdown_path(f.id)) == render_vdd_markdown(rrr->vdd));
 
   // The contents change after the review: the RRR would pass on stale content.
   f.item(f.id, "web", "1.0");
-  const std::string head = *f.vault->head();
-  auto stale = vdd_for_rrr(f.app->store, f.app->vault, reviewed, cm);
+  auto stale = vdd_for_rrr(f.app->store, reviewed, cm);
   REQUIRE_FALSE(stale.ok());
   CHECK(stale.status().code() == Code::conflict);
   CHECK(stale.status().reason() == kVddMismatchReason);
-  CHECK(*f.vault->head() == head);  // nothing committed
   auto inside = check_vdd_current(rrr->vdd, f.load(f.id));
   CHECK(inside.code() == Code::conflict);
   CHECK(inside.reason() == "vdd-mismatch");
 
   // Reviewing the new contents works again.
-  auto fresh = vdd_for_rrr(f.app->store, f.app->vault, f.load(f.id), cm);
+  auto fresh = vdd_for_rrr(f.app->store, f.load(f.id), cm);
   REQUIRE(fresh.ok());
-  CHECK(fresh->commit != rrr->commit);
-  CHECK(vdd_matches(**committed_vdd(*f.vault, f.id), f.load(f.id)));
+  CHECK(fresh->vdd != rrr->vdd);
+  CHECK(vdd_matches(fresh->vdd, f.load(f.id)));
 }
 
 }  // namespace
