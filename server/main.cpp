@@ -120,6 +120,13 @@ int serve(Config& config) {
     return true;
   };
   (void)reconcile();  // a failure is said, and retried by the periodic run
+  // Gauges that need a scan of the store are refreshed here, never per scrape of /metrics.
+  auto refresh_gauges = [&app] {
+    if (auto overdue = app.promotion.count_overdue_pirs(); overdue.ok())
+      app.metrics.set_pirs_overdue(*overdue);
+  };
+  refresh_gauges();
+  Periodic gauges(std::chrono::minutes(1), refresh_gauges);
   // CI documents: the vault is their record; an index write that failed after a commit is made
   // good here.
   if (auto indexed = app.documents.rebuild_index(); !indexed)
@@ -175,6 +182,7 @@ int serve(Config& config) {
   checkpoint();
   expiry.stop();
   reconciliation.stop();
+  gauges.stop();
   scrubber.stop();
   (*store)->close();
   fmt::print("tollgated stopped\n");

@@ -25,8 +25,8 @@ Response healthz(Context& ctx) {
 Response metrics(Context& ctx) {
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  if (auto overdue = ctx.app.promotion.count_overdue_pirs(); overdue.ok())
-    ctx.app.metrics.set_pirs_overdue(*overdue);
+  // Counters and gauges only: nothing here scans the store (the tokenless route must stay
+  // cheap); gauges that need a scan are refreshed by the server every minute.
   r.body = ctx.app.metrics.render(ctx.app.store.stats());
   return r;
 }

@@ -469,6 +469,13 @@ TEST_CASE("promotion: emergency releases take the short path with two distinct a
   CHECK(f.load("rel-1").current_environment() == "production");
 }
 
+// What the server does each minute (server/main.cpp): the gauge /metrics reads.
+void refresh_gauge(Promo& f) {
+  auto overdue = f.app->promotion.count_overdue_pirs();
+  REQUIRE(overdue.ok());
+  f.metrics.set_pirs_overdue(*overdue);
+}
+
 TEST_CASE("promotion: an emergency release's overdue PIR is listed and exported") {
   Promo f;
   f.make_release("rel-1", ReleaseCategory::emergency);
@@ -484,11 +491,14 @@ TEST_CASE("promotion: an emergency release's overdue PIR is listed and exported"
   };
   f.clock.advance(5 * kMicrosPerDay);
   CHECK(overdue().empty());
+  refresh_gauge(f);
   CHECK(f.call("GET", "/metrics").body.find("\ntollgate_pir_overdue 0\n") != std::string::npos);
   f.clock.advance(1);
   REQUIRE(overdue().size() == 1);
   CHECK(overdue()[0].at("release").as_string() == "rel-1");
   CHECK(overdue()[0].at("due_at").as_string() == format_rfc3339(kStart + 5 * kMicrosPerDay));
+  CHECK(f.call("GET", "/metrics").body.find("\ntollgate_pir_overdue 0\n") != std::string::npos);
+  refresh_gauge(f);  // a scrape reads the gauge; the server refreshes it each minute
   CHECK(f.call("GET", "/metrics").body.find("\ntollgate_pir_overdue 1\n") != std::string::npos);
   f.gate("rel-1", "pir", "cm1");
   CHECK(overdue().empty());
