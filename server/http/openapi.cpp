@@ -150,6 +150,7 @@ const char* header_description(std::string_view name) {
       {"Docker-Upload-UUID", "The upload session's id"},
       {"Retry-After", "Seconds to wait before trying again"},
       {"Vary", "Accept"},
+      {"Link", "The next page: <URL>; rel=\"next\" (absent on the last page)"},
       {"WWW-Authenticate", "Bearer realm=\"tollgate\""},
   };
   const auto at = kKnown.find(name);

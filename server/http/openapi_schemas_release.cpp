@@ -233,7 +233,8 @@ void add_reports(json::object& s) {
                      {"filters", map_of(nullable(str()))},
                      {"total", integer()},
                      {"counts", map_of(map_of({}))},
-                     {"items", array(map_of({}))}},
+                     {"items", array(map_of({}))},
+                     {"next_cursor", nullable(str("Where the next page starts; null: none"))}},
                     {}, "Configuration status accounting");
 }
 

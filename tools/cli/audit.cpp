@@ -42,19 +42,40 @@ std::string counts_line(const json::object& report, std::string_view key) {
   return out.empty() ? "-" : out;
 }
 
+// The URL of the next page a CSV page names in its Link header (<URL>; rel="next"), or empty.
+std::string next_link(const client::HttpResponse& answer) {
+  const std::string link = answer.header("link");
+  if (link.find("rel=\"next\"") == std::string::npos) return {};
+  const auto open = link.find('<');
+  const auto close = link.find('>', open);
+  if (open == std::string::npos || close == std::string::npos) return {};
+  return link.substr(open + 1, close - open - 1);
+}
+
 Status csa(CommandContext& context, const AuditOptions& o) {
   std::string target = "/api/v1/reports/csa";
   add_query(target, "type", o.type);
   add_query(target, "status", o.status);
   add_query(target, "owner", o.owner);
   add_query(target, "environment", o.environment);
-  if (o.csv) {
-    TG_ASSIGN_OR_RETURN(auto answer, get(context.http, target, {{"Accept", "text/csv"}}));
-    fmt::print(context.out, "{}", answer.body);
+  if (o.csv) {  // every page; the header row once
+    add_query(target, "limit", "1000");
+    for (int page = 0; page < kMaxPages && !target.empty(); ++page) {
+      TG_ASSIGN_OR_RETURN(auto answer, get(context.http, target, {{"Accept", "text/csv"}}));
+      std::string_view body = answer.body;
+      if (page > 0) body.remove_prefix(std::min(body.size(), body.find('\n') + 1));
+      fmt::print(context.out, "{}", body);
+      const std::string next = next_link(answer);
+      if (!next.starts_with("/api/v1/reports/csa?")) break;
+      target = next;
+    }
     return {};
   }
-  TG_ASSIGN_OR_RETURN(auto answer, get(context.http, target));
-  TG_ASSIGN_OR_RETURN(const json::object report, json_object(answer));
+  const auto question = target.find('?');
+  const std::string query = question == std::string::npos ? "" : target.substr(question + 1);
+  TG_ASSIGN_OR_RETURN(const json::object report,
+                      fetch_all_pages(context.http, "/api/v1/reports/csa", query,
+                                      context.json ? context.out : nullptr));
   if (context.json) {
     fmt::print(context.out, "{}\n", json::serialize(report));
     return {};

@@ -29,11 +29,6 @@ json::object zero_statuses() {
   return out;
 }
 
-void count_one(json::object& value, std::string_view key) {
-  json::value& slot = value[key];
-  slot = slot.is_int64() ? slot.get_int64() + 1 : 1;
-}
-
 // The periods of a CI's statuses, oldest first, from its history entries.
 Result<std::vector<CsaPeriod>> status_history(storage::ReadTxn& txn, const std::string& id) {
   std::vector<CsaPeriod> periods;
@@ -99,7 +94,7 @@ json::object item_json(const CsaItem& item) {
 }  // namespace
 
 Result<CsaReport> csa_report(storage::KvStore& store, const EnvironmentService& environments,
-                             const Clock& clock, const CsaFilter& filter) {
+                             const Clock& clock, const CsaFilter& filter, const PageRequest& page) {
   if (filter.environment) TG_RETURN_IF_ERROR(environments.check_environment(*filter.environment));
   CsaReport report;
   report.generated_at = clock.now();
@@ -112,10 +107,17 @@ Result<CsaReport> csa_report(storage::KvStore& store, const EnvironmentService& 
         for (const ManifestEntry& e : manifest->entries) deployed->insert(e.ci);
     }
     Status failure;
-    txn.scan(Table::cis, "", [&](std::string_view, std::string_view value) {
+    txn.scan(Table::cis, "", [&](std::string_view key, std::string_view value) {
       auto ci = Ci::from_json(value);
       if (!ci) failure = ci.status();
       if (!ci || !matches(*ci, filter, deployed ? &*deployed : nullptr)) return ci.ok();
+      ++report.total;
+      ++report.by_type_status[ci->type][std::string(status_name(ci->status))];
+      if (!page.after.empty() && key <= page.after) return true;
+      if (report.items.size() == page.limit) {
+        if (!report.next_after) report.next_after = report.items.back().ci.id;
+        return true;  // counted, not listed
+      }
       auto history = status_history(txn, ci->id);
       if (!history) {
         failure = history.status();
@@ -131,24 +133,28 @@ Result<CsaReport> csa_report(storage::KvStore& store, const EnvironmentService& 
 
 json::object CsaReport::to_json() const {
   json::array listed;
-  json::object by_type, by_status = zero_statuses(), by_type_status;
-  for (const CsaItem& item : items) {
-    const Ci& ci = item.ci;
-    count_one(by_type, ci.type);
-    count_one(by_status, status_name(ci.status));
-    json::value& per_type = by_type_status[ci.type];
-    if (!per_type.is_object()) per_type = zero_statuses();
-    count_one(per_type.get_object(), status_name(ci.status));
-    listed.emplace_back(item_json(item));
+  for (const CsaItem& item : items) listed.emplace_back(item_json(item));
+  json::object by_type, by_status = zero_statuses(), type_status;
+  for (const auto& [type, statuses] : by_type_status) {
+    json::object per_type = zero_statuses();
+    std::uint64_t of_type = 0;
+    for (const auto& [status, n] : statuses) {
+      per_type[status] = n;
+      by_status[status] = by_status[status].to_number<std::uint64_t>() + n;
+      of_type += n;
+    }
+    by_type[type] = of_type;
+    type_status[type] = std::move(per_type);
   }
   json::object report;
   report["generated_at"] = format_rfc3339(generated_at);
   report["filters"] = filters_json(filter);
-  report["total"] = items.size();
+  report["total"] = total;
   report["counts"] = json::object{{"by_type", std::move(by_type)},
                                   {"by_status", std::move(by_status)},
-                                  {"by_type_status", std::move(by_type_status)}};
+                                  {"by_type_status", std::move(type_status)}};
   report["items"] = std::move(listed);
+  report["next_cursor"] = next_after ? json::value(encode_cursor(*next_after)) : json::value();
   return report;
 }
 

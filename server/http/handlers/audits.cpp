@@ -74,6 +74,27 @@ Result<CsaFilter> csa_filter(Context& ctx) {
   return filter;
 }
 
+// `target` with its cursor parameter (if any) replaced by `cursor` (base64url: no escaping).
+std::string with_cursor(std::string_view target, std::string_view cursor) {
+  const auto question = target.find('?');
+  std::string out(target.substr(0, question));
+  char separator = '?';
+  std::string_view query = question == std::string_view::npos ? "" : target.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    if (param.empty() || param.starts_with("cursor=") || param == "cursor") continue;
+    out += separator;
+    out += param;
+    separator = '&';
+  }
+  out += separator;
+  out += "cursor=";
+  out += cursor;
+  return out;
+}
+
 }  // namespace
 
 Response list_audits(Context& ctx) {
@@ -114,12 +135,17 @@ Response get_csa(Context& ctx) {
   if (!format) return problem(format.status());
   auto filter = csa_filter(ctx);
   if (!filter) return problem(filter.status());
-  auto report = csa_report(ctx.app.store, ctx.app.environments, ctx.app.clock, *filter);
+  auto page = parse_page(ctx.query_value("limit"), ctx.query_value("cursor"));
+  if (!page) return problem(page.status());
+  auto report = csa_report(ctx.app.store, ctx.app.environments, ctx.app.clock, *filter, *page);
   if (!report) return problem(report.status());
   Response r;
   if (*format == CsaFormat::csv) {
     r.content_type = "text/csv; charset=utf-8; header=present";
     r.body = report->to_csv();
+    if (report->next_after)
+      r.header("Link", fmt::format("<{}>; rel=\"next\"",
+                                   with_cursor(ctx.request.target, encode_cursor(*report->next_after))));
   } else {
     r = json_response(200, report->to_json());
   }

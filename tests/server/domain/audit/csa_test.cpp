@@ -102,6 +102,35 @@ TEST_CASE_FIXTURE(Csa, "csa: counts by type, by status and by type and status") 
   CHECK(text_of(body.at("generated_at")) == format_rfc3339(day("2026-12-05")));
 }
 
+TEST_CASE_FIXTURE(Csa, "csa: items come in pages; the total and counts cover every match") {
+  auto first = report("?limit=2");
+  CHECK(first.at("total") == 3);
+  CHECK(first.at("counts").at("by_type") == json::parse(R"({"component":2,"service":1})"));
+  CHECK(ids(first) == std::vector<std::string>{"api", "db"});
+  REQUIRE(first.at("next_cursor").is_string());
+  auto second = report("?limit=2&cursor=" + text_of(first.at("next_cursor")));
+  CHECK(second.at("total") == 3);
+  CHECK(ids(second) == std::vector<std::string>{"web"});
+  CHECK(second.at("next_cursor").is_null());
+  CHECK(report().at("next_cursor").is_null());  // 3 fit the default page
+
+  // CSV pages name the next one in a Link header that keeps the filters.
+  auto csv = call("GET", "/api/v1/reports/csa?type=component&limit=1", "", "use-admin",
+                  {{"accept", "text/csv"}});
+  REQUIRE(csv.status == 200);
+  std::string link;
+  for (const auto& [name, value] : csv.headers)
+    if (name == "Link") link = value;
+  CHECK(link.starts_with("</api/v1/reports/csa?type=component&limit=1&cursor="));
+  CHECK(link.ends_with(">; rel=\"next\""));
+  const std::string next = link.substr(1, link.find('>') - 1);
+  auto last = call("GET", next, "", "use-admin", {{"accept", "text/csv"}});
+  REQUIRE(last.status == 200);
+  CHECK(last.body.find("\r\nweb,component,") != std::string::npos);
+  for (const auto& [name, value] : last.headers) CHECK(name != "Link");
+  CHECK(call("GET", "/api/v1/reports/csa?limit=0").status == 400);
+}
+
 TEST_CASE_FIXTURE(Csa, "csa: each CI's status history has the date and revision of each status") {
   auto body = report();
   const auto& api = body.at("items").as_array()[0].as_object();
