@@ -96,6 +96,8 @@ Status load_config_file(const std::string& path, Config& config) {
       st = apply_ldap(*table, config);
     } else if (key == "log") {
       st = apply_log(*table, config);
+    } else if (key == "audits") {
+      st = apply_audits(*table, config);
     } else if (key == "environments") {
       st = apply_environments(*table, config);
     } else if (key == "promotion") {

@@ -161,6 +161,12 @@ struct Config {
   // at shutdown.
   unsigned audit_checkpoint_minutes = 15;
 
+  // [audits]: what one physical configuration audit may hold. Entries beyond pca_max_entries
+  // are refused (413 "inventory-too-large"); findings (and ok files, with list_ok) beyond
+  // pca_max_findings are counted in the summary but not listed, so a result stays bounded.
+  std::uint64_t pca_max_entries = 10'000'000;
+  std::uint64_t pca_max_findings = 10'000;
+
   // [eccb]: distinct change managers whose approval makes a submitted RFC approved (one
   // rejection rejects it).
   unsigned eccb_quorum = 1;

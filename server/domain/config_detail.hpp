@@ -52,6 +52,7 @@ Status apply_artifacts(const toml::table& t, Config& c);
 Status apply_integrity(const toml::table& t, Config& c);
 Status apply_tokens(const toml::table& t, Config& c);
 Status apply_log(const toml::table& t, Config& c);
+Status apply_audits(const toml::table& t, Config& c);
 Status apply_ldap(const toml::table& t, Config& c);
 
 // The change and release policy's sections, and the check that they agree (config_policy.cpp).

@@ -1,5 +1,5 @@
 // Reading the server's own sections of conf/tollgate.toml ([server], [tls], [storage],
-// [artifacts], [integrity], [tokens], [log], [ldap]), and the TOML readers every section uses.
+// [artifacts], [integrity], [tokens], [log], [audits], [ldap]), and the TOML readers every section uses.
 #include <fstream>
 
 #include "server/domain/config_detail.hpp"
@@ -110,6 +110,13 @@ Status apply_tokens(const toml::table& t, Config& c) {
   TG_RETURN_IF_ERROR(check_keys(t, s, {"default_expiry_days", "max_expiry_days"}));
   TG_RETURN_IF_ERROR(read_uint(t, s, "default_expiry_days", 1, 3650, c.token_default_expiry_days));
   return read_uint(t, s, "max_expiry_days", 1, 3650, c.token_max_expiry_days);
+}
+
+Status apply_audits(const toml::table& t, Config& c) {
+  constexpr std::string_view s = "audits";
+  TG_RETURN_IF_ERROR(check_keys(t, s, {"pca_max_entries", "pca_max_findings"}));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "pca_max_entries", 1, 1ull << 40, c.pca_max_entries));
+  return read_uint(t, s, "pca_max_findings", 1, 1'000'000, c.pca_max_findings);
 }
 
 Status apply_log(const toml::table& t, Config& c) {

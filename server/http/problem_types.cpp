@@ -15,6 +15,9 @@ const std::vector<ProblemType>& problem_types() {
        "The bytes' SHA-256 is not the declared one ('declared', 'actual'); nothing is kept"},
       {"duplicate-install-path", 400, "Two items of a release install files at the same path"},
       {"duplicate-path", 400, "An inventory names the same path twice"},
+      {"inventory-too-large", 413,
+       "An inventory has more entries than [audits] pca_max_entries allows: audit the host in "
+       "parts"},
       {"invalid-artifact-name", 400, "A CI, version or file name an artifact cannot have"},
       {"invalid-baseline-name", 400, "A name a baseline cannot have"},
       {"invalid-content-range", 400, "A Content-Range header that is not 'bytes a-b/*'"},

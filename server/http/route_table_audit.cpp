@@ -48,12 +48,19 @@ std::vector<Route> audit_routes() {
                    {"to", "date", "Last creation day counted"}})
            .problems({"invalid"})},
       {"GET", "/api/v1/reports/csa", Allow::any_role(), get_csa,
-       "Configuration status accounting (type, status, owner, environment; JSON or text/csv)",
+       "Configuration status accounting (type, status, owner, environment, limit, cursor; JSON "
+       "or text/csv)",
        RouteDoc::answers({.status = 200,
                           .schema = "Csa",
-                          .description = "The report as JSON",
+                          .description = "The report as JSON: counts over every match, one page "
+                                         "of CIs",
                           .headers = {"Vary"}})
-           .also({200, nullptr, "One row per status period", "text/csv"})
+           .also({.status = 200,
+                  .schema = nullptr,
+                  .description = "One row per status period of one page of CIs",
+                  .media = "text/csv",
+                  .headers = {"Vary", "Link"}})
+           .paged()
            .query({{"type", "string", "Only CIs of this type"},
                    {"status", "CiStatus", "Only CIs in this status now"},
                    {"owner", "string", "Only CIs of this owner"},
@@ -93,7 +100,7 @@ std::vector<Route> audit_routes() {
                    {"host", "string", "The audited host (required with NDJSON)"},
                    {"list_ok", "boolean", "true: list the files that matched (ok_files)"}})
            .problems({"invalid", "invalid-host", "invalid-inventory", "invalid-digest",
-                      "invalid-path", "duplicate-path", "environment-forbidden",
+                      "invalid-path", "duplicate-path", "inventory-too-large", "environment-forbidden",
                       "unknown-environment", "no-manifest", "unsupported-media"}),
        BodyKind::stream},
       {"GET", "/api/v1/audit-log", kAudit, list_audit_log,

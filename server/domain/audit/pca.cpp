@@ -48,7 +48,7 @@ Result<Manifest> PcaService::manifest_for(const PcaRequest& request, const Princ
 
 Result<json::object> PcaService::store_result(PcaComparison& comparison, const PcaRequest& request,
                                               const Principal& actor) const {
-  json::object record = comparison.finish();
+  TG_ASSIGN_OR_RETURN(json::object record, comparison.finish());
   record["host"] = request.host;
   const Micros now = clock_.now();
   json::object stored;
@@ -62,7 +62,7 @@ Result<json::object> PcaService::store_result(PcaComparison& comparison, const P
 Result<json::object> PcaService::audit(const PcaRequest& request, BodyReader& inventory,
                                        const Principal& actor) const {
   TG_ASSIGN_OR_RETURN(const Manifest manifest, manifest_for(request, actor));
-  PcaComparison comparison(manifest, request.list_ok);
+  PcaComparison comparison(manifest, request.list_ok, request.limits);
   TG_RETURN_IF_ERROR(read_ndjson_inventory(inventory, comparison));
   return store_result(comparison, request, actor);
 }

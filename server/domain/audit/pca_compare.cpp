@@ -41,6 +41,17 @@ bool is_lower_hex_digest(std::string_view text) {
          });
 }
 
+// 64 bits of the path's SHA-256: chosen paths cannot crowd one hash bucket or fake a repeat.
+std::uint64_t path_hash(std::string_view path) {
+  const std::string digest = sha256_hex(path);
+  std::uint64_t h = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    const char c = digest[i];
+    h = (h << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return h;
+}
+
 }  // namespace
 
 Status validate_inventory_path(std::string_view path) {
@@ -60,8 +71,11 @@ Status refuse_inventory_entry(const InventoryOrigin& origin, std::string_view me
       .with_reason(reason);
 }
 
-PcaComparison::PcaComparison(const Manifest& manifest, bool list_ok)
-    : environment_(manifest.environment), manifest_version_(manifest.version), list_ok_(list_ok) {
+PcaComparison::PcaComparison(const Manifest& manifest, bool list_ok, const PcaLimits& limits)
+    : environment_(manifest.environment),
+      manifest_version_(manifest.version),
+      list_ok_(list_ok),
+      limits_(limits) {
   for (const auto& entry : manifest.entries)
     for (const auto& artifact : entry.artifacts)
       expected_.emplace(
@@ -82,12 +96,23 @@ Status PcaComparison::add(const InventoryOrigin& origin, InventoryEntry entry) {
     return refuse_inventory_entry(origin, fmt::format("'{}' is listed twice", entry.path),
                                   kDuplicatePathReason);
   };
+  if (files_ == limits_.max_entries)
+    return Status(Code::too_large,
+                  fmt::format("the inventory has more than {} entries ([audits] pca_max_entries): "
+                              "audit the host in parts",
+                              limits_.max_entries))
+        .with_reason(kInventoryTooLargeReason);
   ++files_;
   const auto expected = expected_.find(entry.path);
   if (expected == expected_.end()) {
+    ++unexpected_;
+    if (findings_.size() >= limits_.max_findings) {
+      if (findings_.contains(entry.path)) return duplicate();
+      unlisted_.push_back(path_hash(entry.path));
+      return {};
+    }
     Finding finding{"unexpected", nullptr, std::move(entry.sha256), entry.size};
     if (!findings_.emplace(std::move(entry.path), std::move(finding)).second) return duplicate();
-    ++unexpected_;
     return {};
   }
   Expected& want = expected->second;
@@ -95,7 +120,10 @@ Status PcaComparison::add(const InventoryOrigin& origin, InventoryEntry entry) {
   want.seen = true;
   if (want.sha256 == entry.sha256 && want.size == entry.size) {
     ++ok_;
-    if (list_ok_) ok_files_.push_back(std::move(entry.path));
+    if (list_ok_ && ok_files_.size() < limits_.max_findings)
+      ok_files_.push_back(std::move(entry.path));
+    else if (list_ok_)
+      ++ok_files_unlisted_;
     return {};
   }
   findings_.emplace(std::move(entry.path),
@@ -137,23 +165,33 @@ json::array PcaComparison::findings_by_path() const {
   return findings;
 }
 
-json::object PcaComparison::finish() {
+Result<json::object> PcaComparison::finish() {
+  std::sort(unlisted_.begin(), unlisted_.end());
+  if (std::adjacent_find(unlisted_.begin(), unlisted_.end()) != unlisted_.end())
+    return invalid(fmt::format("the inventory lists an unexpected path twice (one beyond the "
+                               "first {} findings, which are not kept by name)",
+                               limits_.max_findings))
+        .with_reason(kDuplicatePathReason);
+  const std::uint64_t unlisted = unlisted_.size();
+  unlisted_ = {};
   const std::uint64_t missing = mark_missing();
   json::array findings = findings_by_path();
   findings_.clear();
   json::object record{{"kind", "pca"},
                       {"environment", environment_},
                       {"manifest_version", manifest_version_},
-                      {"passed", findings.empty()},
+                      {"passed", findings.empty() && unlisted == 0},
                       {"summary", json::object{{"files", files_},
                                                {"ok", ok_},
                                                {"missing", missing},
                                                {"modified", files_ - ok_ - unexpected_},
                                                {"unexpected", unexpected_}}},
-                      {"findings", std::move(findings)}};
+                      {"findings", std::move(findings)},
+                      {"findings_unlisted", unlisted}};
   if (list_ok_) {
     std::sort(ok_files_.begin(), ok_files_.end());
     record["ok_files"] = json::value_from(ok_files_);
+    record["ok_files_unlisted"] = ok_files_unlisted_;
   }
   return record;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "server/domain/audit/pca_compare.hpp"
@@ -25,6 +26,7 @@ struct PcaRequest {
   std::string environment;
   std::string host;
   bool list_ok = false;
+  PcaLimits limits;
 };
 
 // Reads and drops the rest of `body` (up to 16 MiB) after a refusal, so that a client still

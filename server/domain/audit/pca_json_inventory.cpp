@@ -269,7 +269,7 @@ class JsonInventory {
                               "files: in the body, or as ?environment=ENV&host=HOST"));
     auto manifest = open_(request_);
     if (!manifest) return fail(ec, manifest.status());
-    comparison_.emplace(*manifest, request_.list_ok);
+    comparison_.emplace(*manifest, request_.list_ok, request_.limits);
     return true;
   }
 

@@ -34,6 +34,7 @@ Result<PcaRequest> pca_request_of(const Context& ctx, InventoryForm form) {
   // With both, check_request checks the host (after the role); alone or empty, it is checked
   // here (an empty one would otherwise read as "not named").
   if (host && (!environment || host->empty())) TG_RETURN_IF_ERROR(validate_host(*host));
+  request.limits = {ctx.app.config.pca_max_entries, ctx.app.config.pca_max_findings};
   if (environment) request.environment = std::string(*environment);
   if (host) request.host = std::string(*host);
   if (const auto list_ok = ctx.query_value("list_ok")) {

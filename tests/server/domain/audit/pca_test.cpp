@@ -425,6 +425,50 @@ TEST_CASE("pca: an inventory of 100,000 lines streamed in one request") {
       "invalid-inventory", "inventory line 17777: sha256: required", 1);
 }
 
+TEST_CASE("pca: an inventory beyond [audits] pca_max_entries is refused with 413, storing "
+          "nothing") {
+  Pca f;
+  f.config.pca_max_entries = 1'000;
+  f.put_record(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1),
+               generated_manifest("SAT", 10));
+  GeneratedInventory at_limit(1'000, {});
+  CHECK(f.pca("?environment=SAT&host=big-1", "", "use-auditor", "application/x-ndjson", &at_limit)
+            .status == 201);
+  GeneratedInventory beyond(1'001, {});
+  f.refused(
+      f.pca("?environment=SAT&host=big-2", "", "use-auditor", "application/x-ndjson", &beyond), 413,
+      "inventory-too-large", "more than 1000 entries", 1);
+}
+
+TEST_CASE("pca: findings beyond [audits] pca_max_findings are counted, not listed") {
+  Pca f;
+  f.config.pca_max_findings = 5;
+  f.put_record(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1),
+               generated_manifest("SAT", 10));
+  // Lines 0..9 are expected (line 3 modified); 10..1999 are unexpected.
+  std::string modified = generated_line(3);
+  modified.replace(modified.rfind(":3}"), 3, ":4}");
+  GeneratedInventory inventory(2'000, {{3, modified}});
+  const auto r =
+      f.pca("?environment=SAT&host=big-1", "", "use-auditor", "application/x-ndjson", &inventory);
+  REQUIRE_MESSAGE(r.status == 201, r.body.substr(0, 500));
+  const json::object record = body_of(r);
+  CHECK(json::serialize(record.at("summary")) ==
+        R"({"files":2000,"ok":9,"missing":0,"modified":1,"unexpected":1990})");
+  CHECK(record.at("passed").as_bool() == false);
+  // The modified file and the first unexpected ones by arrival, sorted by path.
+  const json::array& findings = record.at("findings").as_array();
+  REQUIRE(findings.size() == 5);
+  CHECK(findings.at(0).at("status").as_string() == "modified");
+  CHECK(record.at("findings_unlisted").as_int64() == 1990 - 4);
+  CHECK(r.body.size() < 4096);
+
+  // A repeated path among those not listed is still found.
+  GeneratedInventory twice(2'000, {{1'500, generated_line(1'200)}});
+  f.refused(f.pca("?environment=SAT&host=big-2", "", "use-auditor", "application/x-ndjson", &twice),
+            400, "duplicate-path", "twice", 1);
+}
+
 TEST_CASE("pca json: the JSON form gives the record NDJSON gives for the same inventory") {
   Pca f;
   const auto ndjson = f.pca(kSit + "&list_ok=true", line("zz/extra", std::string(64, 'f'), 1) +
