@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <utility>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "server/domain/record_fields.hpp"
 #include "server/domain/tables/meta_table.hpp"
@@ -50,12 +50,12 @@ std::string with_trailer(std::string_view message, std::uint64_t id) {
       const auto end = std::min(rest.find('\n'), rest.size());
       const std::string_view line = rest.substr(0, end);
       const auto colon = line.find(": ");
-      trailers = colon != std::string_view::npos && colon > 0 &&
-                 std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon),
-                             [](char c) {
-                               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                      (c >= '0' && c <= '9') || c == '-';
-                             });
+      trailers =
+          colon != std::string_view::npos && colon > 0 &&
+          std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-';
+          });
       rest.remove_prefix(std::min(end + 1, rest.size()));
     }
   }
@@ -197,13 +197,14 @@ Result<storage::CommitInfo> VaultIntents::apply(storage::KvStore& service_store,
   });
   if (!recorded.ok()) {
     intent.recorded = false;
-    Status undone = commit->created ? revert(intent, commit->id, commit->parent, recorded.message())
-                                    : Status();
+    Status undone =
+        commit->created ? revert(intent, commit->id, commit->parent, recorded.message()) : Status();
     if (undone.ok()) undone = forget(intent.id);
     if (!undone.ok())
-      log_line(fmt::format("vault intent {} ({}) was not recorded ({}) and is left for "
-                           "reconciliation: {}",
-                           intent.id, intent.action, recorded.message(), undone.message()));
+      log_line(
+          fmt::format("vault intent {} ({}) was not recorded ({}) and is left for "
+                      "reconciliation: {}",
+                      intent.id, intent.action, recorded.message(), undone.message()));
     return recorded;
   }
 
@@ -231,8 +232,8 @@ Status VaultIntents::revert(const VaultIntent& intent, const std::string& commit
         return now.status();
       }
       if (sha256_hex(*now) != digest) continue;  // rewritten since: a later change owns it
-      auto before = parent.empty() ? Result<std::string>(not_found("no parent"))
-                                   : vault_.read(path, parent);
+      auto before =
+          parent.empty() ? Result<std::string>(not_found("no parent")) : vault_.read(path, parent);
       if (before.ok()) {
         if (*before != *now) undo.writes[path] = std::move(before).value();
       } else if (before.status().code() == Code::not_found) {

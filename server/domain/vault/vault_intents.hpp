@@ -70,8 +70,8 @@ struct VaultIntent {
 struct VaultPlan {
   storage::VaultChanges changes;  // writes only: a change through intents deletes nothing
   storage::VaultAuthor author;
-  std::string message;             // the trailer is appended
-  std::optional<IntentTag> tag;    // made on the commit once the change is recorded
+  std::string message;           // the trailer is appended
+  std::optional<IntentTag> tag;  // made on the commit once the change is recorded
   // Runs in the intent's write (step 1); a Status refuses the change before anything else.
   std::function<Status(storage::WriteTxn&)> reserve;
 };
@@ -80,10 +80,10 @@ struct VaultPlan {
 using RecordFn = std::function<Status(storage::WriteTxn&, const storage::CommitInfo&)>;
 
 struct ReconcileReport {
-  std::size_t tagged = 0;    // recorded intents whose tag was made
-  std::size_t reverted = 0;  // unrecorded intents whose commit was taken out of the vault
-  std::size_t dropped = 0;   // unrecorded intents whose commit never landed
-  std::size_t left = 0;      // intents still pending (a step failed again; see the log)
+  std::size_t tagged = 0;          // recorded intents whose tag was made
+  std::size_t reverted = 0;        // unrecorded intents whose commit was taken out of the vault
+  std::size_t dropped = 0;         // unrecorded intents whose commit never landed
+  std::size_t left = 0;            // intents still pending (a step failed again; see the log)
   std::vector<std::string> lines;  // one per intent handled, for the log
 };
 

@@ -146,8 +146,9 @@ TEST_CASE("vault intents: a promotion to production is recorded, tagged and leav
   CHECK(f.faults() == 0);
 }
 
-TEST_CASE("vault intents: a promotion to production crashed at any step is completed or taken "
-          "back at restart, and its version is never signed again") {
+TEST_CASE(
+    "vault intents: a promotion to production crashed at any step is completed or taken "
+    "back at restart, and its version is never signed again") {
   for (const CrashPoint& point : kCrashPoints) {
     const std::string name = point.name;
     CAPTURE(name);
@@ -375,9 +376,9 @@ TEST_CASE("vault intents: a manifest the vault holds beyond the store takes its 
 
 TEST_CASE("vault intents: the trailer joins a trailer paragraph, or starts one") {
   Intents f;
-  REQUIRE(f.app->releases
-              .add_document("rel-1", {"release_notes", "n.md", "x\n", "text/markdown"}, f.rm)
-              .ok());
+  REQUIRE(
+      f.app->releases.add_document("rel-1", {"release_notes", "n.md", "x\n", "text/markdown"}, f.rm)
+          .ok());
   auto log = f.vault->log(1);
   REQUIRE(log.ok());
   const std::string& message = log->front().message;
@@ -393,13 +394,11 @@ TEST_CASE("vault intents: reconciliation leaves an intent in flight alone") {
   plan.message = "a change";
   plan.changes.writes["notes/a.txt"] = "a\n";
   std::optional<Result<ReconcileReport>> during;
-  auto r = f.app->intents.apply(f.app->store, plan,
-                                [&](storage::WriteTxn&, const storage::CommitInfo&) -> Status {
-                                  if (!during)
-                                    std::thread([&] { during = f.app->intents.reconcile(); })
-                                        .join();
-                                  return {};
-                                });
+  auto r = f.app->intents.apply(
+      f.app->store, plan, [&](storage::WriteTxn&, const storage::CommitInfo&) -> Status {
+        if (!during) std::thread([&] { during = f.app->intents.reconcile(); }).join();
+        return {};
+      });
   REQUIRE(r.ok());
   REQUIRE(during);
   REQUIRE(during->ok());
