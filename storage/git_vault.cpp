@@ -19,8 +19,6 @@ constexpr std::size_t kMaxIdleHandles = 8;
 // A commit that loses the compare-and-swap to another process is rebuilt on the new head this
 // many times before the caller gets conflict.
 constexpr int kMaxCommitAttempts = 16;
-constexpr const char* kHeadMoved = "vault-head-moved";
-constexpr const char* kBranchLocked = "vault-branch-locked";
 
 // A new vault's directories, down from the one holding it, so that a vault that has taken
 // commits cannot vanish in a power loss (libgit2 fsyncs files and refs, not what init creates).
@@ -87,7 +85,7 @@ struct CommitPlan {
 };
 
 Status head_moved(std::string message) {
-  return conflict(std::move(message)).with_reason(kHeadMoved);
+  return conflict(std::move(message)).with_reason(kVaultHeadMovedReason);
 }
 
 Status check_expected(const CommitPlan& plan, const git_oid* head) {
@@ -120,7 +118,7 @@ Status move_branch(git_repository* repo, const std::string& branch, const git_oi
       head ? git_reference_create_matching(git::out(ref), repo, branch.c_str(), &id, 1, head,
                                            log.c_str())
            : git_reference_create(git::out(ref), repo, branch.c_str(), &id, 0, log.c_str());
-  if (rc == GIT_ELOCKED) return git::error_status(rc, "move " + branch).with_reason(kBranchLocked);
+  if (rc == GIT_ELOCKED) return git::error_status(rc, "move " + branch).with_reason(kVaultBranchLockedReason);
   if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND) {
     return head_moved(git::error_status(rc, "move " + branch).message());
   }
@@ -258,9 +256,9 @@ Result<CommitInfo> GitVault::commit(const VaultChanges& changes, const VaultAuth
     // build again on what it wrote, at once when it has finished.
     const Status status = result.status();  // a copy: reason() must not outlive it
     const std::string& reason = status.reason();
-    if (reason == kBranchLocked) {
+    if (reason == kVaultBranchLockedReason) {
       std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
-    } else if (reason != kHeadMoved || options.expected_head) {
+    } else if (reason != kVaultHeadMovedReason || options.expected_head) {
       return result;
     }
   }
@@ -302,9 +300,9 @@ Result<CommitInfo> GitVault::commit_planned(const CommitPlanner& plan, const Vau
     // Only a writer outside Tollgate can have moved or locked the branch: plan again on what
     // it wrote, at once when it has finished.
     const Status status = result.status();  // a copy: reason() must not outlive it
-    if (status.reason() == kBranchLocked)
+    if (status.reason() == kVaultBranchLockedReason)
       std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
-    else if (status.reason() != kHeadMoved)
+    else if (status.reason() != kVaultHeadMovedReason)
       return result;
   }
 }

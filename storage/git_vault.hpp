@@ -41,6 +41,11 @@ namespace tollgate::storage {
 // The branch every call uses unless told otherwise; HEAD of a new vault points to it.
 inline constexpr const char* kVaultMainBranch = "refs/heads/main";
 
+// Reasons of a commit refused (conflict) because a writer outside Tollgate kept moving the branch
+// (or the head moved from the one the caller pinned), or kept it locked.
+inline constexpr const char* kVaultHeadMovedReason = "vault-head-moved";
+inline constexpr const char* kVaultBranchLockedReason = "vault-branch-locked";
+
 // Recorded as the email of an author who has none: libgit2 refuses an empty one.
 inline constexpr const char* kVaultNoEmail = "unknown@tollgate.invalid";
 
@@ -144,9 +149,9 @@ class GitVault {
   // Errors: invalid (bad path, author, message, branch or expected_head; no changes; a path
   // both written and deleted, or used as a file and as a directory; deleting a directory);
   // not_found (deleting a path that does not exist); conflict (a write where a directory is, or
-  // below a file; with reason "vault-head-moved" when expected_head no longer holds or the head
-  // kept moving under an outside writer, "vault-branch-locked" when one kept the branch locked);
-  // io.
+  // below a file; with reason kVaultHeadMovedReason when expected_head no longer holds or the
+  // head kept moving under an outside writer, kVaultBranchLockedReason when one kept the branch
+  // locked); io.
   Result<CommitInfo> commit(const VaultChanges& changes, const VaultAuthor& author,
                             std::string_view message, const CommitOptions& options = {});
 

@@ -9,6 +9,7 @@
 #include "server/domain/cmdb/document_vault.hpp"
 #include "server/domain/cmdb/documents.hpp"
 #include "server/domain/cmdb/documents_detail.hpp"
+#include "server/domain/vault/vault_busy.hpp"
 #include "tollgate/ids.hpp"
 
 namespace tollgate::server {
@@ -16,10 +17,6 @@ namespace tollgate::server {
 using documents_detail::describe;
 
 namespace {
-
-// Reasons GitVault gives for contention with writers outside Tollgate (storage/git_vault.hpp).
-constexpr const char* kHeadMoved = "vault-head-moved";
-constexpr const char* kBranchLocked = "vault-branch-locked";
 
 Status stale(std::string message) {
   return Status(Code::precondition_failed, std::move(message)).with_reason("stale-document");
@@ -49,14 +46,6 @@ Status check_same_media_type(const DocumentRevision& latest, const std::string& 
                 fmt::format("{} already has this content as {}; a new media type needs new content",
                             what, latest.media_type))
       .with_reason("media-type-mismatch");
-}
-
-// Contention on the vault is transient: ask the client to retry instead of reporting a conflict.
-Status vault_busy(Status status) {
-  if (status.reason() != kHeadMoved && status.reason() != kBranchLocked) return status;
-  return Status(Code::unavailable,
-                fmt::format("the vault is busy, retry the request ({})", status.message()))
-      .with_reason("vault-busy");
 }
 
 }  // namespace

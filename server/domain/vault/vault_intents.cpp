@@ -9,6 +9,7 @@
 
 #include "server/domain/record_fields.hpp"
 #include "server/domain/tables/meta_table.hpp"
+#include "server/domain/vault/vault_busy.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate::server {
@@ -180,7 +181,7 @@ Result<storage::CommitInfo> VaultIntents::apply(storage::KvStore& service_store,
     if (!forgotten.ok())
       log_line(fmt::format("vault intent {} ({}) is left for reconciliation: {}", intent.id,
                            intent.action, forgotten.message()));
-    return commit.status();
+    return vault_busy(commit.status());
   }
 
   // Step 3: the change is recorded, and the intent settled, in one transaction.

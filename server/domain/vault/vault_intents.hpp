@@ -93,9 +93,11 @@ class VaultIntents {
 
   // The four steps. `service_store` is the store the service writes through (its audited
   // store); `record` runs in its write together with the intent's settlement. Returns the vault
-  // commit. A failure of step 1 or 2 changes nothing; a refusal or failure of step 3 is
-  // returned after the vault commit was reverted (or left to reconcile() when even that fails);
-  // a failure of step 4 leaves the tag to reconcile() and is not an error: the change counts.
+  // commit. A failure of step 1 or 2 changes nothing (a vault that a writer outside Tollgate
+  // keeps locked or moving is unavailable with reason vault-busy); a refusal or failure of step 3
+  // is returned after the vault commit was reverted (or left to reconcile() when even that
+  // fails); a failure of step 4 leaves the tag to reconcile() and is not an error: the change
+  // counts.
   Result<storage::CommitInfo> apply(storage::KvStore& service_store, const VaultPlan& plan,
                                     const RecordFn& record);
 

@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "server/domain/release/vdd.hpp"
+#include "server/domain/vault/vault_busy.hpp"
 #include "server/ops/check.hpp"
 #include "tests/storage/blob_test_support.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -241,10 +242,12 @@ TEST_CASE("vault intents: the vault refusing a commit or a tag") {
   Intents f;
   REQUIRE(f.app->promotion.promote("rel-1", "SIT", f.rm).ok());
 
-  SUBCASE("the branch is locked: refused, no intent left") {
+  SUBCASE("the branch is locked: refused as busy (503), no intent left") {
     const fs::path lock = f.lock_ref("refs/heads/main");
     auto r = f.app->promotion.promote("rel-1", "production", f.rm);
     REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::unavailable);
+    CHECK(r.status().reason() == kVaultBusyReason);
     fs::remove(lock);
     CHECK(f.intents() == 0);
     CHECK_FALSE(f.in("rel-1", "production"));
