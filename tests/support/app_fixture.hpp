@@ -18,6 +18,7 @@
 #include "storage/fs_blob_store.hpp"
 #include "storage/git_vault.hpp"
 #include "storage/lmdb_store.hpp"
+#include "tests/support/faulty_file_system.hpp"
 #include "tests/support/faulty_kv_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -33,6 +34,7 @@ struct AppFixture {
   std::unique_ptr<storage::LmdbStore> store;
   std::unique_ptr<FaultyKvStore> faulty;           // the store, with faults on demand
   std::unique_ptr<server::AuditingStore> audited;  // what the App writes through (to faulty)
+  FaultyFileSystem blob_fs;                        // the blob store's, with faults on demand
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<storage::GitVault> vault;
   std::optional<server::Signer> signer;
@@ -40,13 +42,14 @@ struct AppFixture {
   std::string admin;  // an admin token
   server::Principal admin_principal{"admin", {server::Role::admin}, {}};
 
-  AppFixture() {
-    storage::LmdbOptions options;
+  // `options` for the LMDB store, e.g. a small maximum map size; its path is set here.
+  explicit AppFixture(storage::LmdbOptions options = {}) {
     options.path = dir.str() + "/db";
     auto opened = storage::LmdbStore::open(options);
     REQUIRE(opened.ok());
     store = std::move(opened).value();
-    auto opened_blobs = storage::FsBlobStore::open({.root = dir.str() + "/blobs"});
+    auto opened_blobs =
+        storage::FsBlobStore::open({.root = dir.str() + "/blobs", .file_system = &blob_fs});
     REQUIRE(opened_blobs.ok());
     blobs = std::move(opened_blobs).value();
     storage::GitVaultOptions vault_options;

@@ -1,20 +1,27 @@
 // ArtifactService and UploadService without sockets: records, the digest index, conflicts,
-// upload sessions (ownership, ranges, expiry on a settable clock), and the offline check.
+// upload sessions (ownership, ranges, expiry on a settable clock), the offline check, and the
+// disk or the store failing under an upload or a download.
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <boost/json.hpp>
+
 #include "server/domain/crypto.hpp"
 #include "server/ops/check.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tests/support/file_modes_apply.hpp"
 #include "tollgate/digest.hpp"
 
 namespace tollgate::server {
 namespace {
 
 using testing::AppFixture;
+using Op = testing::FaultyFileSystem::Op;
+using When = testing::FaultyKvStore::When;
 namespace fs = std::filesystem;
 
 constexpr Micros kHour = 3'600'000'000;
@@ -42,6 +49,42 @@ struct Fixture : AppFixture {
     check_vault(*store, *blobs, *vault, out);
     return out.str();
   }
+
+  // PUT of an artifact through the router, as a client sends it.
+  Response upload(const std::string& path, const std::string& bytes) {
+    return call("PUT", "/api/v1/artifacts/" + path, bytes, "use-admin",
+                {{"x-checksum-sha256", sha256_hex(bytes)}});
+  }
+
+  fs::path blob_file(const std::string& digest) const {
+    return fs::path(dir.str()) / "blobs" / "sha256" / digest.substr(0, 2) / digest.substr(2, 2) /
+           digest;
+  }
+
+  // What a refused upload of `bytes` at `path` leaves: no record, no temporary file, no blob; and
+  // the artifact stored before it is served as ever.
+  void check_nothing_kept(const std::string& path, const std::string& bytes) {
+    CHECK(call("GET", "/api/v1/artifacts/" + path).status == 404);
+    CHECK(fs::is_empty(fs::path(dir.str()) / "blobs" / "tmp"));
+    CHECK_FALSE(blobs->contains(sha256_hex(bytes)).value());
+    const Response kept = call("GET", "/api/v1/artifacts/api/1.0/app.jar");
+    CHECK(kept.status == 200);
+    CHECK(kept.body == "bytes of the jar");
+  }
+};
+
+std::string problem_type(const Response& r) {
+  CHECK(r.content_type == "application/problem+json");
+  return std::string(boost::json::parse(r.body).at("type").as_string());
+}
+
+// A fault, the answer it must give, and the problem type.
+struct Fault {
+  const char* name;
+  Op op;
+  int err;
+  unsigned status;
+  const char* type;
 };
 
 }  // namespace
@@ -166,6 +209,106 @@ TEST_CASE("the offline check finds records whose blobs are gone or changed") {
   fs::remove(file);
   report = f.check();
   CHECK(report.find("FAULT artifact api/1.0/app.jar") != std::string::npos);
+}
+
+TEST_CASE("an upload the disk refuses is 507 when it is full, 500 on an I/O error, keeps nothing") {
+  const Fault faults[] = {
+      {"ENOSPC writing", Op::write, ENOSPC, 507, "storage-full"},
+      {"EIO writing", Op::write, EIO, 500, "io"},
+      {"ENOSPC at fsync", Op::fsync, ENOSPC, 507, "storage-full"},
+      {"EIO at fsync", Op::fsync, EIO, 500, "io"},
+  };
+  for (const Fault& fault : faults) {
+    const std::string name = fault.name;
+    CAPTURE(name);
+    Fixture f;
+    REQUIRE(f.put("api/1.0/app.jar", "bytes of the jar").ok());
+    const std::string bytes = "bytes the disk refuses";
+    f.blob_fs.fail(fault.op, fault.err);
+    const Response refused = f.upload("api/2.0/x.bin", bytes);
+    CHECK(refused.status == fault.status);
+    CHECK(problem_type(refused) == std::string("urn:tollgate:problem:") + fault.type);
+    f.blob_fs.clear();
+    f.check_nothing_kept("api/2.0/x.bin", bytes);
+    CHECK(f.upload("api/2.0/x.bin", bytes).status == 201);  // once the disk recovers
+  }
+}
+
+TEST_CASE("a resumable upload the disk refuses mid-session is 507, and the session is gone") {
+  Fixture f;
+  REQUIRE(f.put("api/1.0/app.jar", "bytes of the jar").ok());
+  const Response started = f.call("POST", "/api/v1/uploads");
+  REQUIRE(started.status == 202);
+  const std::string location =
+      "/api/v1/uploads/" + std::string(boost::json::parse(started.body).at("id").as_string());
+  REQUIRE(f.call("PATCH", location, "first ", "use-admin", {{"content-range", "0-5"}}).status ==
+          202);
+  f.blob_fs.fail(Op::write, ENOSPC);
+  const Response refused =
+      f.call("PATCH", location, "second", "use-admin", {{"content-range", "6-11"}});
+  CHECK(refused.status == 507);
+  CHECK(problem_type(refused) == "urn:tollgate:problem:storage-full");
+  f.blob_fs.clear();
+  CHECK(f.call("GET", location).status == 404);
+  f.check_nothing_kept("api/2.0/big.bin", "first second");
+}
+
+TEST_CASE("an artifact record the store refuses is 507 or 500; its blob stays unreferenced") {
+  const std::pair<Code, unsigned> failures[] = {{Code::storage_full, 507}, {Code::io, 500}};
+  for (const auto& failure : failures) {
+    const unsigned status = failure.second;
+    CAPTURE(status);
+    Fixture f;
+    const std::string bytes = "bytes whose record fails";
+    f.faulty->arm(When::fail, 0, Status(failure.first, "injected: the store refused the record"));
+    const Response refused = f.upload("api/2.0/x.bin", bytes);
+    CHECK(refused.status == status);
+    CHECK(problem_type(refused) ==
+          (status == 507 ? "urn:tollgate:problem:storage-full" : "urn:tollgate:problem:io"));
+    CHECK(f.call("GET", "/api/v1/artifacts/api/2.0/x.bin").status == 404);
+    // The verified blob is kept, unreferenced: harmless, and not a fault of the check.
+    CHECK(f.blobs->contains(sha256_hex(bytes)).value());
+    const std::string report = f.check();
+    CHECK(report.find("1 blobs unused") != std::string::npos);
+    CHECK(report.find("vault: ok") != std::string::npos);
+    CHECK(f.upload("api/2.0/x.bin", bytes).status == 201);
+    CHECK(f.call("GET", "/api/v1/artifacts/api/2.0/x.bin").body == bytes);
+  }
+}
+
+TEST_CASE("a blob that cannot be read is a problem, never part of a body; other blobs are served") {
+  Fixture f;
+  REQUIRE(f.put("api/1.0/app.jar", "bytes of the jar").ok());
+  REQUIRE(f.call("GET", "/api/v1/artifacts/api/1.0/app.jar").status == 200);
+  auto stored = f.put("api/1.1/lost.bin", "bytes that will not be read");
+  REQUIRE(stored.ok());
+  const fs::path file = f.blob_file(stored->artifact.sha256);
+  const auto unreadable = [&](const std::string& type) {
+    const Response r = f.call("GET", "/api/v1/artifacts/api/1.1/lost.bin");
+    CHECK(r.status == 500);
+    CHECK(problem_type(r) == "urn:tollgate:problem:" + type);
+    CHECK_FALSE(r.file.has_value());
+  };
+
+  SUBCASE("removed") {
+    fs::remove(file);
+    unreadable("corrupt-blob");
+  }
+  SUBCASE("EIO reading it") {
+    f.blob_fs.fail(Op::pread, EIO, 0, -1);
+    unreadable("io");
+    f.blob_fs.clear();
+  }
+  SUBCASE("no permission to read it") {
+    testing::FileModesApply modes;
+    if (modes.ok()) {
+      fs::permissions(file, fs::perms::none);
+      unreadable("io");
+    }
+  }
+  const Response other = f.call("GET", "/api/v1/artifacts/api/1.0/app.jar");
+  CHECK(other.status == 200);
+  CHECK(other.body == "bytes of the jar");
 }
 
 }  // namespace tollgate::server
