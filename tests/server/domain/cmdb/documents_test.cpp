@@ -15,6 +15,7 @@
 #include "server/domain/crypto.hpp"
 #include "server/domain/json_body.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tests/support/file_modes_apply.hpp"
 #include "tollgate/digest.hpp"
 
 using namespace tollgate;
@@ -423,6 +424,26 @@ TEST_CASE("a failed commit leaves no LMDB record and no document") {
   std::filesystem::remove(lock);
   REQUIRE(f.put("v1").status == 201);
   CHECK(f.record("app-api", "build-instructions.md"));
+}
+
+TEST_CASE("a read-only vault refuses a new version with 500 io; the version before is served") {
+  Docs f;
+  REQUIRE(f.put("v1").status == 201);
+  testing::FileModesApply modes;
+  if (!modes.ok()) return;
+  const std::string head = f.head();
+  {
+    testing::ReadOnlyDirectories frozen(std::filesystem::path(f.vault->path()) / "objects");
+    auto r = f.put("v2");
+    CHECK(r.status == 500);
+    CHECK(problem_type(r) == "urn:tollgate:problem:io");
+    const Response served = f.call("GET", kDoc);
+    CHECK(served.status == 200);
+    CHECK(served.body == "v1");
+  }
+  CHECK(f.head() == head);
+  CHECK(f.put("v2").status == 200);  // once the vault is writable again
+  CHECK(f.call("GET", kDoc).body == "v2");
 }
 
 TEST_CASE("git is the truth: a failed index write loses nothing, and the index is rebuildable") {

@@ -19,6 +19,7 @@
 #include "server/ops/check.hpp"
 #include "tests/storage/blob_test_support.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tests/support/file_modes_apply.hpp"
 
 namespace tollgate::server {
 namespace {
@@ -251,6 +252,28 @@ TEST_CASE("vault intents: the vault refusing a commit or a tag") {
     fs::remove(lock);
     CHECK(f.intents() == 0);
     CHECK_FALSE(f.in("rel-1", "production"));
+  }
+  SUBCASE("the vault is read-only: refused with io, nothing committed, no intent left") {
+    testing::FileModesApply modes;
+    if (modes.ok()) {
+      const std::string head = f.vault->head().value();
+      std::optional<Result<PromotionResult>> r;
+      {
+        testing::ReadOnlyDirectories frozen(f.dir.path() / "vault.git" / "objects");
+        r = f.app->promotion.promote("rel-1", "production", f.rm);
+        // Reads go on meanwhile.
+        CHECK(f.call("GET", "/api/v1/environments/SIT/manifest").status == 200);
+      }
+      REQUIRE_FALSE(r->ok());
+      CHECK(r->status().code() == Code::io);
+      CHECK(f.vault->head().value() == head);
+      CHECK_FALSE(f.in("rel-1", "production"));
+      CHECK(f.stored_version("production") == 0);
+      // Once the vault is writable again the promotion goes through, on a version of its own.
+      auto again = f.app->promotion.promote("rel-1", "production", f.rm);
+      REQUIRE_MESSAGE(again.ok(), again.status().message());
+      CHECK(again->manifest.version == 2);
+    }
   }
   SUBCASE("the tag cannot be made: the promotion counts and the tag is made by reconciliation") {
     const fs::path lock = f.lock_ref("refs/tags/production-v1");
