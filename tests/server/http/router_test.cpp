@@ -4,17 +4,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "server/http/exchange.hpp"
 #include "server/http/problem.hpp"
 #include "tests/support/app_fixture.hpp"
+#include "tollgate/digest.hpp"
 
 using namespace tollgate;
 using namespace tollgate::server;
@@ -212,4 +215,65 @@ TEST_CASE("a route's own cache policy and content security policy stand") {
   download.header("Content-Security-Policy", "sandbox");
   check_security_headers(written_headers(download), "private, max-age=31536000, immutable",
                          "sandbox");
+}
+
+TEST_CASE("a store at its maximum size answers 507 storage-full, half-writes nothing, still reads") {
+  storage::LmdbOptions options;
+  options.map_size = 1 << 20;
+  options.max_map_size = 1 << 20;
+  AppFixture f(options);
+  REQUIRE(f.call("POST", "/api/v1/ci-types",
+                 R"({"name":"host","attributes":[{"name":"note","type":"string"}]})")
+              .status == 201);
+  REQUIRE(f.call("POST", "/api/v1/cis", R"({"id":"h0","type":"host","name":"h0"})").status == 201);
+  // Each kind of write until the store refuses one: it is the one looked at.
+  const auto until_refused = [](const std::function<Response(int)>& write) {
+    Response last;
+    for (int i = 1; i <= 2000; ++i) {
+      last = write(i);
+      if (last.status != 201) return std::make_pair(i, last);
+    }
+    FAIL("the store never filled up");
+    return std::make_pair(0, last);
+  };
+
+  const auto cis = until_refused([&](int i) {
+    const json::object ci{{"id", "h" + std::to_string(i)},
+                          {"type", "host"},
+                          {"name", "h"},
+                          {"attributes", {{"note", std::string(4000, 'n')}}}};
+    return f.call("POST", "/api/v1/cis", json::serialize(ci));
+  });
+  check_problem(cis.second, 507, "storage-full");
+  CHECK(f.call("GET", "/api/v1/cis/h" + std::to_string(cis.first)).status == 404);
+
+  // An artifact: its bytes are verified and kept, its record refused; nothing points at them.
+  const auto bytes = [](int i) { return "the bytes of artifact " + std::to_string(i); };
+  const auto artifacts = until_refused([&](int i) {
+    return f.call("PUT", fmt::format("/api/v1/artifacts/h0/1.{}/x.bin", i), bytes(i), "use-admin",
+                  {{"x-checksum-sha256", sha256_hex(bytes(i))}});
+  });
+  check_problem(artifacts.second, 507, "storage-full");
+  CHECK(f.call("GET", fmt::format("/api/v1/artifacts/h0/1.{}/x.bin", artifacts.first)).status ==
+        404);
+  CHECK(f.blobs->contains(sha256_hex(bytes(artifacts.first))).value());
+
+  // A baseline, which writes the vault first: refused, and the vault holds neither it nor its
+  // tag (its commit, when it got that far, is reverted).
+  const auto baselines = until_refused([&](int i) {
+    return f.call("POST", "/api/v1/baselines",
+                  fmt::format(R"({{"name":"b{}","scope":{{"cis":["h0"]}}}})", i));
+  });
+  check_problem(baselines.second, 507, "storage-full");
+  const std::string name = "b" + std::to_string(baselines.first);
+  CHECK(f.call("GET", "/api/v1/baselines/" + name).status == 404);
+  CHECK_FALSE(f.vault->read("baselines/" + name + ".json").ok());
+  CHECK_FALSE(f.vault->tag_target(name).ok());
+  CHECK(f.vault->read("baselines/b1.json").ok() == (baselines.first > 1));
+
+  // Reads are served all along.
+  CHECK(f.call("GET", "/healthz", "", "").status == 200);
+  CHECK(f.call("GET", "/api/v1/cis/h0").status == 200);
+  CHECK(f.call("GET", "/api/v1/cis?limit=5").status == 200);
+  CHECK(f.call("GET", "/api/v1/artifacts/h0").status == 200);
 }
