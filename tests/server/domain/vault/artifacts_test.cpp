@@ -299,6 +299,16 @@ TEST_CASE("a blob that cannot be read is a problem, never part of a body; other 
     unreadable("io");
     f.blob_fs.clear();
   }
+  SUBCASE("shorter than its record") {
+    fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
+    fs::resize_file(file, 5);
+    unreadable("corrupt-blob");
+  }
+  SUBCASE("longer than its record") {
+    fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
+    std::ofstream(file, std::ios::app) << "and more";
+    unreadable("corrupt-blob");
+  }
   SUBCASE("no permission to read it") {
     testing::FileModesApply modes;
     if (modes.ok()) {
