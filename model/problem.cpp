@@ -30,6 +30,10 @@ unsigned http_status(Code code) {
       return 415;
     case Code::precondition_required:
       return 428;
+    case Code::request_timeout:
+      return 408;
+    case Code::too_many_requests:
+      return 429;
     case Code::storage_full:
       return 507;
     case Code::unavailable:
@@ -67,6 +71,10 @@ Code code_for_http_status(unsigned status) {
       return Code::unsupported_media;
     case 428:
       return Code::precondition_required;
+    case 408:
+      return Code::request_timeout;
+    case 429:
+      return Code::too_many_requests;
     case 503:
       return Code::unavailable;
     case 507:

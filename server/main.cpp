@@ -166,7 +166,8 @@ int serve(Config& config) {
   if (config.audit_checkpoint_minutes > 0)
     checkpoints.emplace(std::chrono::minutes(config.audit_checkpoint_minutes), checkpoint);
   HttpServer server(
-      config, [&app](const Request& r) { return handle(r, app); }, metrics);
+      config, [&app](const Request& r) { return handle(r, app); },
+      [&app](const Request& r) { return headers_admit(r, app); }, metrics);
   auto port = server.start(cert, key);
   if (!port) return fail(port.status());
   fmt::print("tollgated listening on {}://{}:{}\n", config.tls ? "https" : "http",

@@ -34,6 +34,8 @@ enum class Code {
   too_large,              // body or field over its limit (413)
   unsupported_media,      // wrong Content-Type (415)
   precondition_required,  // a required precondition header is missing (428)
+  request_timeout,        // the request did not arrive in time: a body too slow (408)
+  too_many_requests,      // a cap on what one may hold open at once is reached (429)
   storage_full,           // the store cannot grow (507)
   corrupt,                // stored data failed verification (500)
   io,                     // the operating system refused (500)
@@ -68,6 +70,10 @@ constexpr const char* code_name(Code code) {
       return "unsupported_media";
     case Code::precondition_required:
       return "precondition_required";
+    case Code::request_timeout:
+      return "request_timeout";
+    case Code::too_many_requests:
+      return "too_many_requests";
     case Code::storage_full:
       return "storage_full";
     case Code::corrupt:

@@ -1,6 +1,9 @@
 #include "server/domain/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -43,6 +46,13 @@ Status validate_ldap(const Config& c) {
         return invalid(
             fmt::format("[ldap.groups_to_environments] {}: unknown environment '{}'", group, env));
   return {};
+}
+
+// An IPv4 or IPv6 address as inet_pton reads it.
+bool is_ip_address(const std::string& text) {
+  std::array<unsigned char, 16> bytes{};
+  return inet_pton(AF_INET, text.c_str(), bytes.data()) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1;
 }
 
 }  // namespace
@@ -129,6 +139,10 @@ Status validate(const Config& config) {
   if (config.listen_host.empty()) return invalid("the listen host must not be empty");
   if (config.token_default_expiry_days > config.token_max_expiry_days)
     return invalid("[tokens] default_expiry_days must not exceed max_expiry_days");
+  for (const auto& address : config.per_address_exempt)
+    if (!is_ip_address(address))
+      return invalid(
+          fmt::format("[server] per_address_exempt: '{}' is not an IP address", address));
   TG_RETURN_IF_ERROR(validate_ldap(config));
   return validate_policy(config);
 }

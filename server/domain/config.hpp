@@ -123,13 +123,27 @@ struct Config {
   std::uint16_t listen_port = 8443;
   unsigned threads = 0;          // I/O threads; 0 = one per core
   unsigned worker_threads = 64;  // threads running mutating requests
+  // Open connections at most; lowered at start to what the open-file limit allows
+  // (server/http/open_files.hpp).
   unsigned max_connections = 10000;
+  // Open connections from one remote address at most; further ones are closed at accept.
+  unsigned max_connections_per_address = 256;
+  // Remote addresses (IP, as written) whose connections count only against max_connections:
+  // a TLS-terminating proxy, say. Loopback is not exempt unless named.
+  std::vector<std::string> per_address_exempt;
   unsigned pipeline_limit = 16;            // requests read ahead on one connection
   std::uint32_t header_limit = 16 * 1024;  // bytes of request line + headers
   std::uint64_t body_limit = 1024 * 1024;  // bytes of a JSON request body
-  unsigned read_timeout_seconds = 30;      // to read one request body
-  unsigned idle_timeout_seconds = 60;      // keep-alive wait for the next request
-  unsigned shutdown_grace_seconds = 30;    // drain time on SIGTERM before closing hard
+  // A body read whole: all of it within this; a streamed body: each read within this.
+  unsigned read_timeout_seconds = 30;
+  unsigned idle_timeout_seconds = 60;    // keep-alive wait for the first byte of the next request
+  unsigned header_timeout_seconds = 20;  // from a request's first byte to the end of its headers
+  // A streamed body must bring min_body_rate bytes a second, measured over each
+  // body_rate_window seconds the server waits for it, and a body of declared length L must be
+  // in within body_rate_window + L / min_body_rate seconds of waiting; 0: no pace is asked.
+  std::uint64_t min_body_rate = 16 * 1024;
+  unsigned body_rate_window_seconds = 30;
+  unsigned shutdown_grace_seconds = 30;  // drain time on SIGTERM before closing hard
 
   // [tls]
   bool tls = true;
@@ -152,7 +166,16 @@ struct Config {
   std::uint64_t max_artifact_size_mb = 64 * 1024;  // one artifact, streamed (413 beyond)
   std::uint64_t resumable_threshold_mb = 64;       // the CLI uploads larger files in sessions
   unsigned upload_expiry_hours = 24;               // idle resumable uploads are removed after
-  unsigned upload_threads = 64;                    // threads that stream request bodies to disk
+  // A resumable upload is removed this long after it started, however busy: a PATCH renews
+  // the idle expiry, never this one.
+  unsigned upload_lifetime_hours = 72;
+  // Open resumable upload sessions, and the bytes they hold, at most: per user and in all
+  // (429 / 507 beyond).
+  unsigned max_upload_sessions_per_user = 16;
+  unsigned max_upload_sessions = 1024;
+  std::uint64_t max_upload_bytes_per_user_mb = 128 * 1024;
+  std::uint64_t max_upload_bytes_mb = 512 * 1024;
+  unsigned upload_threads = 64;  // threads that stream request bodies to disk
 
   // [integrity]
   std::uint64_t scrub_rate_mb = 32;    // MiB/s re-hashed by the background scrubber; 0 = off

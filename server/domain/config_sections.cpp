@@ -37,10 +37,12 @@ Status check_keys(const toml::table& table, std::string_view section,
 
 Status apply_server(const toml::table& t, Config& c) {
   constexpr std::string_view s = "server";
-  TG_RETURN_IF_ERROR(check_keys(
-      t, s,
-      {"data_dir", "listen", "threads", "worker_threads", "max_connections", "pipeline_limit",
-       "header_limit", "body_limit", "read_timeout", "idle_timeout", "shutdown_grace"}));
+  TG_RETURN_IF_ERROR(
+      check_keys(t, s,
+                 {"data_dir", "listen", "threads", "worker_threads", "max_connections",
+                  "max_connections_per_address", "per_address_exempt", "pipeline_limit",
+                  "header_limit", "body_limit", "read_timeout", "idle_timeout", "header_timeout",
+                  "min_body_rate", "body_rate_window", "shutdown_grace"}));
   TG_RETURN_IF_ERROR(read_string(t, s, "data_dir", c.data_dir));
   std::string listen;
   TG_RETURN_IF_ERROR(read_string(t, s, "listen", listen));
@@ -48,11 +50,17 @@ Status apply_server(const toml::table& t, Config& c) {
   TG_RETURN_IF_ERROR(read_uint(t, s, "threads", 0, 256, c.threads));
   TG_RETURN_IF_ERROR(read_uint(t, s, "worker_threads", 1, 4096, c.worker_threads));
   TG_RETURN_IF_ERROR(read_uint(t, s, "max_connections", 1, 1'000'000, c.max_connections));
+  TG_RETURN_IF_ERROR(
+      read_uint(t, s, "max_connections_per_address", 1, 1'000'000, c.max_connections_per_address));
+  TG_RETURN_IF_ERROR(read_strings(t, s, "per_address_exempt", c.per_address_exempt));
   TG_RETURN_IF_ERROR(read_uint(t, s, "pipeline_limit", 1, 1024, c.pipeline_limit));
   TG_RETURN_IF_ERROR(read_uint(t, s, "header_limit", 1024, 1 << 20, c.header_limit));
   TG_RETURN_IF_ERROR(read_uint(t, s, "body_limit", 1024, 1ull << 30, c.body_limit));
   TG_RETURN_IF_ERROR(read_uint(t, s, "read_timeout", 1, 3600, c.read_timeout_seconds));
   TG_RETURN_IF_ERROR(read_uint(t, s, "idle_timeout", 1, 3600, c.idle_timeout_seconds));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "header_timeout", 1, 3600, c.header_timeout_seconds));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "min_body_rate", 0, 1ull << 30, c.min_body_rate));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "body_rate_window", 1, 3600, c.body_rate_window_seconds));
   return read_uint(t, s, "shutdown_grace", 0, 3600, c.shutdown_grace_seconds);
 }
 
@@ -84,14 +92,24 @@ Status apply_storage(const toml::table& t, Config& c) {
 
 Status apply_artifacts(const toml::table& t, Config& c) {
   constexpr std::string_view s = "artifacts";
-  TG_RETURN_IF_ERROR(check_keys(
-      t, s,
-      {"max_artifact_size_mb", "resumable_threshold_mb", "upload_expiry_hours", "upload_threads"}));
+  TG_RETURN_IF_ERROR(
+      check_keys(t, s,
+                 {"max_artifact_size_mb", "resumable_threshold_mb", "upload_expiry_hours",
+                  "upload_lifetime_hours", "max_upload_sessions_per_user", "max_upload_sessions",
+                  "max_upload_bytes_per_user_mb", "max_upload_bytes_mb", "upload_threads"}));
   TG_RETURN_IF_ERROR(
       read_uint(t, s, "max_artifact_size_mb", 1, 1ull << 30, c.max_artifact_size_mb));
   TG_RETURN_IF_ERROR(
       read_uint(t, s, "resumable_threshold_mb", 1, 1ull << 30, c.resumable_threshold_mb));
   TG_RETURN_IF_ERROR(read_uint(t, s, "upload_expiry_hours", 1, 24 * 365, c.upload_expiry_hours));
+  TG_RETURN_IF_ERROR(
+      read_uint(t, s, "upload_lifetime_hours", 1, 24 * 365, c.upload_lifetime_hours));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "max_upload_sessions_per_user", 1, 1'000'000,
+                               c.max_upload_sessions_per_user));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "max_upload_sessions", 1, 1'000'000, c.max_upload_sessions));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "max_upload_bytes_per_user_mb", 1, 1ull << 30,
+                               c.max_upload_bytes_per_user_mb));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "max_upload_bytes_mb", 1, 1ull << 30, c.max_upload_bytes_mb));
   return read_uint(t, s, "upload_threads", 1, 4096, c.upload_threads);
 }
 

@@ -21,6 +21,18 @@ void write_metric(fmt::memory_buffer& out, std::string_view name, std::string_vi
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name,
                  type, name, value);
 }
+
+// One labelled counter: its HELP and TYPE lines and a sample per label value.
+template <std::size_t N>
+void write_counters(fmt::memory_buffer& out, std::string_view name, std::string_view help,
+                    std::string_view label, const std::array<std::string_view, N>& values,
+                    const std::array<std::atomic<std::uint64_t>, N>& counts) {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+  for (std::size_t i = 0; i < N; ++i)
+    fmt::format_to(std::back_inserter(out), "{}{{{}=\"{}\"}} {}\n", name, label, values.at(i),
+                   counts.at(i).load(std::memory_order_relaxed));
+}
+
 }  // namespace
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
@@ -61,6 +73,38 @@ void Metrics::render_integrity(fmt::memory_buffer& out) const {
   write_metric(out, "tollgate_scrub_last_pass_completed_timestamp_seconds", "gauge",
                "Unix time at which the scrubber last completed a full pass; 0 for never.",
                fmt::format("{}.{:06}", last / kMicrosPerSecond, last % kMicrosPerSecond));
+}
+
+void Metrics::render_limits(fmt::memory_buffer& out) const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  write_metric(out, "tollgate_max_connections", "gauge",
+               "Open connections at most: [server] max_connections as the open-file limit allows.",
+               max_connections_.load(kRelaxed));
+  write_metric(out, "tollgate_open_files_limit", "gauge",
+               "The process's open-file limit (RLIMIT_NOFILE) after start-up raised it.",
+               open_files_limit_.load(kRelaxed));
+  write_counters(out, "tollgate_connections_refused_total",
+                 "Connections closed at accept: over max_connections or "
+                 "max_connections_per_address.",
+                 "reason", std::array<std::string_view, 2>{"max_connections", "per_address"},
+                 refused_connections_);
+  write_metric(out, "tollgate_accept_backoffs_total", "counter",
+               "Pauses of the accept loop for want of file descriptors or memory.",
+               accept_backoffs_.load(kRelaxed));
+  write_counters(out, "tollgate_request_timeouts_total",
+                 "Requests whose headers or body came too slowly (the connection was closed or "
+                 "answered 408).",
+                 "phase", std::array<std::string_view, 3>{"headers", "body", "body_rate"},
+                 request_timeouts_);
+  write_counters(
+      out, "tollgate_upload_refusals_total",
+      "Resumable upload requests refused at a cap on sessions or their bytes.", "limit",
+      std::array<std::string_view, 4>{"sessions_per_user", "sessions", "bytes_per_user", "bytes"},
+      upload_refusals_);
+  write_metric(out, "tollgate_upload_sessions", "gauge", "Open resumable upload sessions.",
+               upload_sessions_.load(kRelaxed));
+  write_metric(out, "tollgate_upload_bytes", "gauge",
+               "Bytes held by open resumable upload sessions.", upload_bytes_.load(kRelaxed));
 }
 
 std::string Metrics::render(const storage::StoreStats& store) const {
@@ -112,6 +156,7 @@ std::string Metrics::render(const storage::StoreStats& store) const {
   fmt::format_to(it, "# TYPE tollgate_lmdb_writes_total counter\n");
   fmt::format_to(it, "tollgate_lmdb_writes_total {}\n", store.writes);
   render_integrity(out);
+  render_limits(out);
   return fmt::to_string(out);
 }
 

@@ -19,6 +19,14 @@
 
 namespace tollgate::server {
 
+// Why a connection was closed as soon as it was accepted.
+enum class ConnectionRefusal { max_connections, per_address };
+// What a client was too slow to send: a request's headers (past [server] header_timeout), a
+// body (past read_timeout), or a streamed body (below min_body_rate).
+enum class RequestTimeout { headers, body, body_rate };
+// Which cap on resumable upload sessions refused a request.
+enum class UploadLimit { sessions_per_user, sessions, bytes_per_user, bytes };
+
 class Metrics {
  public:
   // Counts one answered request under its route pattern (not its concrete path). `route` must
@@ -26,6 +34,28 @@ class Metrics {
   void observe(std::string_view route, std::string_view method, unsigned status, double seconds);
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
+
+  // The connection cap in force (max_connections as the open-file limit allows) and that limit.
+  void set_connection_cap(unsigned cap, std::uint64_t open_files) {
+    max_connections_.store(cap, std::memory_order_relaxed);
+    open_files_limit_.store(open_files, std::memory_order_relaxed);
+  }
+  void connection_refused(ConnectionRefusal why) {
+    refused_connections_.at(static_cast<std::size_t>(why)).fetch_add(1, std::memory_order_relaxed);
+  }
+  // The accept loop paused because the process or system ran out of descriptors or memory.
+  void accept_backoff() { accept_backoffs_.fetch_add(1, std::memory_order_relaxed); }
+  void request_timed_out(RequestTimeout what) {
+    request_timeouts_.at(static_cast<std::size_t>(what)).fetch_add(1, std::memory_order_relaxed);
+  }
+  void upload_refused(UploadLimit limit) {
+    upload_refusals_.at(static_cast<std::size_t>(limit)).fetch_add(1, std::memory_order_relaxed);
+  }
+  // Open resumable upload sessions and the bytes they hold (set at each scrape).
+  void set_upload_usage(std::uint64_t sessions, std::uint64_t bytes) {
+    upload_sessions_.store(sessions, std::memory_order_relaxed);
+    upload_bytes_.store(bytes, std::memory_order_relaxed);
+  }
 
   // The background scrubber (server/ops/scrubber.hpp): one blob re-hashed in full, corrupt or not.
   void scrub_blob_verified(std::uint64_t bytes) {
@@ -65,6 +95,7 @@ class Metrics {
 
  private:
   void render_integrity(fmt::memory_buffer& out) const;
+  void render_limits(fmt::memory_buffer& out) const;
 
   struct Histogram {
     std::array<std::uint64_t, kBuckets.size()> counts{};
@@ -84,6 +115,14 @@ class Metrics {
   std::atomic<Micros> scrub_last_pass_completed_{0};  // 0: no pass completed yet
   std::atomic<std::uint64_t> pirs_overdue_{0};
   std::atomic<std::uint64_t> unauthenticated_writes_{0};
+  std::atomic<std::uint64_t> max_connections_{0};
+  std::atomic<std::uint64_t> open_files_limit_{0};
+  std::array<std::atomic<std::uint64_t>, 2> refused_connections_{};
+  std::atomic<std::uint64_t> accept_backoffs_{0};
+  std::array<std::atomic<std::uint64_t>, 3> request_timeouts_{};
+  std::array<std::atomic<std::uint64_t>, 4> upload_refusals_{};
+  std::atomic<std::uint64_t> upload_sessions_{0};
+  std::atomic<std::uint64_t> upload_bytes_{0};
 };
 
 }  // namespace tollgate::server

@@ -123,4 +123,12 @@ Status body_read_failure(beast::error_code ec, std::uint64_t limit) {
   return Status(Code::unavailable, fmt::format("reading the request body: {}", ec.message()));
 }
 
+Status body_too_slow(std::uint64_t min_rate, unsigned window_seconds) {
+  return Status(Code::request_timeout,
+                fmt::format("the request body came slower than {} bytes a second (over {} s of "
+                            "waiting, [server] min_body_rate): the server stopped reading it",
+                            min_rate, window_seconds))
+      .with_reason(kBodyTooSlowReason);
+}
+
 }  // namespace tollgate::server::connection

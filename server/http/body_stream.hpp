@@ -133,4 +133,11 @@ std::optional<std::uint64_t> declared_length(std::string_view field);
 // unavailable for a timeout or anything else.
 Status body_read_failure(beast::error_code ec, std::uint64_t limit);
 
+// Status reason of a streamed body that fell behind its pace (BodyPace): 408.
+inline constexpr const char* kBodyTooSlowReason = "body-too-slow";
+
+// The read failure of a body slower than `min_rate` bytes a second over `window_seconds`:
+// request_timeout "body-too-slow".
+Status body_too_slow(std::uint64_t min_rate, unsigned window_seconds);
+
 }  // namespace tollgate::server::connection

@@ -20,6 +20,7 @@
 
 #include "server/http/client_cert.hpp"
 #include "server/http/listener.hpp"
+#include "server/http/open_files.hpp"
 #include "server/http/server_state.hpp"
 #include "server/http/tls_policy.hpp"
 
@@ -34,12 +35,12 @@ using connection::SessionBase;
 // One io_context per I/O thread: a connection lives on one context for its whole life, so its
 // handlers never run concurrently and need no strand; contexts share nothing on the hot path.
 struct HttpServer::Impl {
-  Impl(const Config& c, Handler h, Metrics& m)
+  Impl(const Config& c, Handler h, Admission a, Metrics& m)
       : config(c),
         workers(c.worker_threads),
         uploads(c.upload_threads),
         tls(ssl::context::tls_server),
-        shared(config, std::move(h), m, workers, uploads) {
+        shared(config, std::move(h), std::move(a), m, workers, uploads) {
     const unsigned n = c.threads ? c.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
@@ -118,6 +119,21 @@ struct HttpServer::Impl {
     });
   }
 
+  // Raises the open-file limit and lowers the connection cap to what it allows.
+  Status fit_connection_cap() {
+    TG_ASSIGN_OR_RETURN(const std::uint64_t open_files, connection::raise_open_file_limit());
+    const unsigned cap = connection::connection_cap(config.max_connections, open_files);
+    shared.max_connections = cap;
+    shared.metrics.set_connection_cap(cap, open_files);
+    if (cap < config.max_connections)
+      fmt::print(
+          "tollgated: max_connections lowered from {} to {}: the open-file limit is {} ({} kept "
+          "for the store, vault and uploads, {} per connection)\n",
+          config.max_connections, cap, open_files, connection::kReservedFiles,
+          connection::kFilesPerConnection);
+    return {};
+  }
+
   void stop_all() {
     shared.stopped = true;
     for (auto& ctx : contexts) ctx->stop();
@@ -164,8 +180,8 @@ struct HttpServer::Impl {
   std::optional<Listener> listener;
 };
 
-HttpServer::HttpServer(const Config& config, Handler handler, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, std::move(handler), metrics)) {}
+HttpServer::HttpServer(const Config& config, Handler handler, Admission admits, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, std::move(handler), std::move(admits), metrics)) {}
 
 HttpServer::~HttpServer() {
   impl_->stop_all();
@@ -174,6 +190,7 @@ HttpServer::~HttpServer() {
 }
 
 Result<std::uint16_t> HttpServer::start(const std::string& cert_file, const std::string& key_file) {
+  TG_RETURN_IF_ERROR(impl_->fit_connection_cap());
   if (impl_->config.tls) TG_RETURN_IF_ERROR(impl_->configure_tls(cert_file, key_file));
   return impl_->listener->listen(impl_->config);
 }

@@ -32,6 +32,9 @@ struct Request {
   // For streaming routes: the body, to be pulled by the handler; null when the whole body is
   // in `body` (an empty one, or a test's).
   BodyReader* body_stream = nullptr;
+  // The request has a body that is not in `body` and never will be: it is being judged on its
+  // headers alone, or it was refused on them (router.hpp, headers_admit).
+  bool body_unread = false;
   std::string remote;      // peer address, for the access log
   std::string request_id;  // unique per request, echoed as X-Request-Id
   // The connection's client certificate; null when none was asked for or presented. Shared by

@@ -214,6 +214,7 @@ std::map<unsigned, std::set<std::string>> problems_of(const Route& route) {
   if (const auto* media = route.doc.body_media()) {
     add("too-large");
     add("unavailable");  // the body did not arrive in time
+    if (route.body == BodyKind::stream) add("body-too-slow");
     for (const auto& m : *media)
       if (std::string_view(m.media) == "application/json") {
         for (const char* r : {"invalid", "malformed-json", "validation"}) add(r);

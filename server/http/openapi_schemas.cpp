@@ -248,10 +248,12 @@ void add_vault(json::object& s) {
                                  {"size", integer("Bytes of all its files")},
                                  {"created_at", time()}});
   s["ArtifactVersionPage"] = page_of("ArtifactVersion", {{"ci", str()}});
-  s["Upload"] = record({{"id", str()},
-                        {"offset", integer("Bytes received so far")},
-                        {"expires_at", time()},
-                        {"created_by", str()}});
+  s["Upload"] =
+      record({{"id", str()},
+              {"offset", integer("Bytes received so far")},
+              {"expires_at", time("The earlier of the idle expiry and the end of the lifetime")},
+              {"created_by", str()},
+              {"created_at", time()}});
 }
 
 }  // namespace schema

@@ -33,6 +33,10 @@ const char* title(Code code) {
       return "Unsupported media type";
     case Code::precondition_required:
       return "Precondition required";
+    case Code::request_timeout:
+      return "Request timeout";
+    case Code::too_many_requests:
+      return "Too many requests";
     case Code::storage_full:
       return "Insufficient storage";
     case Code::corrupt:

@@ -112,7 +112,9 @@ const std::vector<ProblemType>& problem_types() {
       {"user-exists", 409, "The user id is taken"},
       {"vdd-mismatch", 409, "The committed VDD no longer describes the release"},
       {"vdd-name-taken", 409, "A document of the release is named like the VDD"},
-      // 412, 413, 415, 416, 428, 431
+      // 408, 412, 413, 415, 416, 428, 429, 431
+      {"body-too-slow", 408,
+       "The body came slower than [server] min_body_rate; the connection closes after this"},
       {"stale-revision", 412, "If-Match names an older revision"},
       {"stale-document", 412, "If-Match / If-None-Match do not hold for the document"},
       {"too-large", 413, "The body is over its limit"},
@@ -120,6 +122,10 @@ const std::vector<ProblemType>& problem_types() {
       {"range-not-satisfiable", 416, "Range is outside the bytes (Content-Range: bytes */size)"},
       {"upload-range-mismatch", 416, "The chunk does not continue the upload ('offset')"},
       {"precondition-required", 428, "A required precondition header or parameter is missing"},
+      {"upload-sessions-per-user", 429,
+       "The user holds [artifacts] max_upload_sessions_per_user open upload sessions"},
+      {"upload-sessions-full", 429,
+       "The server holds [artifacts] max_upload_sessions open upload sessions: try later"},
       {"headers-too-large", 431, "The request headers are over [server] header_limit"},
       // 5xx: the server's own trouble.
       {"internal", 500, "A bug"},
@@ -128,8 +134,12 @@ const std::vector<ProblemType>& problem_types() {
       {"unavailable", 503, "Shutting down, overloaded, or a body read timed out"},
       {"directory-unavailable", 503, "The directory (LDAP) cannot be reached"},
       {"vault-busy", 503, "The vault is busy with other writes: try again"},
+      {"upload-bytes-full", 503,
+       "All open upload sessions would hold over [artifacts] max_upload_bytes_mb: try later"},
       {"storage-full", 507, "The store cannot grow"},
-  };
+      {"upload-bytes-per-user", 507,
+       "The user's open upload sessions would hold over [artifacts] max_upload_bytes_per_user_mb"},
+        };
   return kTypes;
 }
 

@@ -75,10 +75,9 @@ std::vector<Route> vault_routes() {
        "Download a blob by sha256:<hex>",
        bytes("The blob's bytes", {}).problems({"invalid-digest", "not-found"})},
       {"POST", "/api/v1/uploads", kArtifactWrite, start_upload, "Start a resumable upload",
-       RouteDoc::answers({.status = 202,
-                          .schema = "Upload",
-                          .description = "Started",
-                          .headers = kUploadHeaders})},
+       RouteDoc::answers(
+           {.status = 202, .schema = "Upload", .description = "Started", .headers = kUploadHeaders})
+           .problems({"upload-sessions-per-user", "upload-sessions-full"})},
       {"GET", "/api/v1/uploads/{id}", kArtifactWrite, get_upload, "How far a resumable upload got",
        RouteDoc::answers({.status = 204,
                           .schema = nullptr,
@@ -95,7 +94,7 @@ std::vector<Route> vault_routes() {
            .headers({{"Content-Range", "string",
                       "bytes <first>-<last>/*: where the chunk goes; must continue the upload"}})
            .problems({"invalid-content-range", "upload-range-mismatch", "not-found", "forbidden",
-                      "conflict", "storage-full"}),
+                      "conflict", "storage-full", "upload-bytes-per-user", "upload-bytes-full"}),
        BodyKind::stream},
       {"PUT", "/api/v1/uploads/{id}", kArtifactWrite, finish_upload,
        "Finish a resumable upload (?digest=&coordinate=)",
@@ -108,7 +107,8 @@ std::vector<Route> vault_routes() {
            .query({{"digest", "string", "sha256:<64 hex> of all the bytes", true},
                    {"coordinate", "string", "CI/VERSION/FILE", true}})
            .problems({"precondition-required", "invalid", "invalid-digest", "invalid-artifact-name",
-                      "digest-mismatch", "not-found", "forbidden", "conflict", "storage-full"}),
+                      "digest-mismatch", "not-found", "forbidden", "conflict", "storage-full",
+                      "upload-bytes-per-user", "upload-bytes-full"}),
        BodyKind::stream},
       {"DELETE", "/api/v1/uploads/{id}", kArtifactWrite, cancel_upload, "Cancel a resumable upload",
        RouteDoc::answers({204, nullptr, "Cancelled"}).problems({"not-found", "forbidden"})},

@@ -77,63 +77,95 @@ Result<Principal> authenticate(const Request& request, App& app) {
                 "an Authorization: Bearer <token> header or a client certificate is required");
 }
 
-Response dispatch(const Request& request, App& app, std::string_view& route_out) {
-  auto url = boost::urls::parse_origin_form(request.target);
-  if (!url) return problem(invalid("the request target is not a valid path"));
+// What a request's headers decide: the route it goes to and who sends it, or the answer that
+// refuses it (a bad target, no route, a method the path has not, no or a bad credential, a role
+// the route does not take, a JSON route's body in another media type).
+struct Admission {
+  const Route* route = nullptr;
+  std::vector<std::string> params;
+  Principal principal;
+  std::optional<Response> refusal;
+};
+
+Admission admit(const Request& request, const boost::urls::url_view& url, App& app) {
+  Admission out;
   std::vector<std::string> segments;
-  for (auto seg : url->segments()) segments.push_back(seg);
+  for (auto seg : url.segments()) segments.push_back(seg);
   if (segments.empty()) segments.emplace_back();  // "/"
   const std::string_view method =
       request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
-
-  std::vector<std::string> params;
   std::vector<std::string> allow;
   for (std::size_t i = 0; i < routes().size(); ++i) {
     const Route& route = routes()[i];
-    if (!match(route_segments()[i], segments, params)) continue;
+    if (!match(route_segments()[i], segments, out.params)) continue;
     if (method != route.method) {
       allow.emplace_back(route.method);
       continue;
     }
-    route_out = route.pattern;
-    AuditScope* audit = AuditScope::current();
-    if (audit != nullptr) {
-      audit->request().action = fmt::format("{} {}", route.method, route.pattern);
-      // What the route does, until the service says what it changed.
-      const std::string_view what = route.summary;
-      audit->request().summary = std::string(what.substr(0, what.find(" (")));
-    }
-    Context ctx{request, app, {}, std::move(params), {}};
-    for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
-    if (route.allow.needs_token()) {
-      auto principal = authenticate(request, app);
-      if (!principal) return problem(principal.status());
-      ctx.principal = std::move(principal).value();
-      if (audit != nullptr) audit->request().actor = ctx.principal.name;
-      const RoleSet roles = route.allow.roles(app.config);
-      if (!roles.any_of(ctx.principal.roles))
-        return problem(
-            Status(Code::forbidden,
-                   fmt::format("{} {} needs the role {}; '{}' has none of them through "
-                               "this token",
-                               route.method, route.pattern, roles.text(), ctx.principal.name))
-                .with_reason("forbidden-role"));
-    }
-    if (route.body == BodyKind::json && !request.body.empty() &&
-        !json_media_type(request.header("content-type")))
-      return problem(Status(Code::unsupported_media, "the request body must be application/json"));
-    Response response = route.handler(ctx);
-    response.actor = ctx.principal.name;
-    return response;
+    out.route = &route;
+    break;
   }
-  if (!allow.empty()) {
-    Response r = problem(
+  if (out.route == nullptr) {
+    if (allow.empty()) {
+      out.refusal = problem(not_found(fmt::format("no route for {}", url.path())));
+      return out;
+    }
+    out.refusal = problem(
         Status(Code::method_not_allowed, fmt::format("{} is not allowed here; allowed: {}",
                                                      request.method, fmt::join(allow, ", "))));
-    r.header("Allow", fmt::format("{}", fmt::join(allow, ", ")));
-    return r;
+    out.refusal->header("Allow", fmt::format("{}", fmt::join(allow, ", ")));
+    return out;
   }
-  return problem(not_found(fmt::format("no route for {}", url->path())));
+  const Route& route = *out.route;
+  AuditScope* audit = AuditScope::current();
+  if (audit != nullptr) {
+    audit->request().action = fmt::format("{} {}", route.method, route.pattern);
+    // What the route does, until the service says what it changed.
+    const std::string_view what = route.summary;
+    audit->request().summary = std::string(what.substr(0, what.find(" (")));
+  }
+  if (route.allow.needs_token()) {
+    auto principal = authenticate(request, app);
+    if (!principal) {
+      out.refusal = problem(principal.status());
+      return out;
+    }
+    out.principal = std::move(principal).value();
+    if (audit != nullptr) audit->request().actor = out.principal.name;
+    const RoleSet roles = route.allow.roles(app.config);
+    if (!roles.any_of(out.principal.roles)) {
+      out.refusal =
+          problem(Status(Code::forbidden,
+                         fmt::format("{} {} needs the role {}; '{}' has none of them "
+                                     "through this token",
+                                     route.method, route.pattern, roles.text(), out.principal.name))
+                      .with_reason("forbidden-role"));
+      return out;
+    }
+  }
+  const bool has_body = !request.body.empty() || request.body_unread;
+  if (route.body == BodyKind::json && has_body && !json_media_type(request.header("content-type")))
+    out.refusal =
+        problem(Status(Code::unsupported_media, "the request body must be application/json"));
+  return out;
+}
+
+Response dispatch(const Request& request, App& app, std::string_view& route_out) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) return problem(invalid("the request target is not a valid path"));
+  Admission admitted = admit(request, *url, app);
+  if (admitted.route != nullptr) route_out = admitted.route->pattern;
+  if (admitted.refusal) return std::move(*admitted.refusal);
+  // Its headers were refused a moment ago (headers_admit) but pass now: a token or a role
+  // changed in between. The body was never read, so nothing can be done with it.
+  if (request.body_unread)
+    return problem(Status(Code::unavailable,
+                          "the request was refused before its body was read; send it again"));
+  Context ctx{request, app, std::move(admitted.principal), std::move(admitted.params), {}};
+  for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
+  Response response = admitted.route->handler(ctx);
+  response.actor = ctx.principal.name;
+  return response;
 }
 
 }  // namespace
@@ -155,6 +187,15 @@ BodyKind body_kind(std::string_view method, std::string_view target) {
     if (match(route_segments()[i], segments, params)) return routes()[i].body;
   }
   return BodyKind::json;
+}
+
+bool headers_admit(const Request& request, App& app) {
+  try {
+    auto url = boost::urls::parse_origin_form(request.target);
+    return url && !admit(request, *url, app).refusal;
+  } catch (const std::exception&) {
+    return false;  // handle() answers the failure
+  }
 }
 
 bool is_mutating(std::string_view method) {

@@ -15,8 +15,18 @@
 
 namespace tollgate::server {
 
-// Answers one request. Never throws: a failure inside a handler becomes a 500 problem.
+// Answers one request. Never throws: a failure inside a handler becomes a 500 problem. With
+// request.body_unread, answers only what the headers decide (headers_admit); should they pass
+// after all (a token changed meanwhile), 503 "unavailable".
 Response handle(const Request& request, App& app);
+
+// Whether what a request's headers decide lets its body be read: they name a route and a method
+// it has, a credential that authenticates, a role the route takes, and for a JSON route a JSON
+// media type. Call it with the headers alone and `body_unread` set. When it says no, the server
+// does not read the body: it sets `body_unread` for good and lets handle() answer the refusal
+// (and closes the connection, whose unread body it cannot skip). Reads the store (the token),
+// never writes; safe on an I/O thread.
+bool headers_admit(const Request& request, App& app);
 
 // The body kind of the route a request goes to (json when no route matches), so that the
 // server knows before reading a body whether to stream it.

@@ -9,14 +9,17 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "server/domain/config.hpp"
 #include "server/domain/crypto.hpp"
 #include "server/domain/metrics.hpp"
 #include "server/http/access_log.hpp"
+#include "server/http/address_counts.hpp"
 #include "server/http/http_server.hpp"
 #include "tollgate/encoding.hpp"
 
@@ -32,12 +35,40 @@ class SessionBase {
 // Owned by HttpServer::Impl; outlives every session. The atomics and the mutexes' members may be
 // used from any thread; the rest is fixed at construction.
 struct ServerState {
-  ServerState(const Config& c, HttpServer::Handler h, Metrics& m, boost::asio::thread_pool& pool,
-              boost::asio::thread_pool& upload_pool)
-      : config(c), handler(std::move(h)), metrics(m), workers(pool), uploads(upload_pool) {}
+  ServerState(const Config& c, HttpServer::Handler h, HttpServer::Admission a, Metrics& m,
+              boost::asio::thread_pool& pool, boost::asio::thread_pool& upload_pool)
+      : config(c),
+        handler(std::move(h)),
+        admits(std::move(a)),
+        metrics(m),
+        workers(pool),
+        uploads(upload_pool),
+        addresses(c.max_connections_per_address, normalized_addresses(c.per_address_exempt)) {}
+
+  // How a peer's address is counted: its text, an IPv4 client of a dual-stack listener
+  // (::ffff:a.b.c.d) as the IPv4 address it is.
+  static std::string address_key(const boost::asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+          .to_string();
+    return address.to_string();
+  }
+
+  // `addresses` as address_key names them; unreadable ones are kept as they are (config
+  // validation refuses them).
+  static std::vector<std::string> normalized_addresses(const std::vector<std::string>& addresses) {
+    std::vector<std::string> out;
+    for (const auto& text : addresses) {
+      boost::system::error_code ec;
+      const auto address = boost::asio::ip::make_address(text, ec);
+      out.push_back(ec ? text : address_key(address));
+    }
+    return out;
+  }
 
   const Config& config;
   HttpServer::Handler handler;
+  HttpServer::Admission admits;
   Metrics& metrics;
   boost::asio::thread_pool& workers;  // mutating requests
   boost::asio::thread_pool& uploads;  // requests whose bodies stream (a thread each meanwhile)
@@ -45,6 +76,9 @@ struct ServerState {
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};  // the I/O contexts are stopping: nothing more will run
   std::atomic<unsigned> connections{0};
+  // config.max_connections as the open-file limit allows (set by HttpServer::start).
+  std::atomic<unsigned> max_connections{config.max_connections};
+  AddressCounts addresses;  // open connections per remote address
   std::mutex sessions_mu;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   std::function<void()> on_drained;  // when the last connection closes during a drain

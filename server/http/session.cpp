@@ -34,8 +34,8 @@ constexpr auto kTlsShutdownTimeout = std::chrono::seconds(3);
 // --- lifetime ----------------------------------------------------------------------------------
 
 template <class Derived>
-Session<Derived>::Session(ServerState& shared, std::string remote)
-    : shared_(shared), remote_(std::move(remote)) {
+Session<Derived>::Session(ServerState& shared, std::string remote, AddressCounts::Slot slot)
+    : shared_(shared), remote_(std::move(remote)), slot_(std::move(slot)) {
   shared_.connections.fetch_add(1);
   shared_.metrics.connection_opened();
 }
@@ -68,6 +68,22 @@ void Session<Derived>::register_self() {
 
 // --- running the handler -----------------------------------------------------------------------
 
+// The handler's Request of `req`, but for its body and id.
+template <class Derived>
+template <class Body>
+void Session<Derived>::fill_request(const http::request<Body>& req, Request& request) const {
+  request.method = std::string(req.method_string());
+  request.target = std::string(req.target());
+  request.remote = remote_;
+  request.client_certificate = client_certificate_;
+  request.headers.reserve(8);
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+}
+
 // Queues the exchange of a request whose headers are in and builds the handler's Request.
 template <class Derived>
 template <class Body>
@@ -82,16 +98,7 @@ std::shared_ptr<Exchange> Session<Derived>::begin_exchange(const http::request<B
   if (!exchange->keep_alive) closing_ = true;
   queue_.push_back(exchange);
 
-  request.method = exchange->method;
-  request.target = exchange->target;
-  request.remote = remote_;
-  request.client_certificate = client_certificate_;
-  request.headers.reserve(8);
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
+  fill_request(req, request);
   const std::string_view given_id = request.header("x-request-id");
   exchange->request_id =
       acceptable_request_id(given_id) ? std::string(given_id) : shared_.next_request_id();
@@ -100,11 +107,37 @@ std::shared_ptr<Exchange> Session<Derived>::begin_exchange(const http::request<B
 }
 
 template <class Derived>
+bool Session<Derived>::admit_body() {
+  if (const auto length = parser_->content_length(); length && buffer_.size() >= *length)
+    return true;
+  Request request;
+  fill_request(parser_->get(), request);
+  request.body_unread = true;
+  return shared_.admits(request);
+}
+
+template <class Derived>
+void Session<Derived>::refuse_unread() {
+  reading_ = false;
+  closing_ = true;
+  Request request;
+  auto exchange = begin_exchange(parser_->get(), request);
+  exchange->close_after = true;
+  request.body_unread = true;
+  parser_.reset();
+  run_handler(std::move(exchange), std::move(request));
+}
+
+template <class Derived>
 void Session<Derived>::handle(http::request<http::string_body>&& req) {
   Request request;
   auto exchange = begin_exchange(req, request);
   request.body = std::move(req.body());
+  run_handler(std::move(exchange), std::move(request));
+}
 
+template <class Derived>
+void Session<Derived>::run_handler(std::shared_ptr<Exchange> exchange, Request request) {
   if (!is_mutating(request.method)) {
     complete(*exchange, shared_.handler(request));
     return;
@@ -138,6 +171,8 @@ void Session<Derived>::start_stream() {
   stream_body_done_.store(false, std::memory_order_relaxed);
   const std::optional<std::uint64_t> length =
       declared_length(stream_parser_->get()[http::field::content_length]);
+  pace_.emplace(shared_.config.min_body_rate,
+                std::chrono::seconds(shared_.config.body_rate_window_seconds), length);
   // Read the socket in large pieces, not 512 bytes; a small body needs only a little more
   // room than itself (TLS records and what a pipelining client sends next).
   buffer_.reserve(length && *length < kStreamReadBuffer ? *length + 16 * 1024 : kStreamReadBuffer);
@@ -221,21 +256,28 @@ void Session<Derived>::on_write(beast::error_code ec, const Exchange& exchange) 
 }
 
 // After refusing a request whose body we did not read, keep reading (and discarding) for a
-// moment so that closing does not reset the connection before the client saw the refusal.
+// moment so that closing does not reset the connection before the client saw the refusal. The
+// moment is fixed: a client that goes on sending does not stretch it.
 template <class Derived>
 void Session<Derived>::linger() {
   beast::get_lowest_layer(derived().stream()).expires_after(kLingerTimeout);
+  discard();
+}
+
+template <class Derived>
+void Session<Derived>::discard() {
   derived().stream().async_read_some(net::buffer(discard_), [self = derived().shared_from_this()](
                                                                 beast::error_code ec, std::size_t) {
     if (ec) return self->derived().do_close();
-    self->linger();
+    self->discard();
   });
 }
 
 // --- plain and TLS -----------------------------------------------------------------------------
 
-PlainSession::PlainSession(tcp::socket&& socket, ServerState& shared, std::string remote)
-    : Session(shared, std::move(remote)), stream_(std::move(socket)) {}
+PlainSession::PlainSession(tcp::socket&& socket, ServerState& shared, std::string remote,
+                           AddressCounts::Slot slot)
+    : Session(shared, std::move(remote), std::move(slot)), stream_(std::move(socket)) {}
 
 void PlainSession::start() {
   register_self();
@@ -251,8 +293,8 @@ void PlainSession::do_close() {
 }
 
 TlsSession::TlsSession(tcp::socket&& socket, ssl::context& ctx, ServerState& shared,
-                       std::string remote)
-    : Session(shared, std::move(remote)), stream_(std::move(socket), ctx) {}
+                       std::string remote, AddressCounts::Slot slot)
+    : Session(shared, std::move(remote), std::move(slot)), stream_(std::move(socket), ctx) {}
 
 void TlsSession::start() {
   register_self();

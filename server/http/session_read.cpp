@@ -26,6 +26,8 @@ namespace http = beast::http;
 namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// The first read of a request: enough for the headers of most requests in one go.
+constexpr std::size_t kFirstRead = 16 * 1024;
 
 // Why a request could not be read, as the refusal answered before closing; ok when the
 // connection just ended (or timed out) and nothing is answered.
@@ -60,8 +62,28 @@ void Session<Derived>::do_read() {
   active_limit_ = std::max<std::uint64_t>(shared_.config.body_limit, shared_.artifact_limit);
   parser_->body_limit(active_limit_);
   reading_ = true;
+  if (buffer_.size() > 0) return read_header();  // the next request has begun (pipelined)
+  // Idle until the next request's first byte; its headers then have header_timeout_seconds.
+  awaiting_request_ = true;
   beast::get_lowest_layer(derived().stream())
       .expires_after(std::chrono::seconds(shared_.config.idle_timeout_seconds));
+  derived().stream().async_read_some(
+      buffer_.prepare(kFirstRead),
+      beast::bind_front_handler(&Session::on_first_bytes, derived().shared_from_this()));
+}
+
+template <class Derived>
+void Session<Derived>::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (ec) return on_read_failed(ec);
+  awaiting_request_ = false;
+  buffer_.commit(n);
+  read_header();
+}
+
+template <class Derived>
+void Session<Derived>::read_header() {
+  beast::get_lowest_layer(derived().stream())
+      .expires_after(std::chrono::seconds(shared_.config.header_timeout_seconds));
   http::async_read_header(
       derived().stream(), buffer_, *parser_,
       beast::bind_front_handler(&Session::on_read_header, derived().shared_from_this()));
@@ -77,6 +99,7 @@ void Session<Derived>::on_read_header(beast::error_code ec, std::size_t) {
   active_limit_ = shared_.config.body_limit;
   if (auto length = parser_->content_length(); length && *length > active_limit_)
     return on_read_failed(http::error::body_limit);
+  if (!admit_body()) return refuse_unread();
   parser_->body_limit(active_limit_);
   beast::get_lowest_layer(derived().stream())
       .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
@@ -123,6 +146,10 @@ template <class Derived>
 void Session<Derived>::on_read_failed(beast::error_code ec) {
   reading_ = false;
   closing_ = true;
+  if (ec == beast::error::timeout && !awaiting_request_)  // idle connections just end
+    shared_.metrics.request_timed_out(
+        parser_ && parser_->is_header_done() ? RequestTimeout::body : RequestTimeout::headers);
+  awaiting_request_ = false;
   const Status refusal = read_refusal(ec, active_limit_, shared_.config.header_limit);
   if (refusal.ok()) {
     if (!writing_ && queue_.empty()) derived().do_close();
@@ -183,6 +210,8 @@ void Session<Derived>::read_chunk(std::span<char> buffer, std::shared_ptr<ChunkP
   body.more = true;
   beast::get_lowest_layer(derived().stream())
       .expires_after(std::chrono::seconds(shared_.config.read_timeout_seconds));
+  read_began_ = std::chrono::steady_clock::now();
+  read_room_ = body.size;
   http::async_read_some(derived().stream(), buffer_, *stream_parser_,
                         [self = derived().shared_from_this(), buffer, promise](
                             beast::error_code ec, std::size_t) mutable {
@@ -196,9 +225,18 @@ void Session<Derived>::on_chunk_read(beast::error_code ec, std::span<char> buffe
   if (ec == http::error::need_buffer) ec = {};
   if (ec) {
     stream_failed_ = true;
+    if (ec == beast::error::timeout) shared_.metrics.request_timed_out(RequestTimeout::body);
     return promise->set_value(body_read_failure(ec, active_limit_));
   }
-  const std::size_t now_filled = buffer.size() - stream_parser_->get().body().size;
+  const std::size_t room_left = stream_parser_->get().body().size;
+  if (pace_ && !stream_parser_->is_done() &&
+      !pace_->keep_up(std::chrono::steady_clock::now() - read_began_, read_room_ - room_left)) {
+    stream_failed_ = true;
+    shared_.metrics.request_timed_out(RequestTimeout::body_rate);
+    return promise->set_value(
+        body_too_slow(shared_.config.min_body_rate, shared_.config.body_rate_window_seconds));
+  }
+  const std::size_t now_filled = buffer.size() - room_left;
   // One hand-over per full buffer: a thread switch per TLS record would cost more than the
   // bytes.
   if (now_filled < buffer.size() && !stream_parser_->is_done())
@@ -225,6 +263,8 @@ void Session<Derived>::finish_stream(Exchange& exchange, Response&& r) {
 
 // The members defined in this file, for both sessions; session.cpp instantiates the others.
 template void Session<PlainSession>::do_read();
+template void Session<PlainSession>::on_first_bytes(beast::error_code, std::size_t);
+template void Session<PlainSession>::read_header();
 template void Session<PlainSession>::on_read_header(beast::error_code, std::size_t);
 template void Session<PlainSession>::read_body();
 template void Session<PlainSession>::on_read(beast::error_code, std::size_t);
@@ -236,6 +276,8 @@ template void Session<PlainSession>::on_chunk_read(beast::error_code, std::span<
                                                    std::shared_ptr<ChunkPromise>);
 template void Session<PlainSession>::finish_stream(Exchange&, Response&&);
 template void Session<TlsSession>::do_read();
+template void Session<TlsSession>::on_first_bytes(beast::error_code, std::size_t);
+template void Session<TlsSession>::read_header();
 template void Session<TlsSession>::on_read_header(beast::error_code, std::size_t);
 template void Session<TlsSession>::read_body();
 template void Session<TlsSession>::on_read(beast::error_code, std::size_t);

@@ -17,6 +17,7 @@ namespace tollgate::storage::git {
 namespace {
 
 constexpr std::size_t kMaxPersonField = 256;
+constexpr std::size_t kMaxOpenPackFiles = 32;
 constexpr std::size_t kMaxMessageBytes = std::size_t{64} * 1024;
 
 // Guards libgit2's init count together with the options set when it goes from 0 to 1:
@@ -30,6 +31,10 @@ Status set_global_options() {
   // Objects, refs and their directories are fsynced; otherwise a power loss could leave a ref
   // naming a commit whose objects never reached the disk.
   TG_GIT(git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1), "enable fsync of the git directory");
+  // Pack files held open at once (libgit2's default is unlimited): the server's open-file budget
+  // keeps this many for the vault (server/http/open_files.hpp).
+  TG_GIT(git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, std::size_t{kMaxOpenPackFiles}),
+         "limit the open pack files");
   // The server's behaviour must not depend on whoever's ~/.gitconfig or /etc/gitconfig.
   for (const int level : {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM,
                           GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL}) {

@@ -89,6 +89,21 @@ inline std::string mint_token(client::HttpClient& admin, const std::string& name
   return std::string(body_of(r).at("token").as_string());
 }
 
+// The value of one sample of GET /metrics, named with its labels as Prometheus writes it
+// (`tollgate_connections_refused_total{reason="per_address"}`); -1 when there is none.
+inline double metric_value(client::HttpClient& client, const std::string& sample) {
+  const auto r = must(client.request("GET", "/metrics"));
+  REQUIRE(r.status == 200);
+  const std::string line_start = sample + " ";
+  for (std::size_t at = 0; at < r.body.size();) {
+    const std::size_t end = std::min(r.body.find('\n', at), r.body.size());
+    const std::string line = r.body.substr(at, end - at);
+    if (line.starts_with(line_start)) return std::stod(line.substr(line_start.size()));
+    at = end + 1;
+  }
+  return -1;
+}
+
 // Runs a shell command; returns its standard output followed by "\nexit=N".
 inline std::string run_command(const std::string& command) {
   std::string out;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,11 +81,14 @@ int decode_wait_status(int status) {
   return -1;
 }
 
-// Runs in the forked child: only async-signal-safe calls until execv.
-[[noreturn]] void exec_child(pid_t parent, int stdin_fd, int log_fd, char* const argv[]) {
+// Runs in the forked child: only async-signal-safe calls until execv. `open_files`: the
+// RLIMIT_NOFILE to run with; null for the test's own.
+[[noreturn]] void exec_child(pid_t parent, int stdin_fd, int log_fd, const rlimit* open_files,
+                             char* const argv[]) {
   // Die with the test process, so a crashed test leaves no server behind.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(126);
+  if (open_files != nullptr && setrlimit(RLIMIT_NOFILE, open_files) != 0) _exit(126);
   if (dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
       dup2(log_fd, STDERR_FILENO) < 0) {
     _exit(126);
@@ -152,10 +156,17 @@ Status ServerProcess::spawn() {
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
+  rlimit open_files{};
+  if (open_file_limit_) {
+    open_files.rlim_cur = open_file_limit_->first;
+    open_files.rlim_max = open_file_limit_->second;
+  }
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return {Code::unavailable, std::string("fork: ") + std::strerror(errno)};
-  if (pid == 0) exec_child(parent, stdin_fd.get(), log_fd.get(), argv.data());
+  if (pid == 0)
+    exec_child(parent, stdin_fd.get(), log_fd.get(), open_file_limit_ ? &open_files : nullptr,
+               argv.data());
   pid_ = pid;
   return {};
 }
@@ -248,6 +259,10 @@ std::string ServerProcess::log() const {
 std::string ServerProcess::last_start_log() const {
   std::string text = log();
   return log_offset_ < text.size() ? text.substr(log_offset_) : std::string();
+}
+
+void ServerProcess::set_open_file_limit(std::uint64_t soft, std::uint64_t hard) {
+  open_file_limit_.emplace(soft, hard);
 }
 
 void ServerProcess::use_config(const std::string& toml) {

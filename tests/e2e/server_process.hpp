@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/http_client.hpp"
@@ -47,6 +48,10 @@ class ServerProcess {
   int kill9();
   // stop() then start() on the same data directory; the port may change.
   Status restart();
+
+  // Starts the server, from the next start() on, with this RLIMIT_NOFILE (soft, hard) instead
+  // of the test's own, as a host with a lower limit would.
+  void set_open_file_limit(std::uint64_t soft, std::uint64_t hard);
 
   // Writes `toml` as the server's config file (TEMP/tollgate.toml) and passes it with --config
   // from the next start() on, e.g. "[tls]\nclient_ca = \"/path/ca.pem\"\n".
@@ -87,6 +92,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::size_t log_offset_ = 0;  // where the latest run's output starts in the log
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> open_file_limit_;
 };
 
 }  // namespace tollgate::e2e

@@ -6,10 +6,11 @@
 using namespace tollgate;
 
 TEST_CASE("problem: every code survives the trip to an HTTP status and back") {
-  for (Code code : {Code::invalid, Code::unauthorized, Code::forbidden, Code::not_found,
-                    Code::method_not_allowed, Code::not_acceptable, Code::conflict,
-                    Code::precondition_failed, Code::too_large, Code::unsupported_media,
-                    Code::precondition_required, Code::storage_full, Code::unavailable})
+  for (Code code :
+       {Code::invalid, Code::unauthorized, Code::forbidden, Code::not_found,
+        Code::method_not_allowed, Code::not_acceptable, Code::conflict, Code::precondition_failed,
+        Code::too_large, Code::unsupported_media, Code::precondition_required,
+        Code::request_timeout, Code::too_many_requests, Code::storage_full, Code::unavailable})
     CHECK(code_for_http_status(http_status(code)) == code);
   for (Code code : {Code::corrupt, Code::io, Code::internal}) CHECK(http_status(code) == 500);
   CHECK(http_status(Code::ok) == 200);

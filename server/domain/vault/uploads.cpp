@@ -18,7 +18,6 @@ using storage::Table;
 namespace {
 
 constexpr std::size_t kChunk = 1024 * 1024;
-constexpr std::size_t kMaxOpenSessions = 256;  // upload objects (open files) kept between requests
 
 Status unknown_session(std::string_view id) {
   return not_found(fmt::format("no upload session '{}' (unknown, finished or expired)", id));
@@ -68,24 +67,76 @@ json::object UploadState::to_json() const {
   o["offset"] = offset;
   o["expires_at"] = format_rfc3339(expires_at);
   o["created_by"] = created_by;
+  o["created_at"] = format_rfc3339(created_at);
   return o;
 }
 
 UploadService::UploadService(storage::KvStore& store, storage::BlobStore& blobs,
-                             ArtifactService& artifacts, const Clock& clock, Micros expiry,
-                             std::uint64_t max_size)
+                             ArtifactService& artifacts, const Clock& clock,
+                             const UploadLimits& limits, Metrics& metrics)
     : store_(store),
       blobs_(blobs),
       artifacts_(artifacts),
       clock_(clock),
-      expiry_(expiry),
-      max_size_(max_size) {}
+      limits_(limits),
+      metrics_(metrics),
+      ledger_(limits) {}
+
+Status UploadService::load_ledger() {
+  if (ledger_loaded_.load(std::memory_order_acquire)) return {};
+  std::lock_guard load_lock(load_mu_);
+  if (ledger_loaded_.load(std::memory_order_relaxed)) return {};
+  std::vector<std::pair<std::string, Record>> records;
+  TG_RETURN_IF_ERROR(store_.read([&](storage::ReadTxn& txn) -> Status {
+    txn.scan(Table::uploads, "", [&](std::string_view key, std::string_view value) {
+      if (auto record = Record::from_json(value))
+        records.emplace_back(std::string(key), std::move(record).value());
+      return true;
+    });
+    return {};
+  }));
+  for (const auto& [id, record] : records) {
+    auto stat = blobs_.stat_upload(id);
+    const std::uint64_t bytes = stat ? stat->size : 0;
+    std::lock_guard lock(mu_);
+    ledger_.restore(id, record.created_by, bytes,
+                    limits_.expires_at(record.created_at, record.updated_at));
+  }
+  ledger_loaded_.store(true, std::memory_order_release);
+  return {};
+}
+
+Status UploadService::counted(Status st) {
+  const std::string& reason = st.reason();
+  if (reason == kUploadSessionsPerUserReason)
+    metrics_.upload_refused(UploadLimit::sessions_per_user);
+  else if (reason == kUploadSessionsFullReason)
+    metrics_.upload_refused(UploadLimit::sessions);
+  else if (reason == kUploadBytesPerUserReason)
+    metrics_.upload_refused(UploadLimit::bytes_per_user);
+  else if (reason == kUploadBytesFullReason)
+    metrics_.upload_refused(UploadLimit::bytes);
+  return st;
+}
 
 Result<UploadState> UploadService::create(const Principal& actor) {
+  TG_RETURN_IF_ERROR(load_ledger());
   const std::string id = to_hex(random_bytes(16));
-  TG_ASSIGN_OR_RETURN(auto upload, blobs_.begin_upload(id));
-  TG_RETURN_IF_ERROR(upload->sync());  // the session file exists durably before its record
   const Micros now = clock_.now();
+  const Micros expires_at = limits_.expires_at(now, now);
+  {
+    std::lock_guard lock(mu_);
+    TG_RETURN_IF_ERROR(counted(ledger_.open(id, actor.name, expires_at, now)));
+  }
+  auto abandon = [&](Status st) -> Status {
+    std::lock_guard lock(mu_);
+    ledger_.close(id);
+    return st;
+  };
+  auto upload = blobs_.begin_upload(id);
+  if (!upload) return abandon(upload.status());
+  // The session file exists durably before its record.
+  if (Status synced = (*upload)->sync(); !synced.ok()) return abandon(synced);
   const Record record{actor.name, now, now};
   audit_note("/api/v1/uploads/" + id, "started upload " + id);
   Status written = store_.write([&](storage::WriteTxn& txn) -> Status {
@@ -93,11 +144,11 @@ Result<UploadState> UploadService::create(const Principal& actor) {
     return {};
   });
   if (!written.ok()) {
-    (void)upload->abort();
-    return written;
+    (void)(*upload)->abort();
+    return abandon(written);
   }
-  checkin(id, std::move(upload));
-  return UploadState{id, 0, now + expiry_, actor.name};
+  checkin(id, std::move(upload).value());
+  return UploadState{id, 0, expires_at, actor.name, now};
 }
 
 Result<std::unique_ptr<storage::BlobUpload>> UploadService::checkout(std::string_view id,
@@ -141,7 +192,8 @@ Result<std::unique_ptr<storage::BlobUpload>> UploadService::checkout(std::string
   state.id = key;
   state.offset = upload->size();
   state.created_by = record->created_by;
-  state.expires_at = record->updated_at + expiry_;
+  state.created_at = record->created_at;
+  state.expires_at = limits_.expires_at(record->created_at, record->updated_at);
   return upload;
 }
 
@@ -154,7 +206,8 @@ Result<UploadService::Record> UploadService::load(const std::string& id, const P
     return {};
   }));
   TG_ASSIGN_OR_RETURN(Record record, Record::from_json(value));
-  if (record.updated_at + expiry_ < clock_.now()) return unknown_session(id);
+  if (limits_.expires_at(record.created_at, record.updated_at) < clock_.now())
+    return unknown_session(id);
   if (record.created_by != actor.name && !actor.has(Role::admin))
     return forbidden(fmt::format("upload session '{}' belongs to '{}'", id, record.created_by));
   return record;
@@ -165,7 +218,7 @@ void UploadService::checkin(const std::string& id, std::unique_ptr<storage::Blob
   std::lock_guard lock(mu_);
   busy_.erase(id);
   if (!upload) return;
-  if (open_.size() >= kMaxOpenSessions) {
+  if (open_.size() >= kMaxOpenUploadFiles) {
     evicted = std::move(open_.begin()->second);
     open_.erase(open_.begin());
   }
@@ -184,6 +237,10 @@ Status UploadService::touch(const std::string& id, Micros now) {
 }
 
 Status UploadService::forget(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    ledger_.close(id);
+  }
   return store_.write([&](storage::WriteTxn& txn) -> Status {
     txn.erase(Table::uploads, id);
     return {};
@@ -194,7 +251,8 @@ Result<UploadState> UploadService::status(std::string_view id, const Principal& 
   if (!storage::is_upload_session_id(id)) return unknown_session(id);
   const std::string key(id);
   TG_ASSIGN_OR_RETURN(Record record, load(key, actor));
-  UploadState state{key, 0, record.updated_at + expiry_, record.created_by};
+  UploadState state{key, 0, limits_.expires_at(record.created_at, record.updated_at),
+                    record.created_by, record.created_at};
   {
     std::lock_guard lock(mu_);
     if (auto it = open_.find(id); it != open_.end()) state.offset = it->second->size();
@@ -209,6 +267,7 @@ Result<UploadState> UploadService::status(std::string_view id, const Principal& 
 
 Result<UploadState> UploadService::append(std::string_view id, std::optional<std::uint64_t> first,
                                           BodyReader& body, const Principal& actor) {
+  TG_RETURN_IF_ERROR(load_ledger());
   UploadState state;
   TG_ASSIGN_OR_RETURN(auto upload, checkout(id, actor, state));
   if (first && *first != state.offset) {
@@ -228,11 +287,16 @@ Result<UploadState> UploadService::append(std::string_view id, std::optional<std
       break;
     }
     if (*n == 0) break;
-    if (upload->size() + *n > max_size_) {
-      body_error = Status(Code::too_large,
-                          fmt::format("upload session '{}' would exceed {} bytes", id, max_size_));
+    if (upload->size() + *n > limits_.max_size) {
+      body_error = Status(Code::too_large, fmt::format("upload session '{}' would exceed {} bytes",
+                                                       id, limits_.max_size));
       break;
     }
+    {
+      std::lock_guard lock(mu_);
+      body_error = counted(ledger_.grow(state.id, *n, clock_.now()));
+    }
+    if (!body_error.ok()) break;
     if (Status st = upload->write(std::string_view(buffer.data(), *n)); !st.ok()) {
       // A failed write ends the upload and discards its bytes: the session is gone.
       (void)forget(state.id);
@@ -249,7 +313,11 @@ Result<UploadState> UploadService::append(std::string_view id, std::optional<std
   const Micros now = clock_.now();
   Status touched = touch(state.id, now);
   state.offset = upload->size();
-  state.expires_at = now + expiry_;
+  state.expires_at = limits_.expires_at(state.created_at, now);
+  {
+    std::lock_guard lock(mu_);
+    ledger_.renew(state.id, state.expires_at);
+  }
   checkin(state.id, std::move(upload));
   TG_RETURN_IF_ERROR(body_error);
   TG_RETURN_IF_ERROR(touched);
@@ -273,6 +341,8 @@ Result<PutResult> UploadService::complete(std::string_view id, const Coordinate&
 }
 
 Status UploadService::cancel(std::string_view id, const Principal& actor) {
+  // Loaded first: a load running meanwhile would count again the session closed here.
+  TG_RETURN_IF_ERROR(load_ledger());
   UploadState state;
   TG_ASSIGN_OR_RETURN(auto upload, checkout(id, actor, state));
   Status aborted = upload->abort();
@@ -283,6 +353,7 @@ Status UploadService::cancel(std::string_view id, const Principal& actor) {
 }
 
 Result<std::size_t> UploadService::expire() {
+  TG_RETURN_IF_ERROR(load_ledger());  // as cancel: no load may count a session closed here
   const Micros now = clock_.now();
   std::vector<std::string> stale;
   std::map<std::string, bool, std::less<>> recorded;
@@ -290,14 +361,15 @@ Result<std::size_t> UploadService::expire() {
     txn.scan(Table::uploads, "", [&](std::string_view key, std::string_view value) {
       recorded.emplace(std::string(key), true);
       auto record = Record::from_json(value);
-      if (!record || record->updated_at + expiry_ < now) stale.emplace_back(key);
+      if (!record || limits_.expires_at(record->created_at, record->updated_at) < now)
+        stale.emplace_back(key);
       return true;
     });
     return {};
   }));
   TG_ASSIGN_OR_RETURN(auto sessions, blobs_.list_uploads());
   for (const auto& session : sessions)
-    if (!recorded.contains(session.id) && session.modified + expiry_ < now)
+    if (!recorded.contains(session.id) && session.modified + limits_.expiry < now)
       stale.push_back(session.id);
 
   std::size_t removed = 0;
@@ -320,6 +392,12 @@ Result<std::size_t> UploadService::expire() {
     ++removed;
   }
   return removed;
+}
+
+Result<UploadLedger::Usage> UploadService::usage() {
+  TG_RETURN_IF_ERROR(load_ledger());
+  std::lock_guard lock(mu_);
+  return ledger_.usage({}, clock_.now());
 }
 
 }  // namespace tollgate::server

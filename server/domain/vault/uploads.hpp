@@ -4,14 +4,18 @@
 // A session's bytes are a named upload of the BlobStore (a file that survives restarts); its
 // record (owner, times) is a row of Table::uploads. Each PATCH is synced before it is
 // acknowledged, so what the client was told it sent survives a crash; after a dropped
-// connection the client asks how far the session got and continues from there. Sessions idle
-// for longer than the configured expiry are removed with their bytes (expire()).
+// connection the client asks how far the session got and continues from there. A session is
+// gone once idle for longer than the configured expiry, or once its lifetime from its start is
+// over however busy it is (a PATCH renews the idle expiry only); expire() then removes its
+// bytes. Sessions and the bytes they hold are capped per user and in all (UploadLedger).
 //
 // An active session's upload object stays open in memory between requests, so that resuming
 // the hash costs nothing; after a restart the first request reopens it (one read of the bytes
 // so far). One request works on a session at a time; a concurrent one gets conflict.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -24,7 +28,9 @@
 
 #include "server/domain/body_reader.hpp"
 #include "server/domain/identity/auth.hpp"
+#include "server/domain/metrics.hpp"
 #include "server/domain/vault/artifacts.hpp"
+#include "server/domain/vault/upload_ledger.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/kv_store.hpp"
 #include "tollgate/status.hpp"
@@ -35,22 +41,27 @@ namespace tollgate::server {
 // Status reason of a chunk that does not start where the session ends (416 with the Range).
 inline constexpr const char* kRangeMismatchReason = "upload-range-mismatch";
 
+// Upload files kept open between requests, at most (the least recently used is closed).
+inline constexpr std::size_t kMaxOpenUploadFiles = 256;
+
 struct UploadState {
   std::string id;
   std::uint64_t offset = 0;  // bytes received so far
-  Micros expires_at = 0;
+  Micros expires_at = 0;     // the earlier of the idle expiry and the end of the lifetime
   std::string created_by;
+  Micros created_at = 0;
 
   boost::json::object to_json() const;
 };
 
 class UploadService {
  public:
-  // `expiry`: idle time after which a session is removed; `max_size`: bytes a session may hold.
+  // None owned; all must outlive the service. `metrics` counts refusals at the caps.
   UploadService(storage::KvStore& store, storage::BlobStore& blobs, ArtifactService& artifacts,
-                const Clock& clock, Micros expiry, std::uint64_t max_size);
+                const Clock& clock, const UploadLimits& limits, Metrics& metrics);
 
-  // Starts a session owned by `actor`.
+  // Starts a session owned by `actor`. Errors: too_many_requests "upload-sessions-per-user" or
+  // "upload-sessions-full" (UploadLedger::open), those of the store.
   Result<UploadState> create(const Principal& actor);
 
   // How far a session got. Errors: not_found (unknown or expired), forbidden (someone else's).
@@ -59,9 +70,10 @@ class UploadService {
   // Appends `body` to the session. `first`, when given (from Content-Range), must equal the
   // session's current size. Errors: not_found, forbidden, conflict (another request is using
   // the session), invalid with reason upload-range-mismatch (the answer is 416 with the
-  // session's state; members() holds {"offset": the session's size}), and those of the
-  // body and the store. Bytes of a body cut off midway are kept (synced) so that the client
-  // can continue after them.
+  // session's state; members() holds {"offset": the session's size}), too_large (over the
+  // artifact size), storage_full "upload-bytes-per-user" or unavailable "upload-bytes-full"
+  // (UploadLedger::grow), and those of the body and the store. Bytes of a body cut off midway
+  // are kept (synced) so that the client can continue after them.
   Result<UploadState> append(std::string_view id, std::optional<std::uint64_t> first,
                              BodyReader& body, const Principal& actor);
 
@@ -74,9 +86,13 @@ class UploadService {
   // Cancels a session and removes its bytes.
   Status cancel(std::string_view id, const Principal& actor);
 
-  // Removes sessions idle since before now - expiry, and session files without a record
-  // (left by a crash between the two). Returns how many were removed.
+  // Removes expired sessions (idle since before now - expiry, or started before now -
+  // lifetime), and session files without a record (left by a crash between the two). Returns
+  // how many were removed.
   Result<std::size_t> expire();
+
+  // What the live sessions hold in all. Errors: those of the store (loading the ledger).
+  Result<UploadLedger::Usage> usage();
 
  private:
   struct Record;
@@ -87,15 +103,23 @@ class UploadService {
                                                         UploadState& state);
   void checkin(const std::string& id, std::unique_ptr<storage::BlobUpload> upload);
   Status touch(const std::string& id, Micros now);
+  // Removes the session's record and stops counting it.
   Status forget(const std::string& id);
+  // Counts the live sessions in the ledger from their records, once.
+  Status load_ledger();
+  // `st`, counted in the metrics when it is a refusal at a cap.
+  Status counted(Status st);
 
   storage::KvStore& store_;
   storage::BlobStore& blobs_;
   ArtifactService& artifacts_;
   const Clock& clock_;
-  const Micros expiry_;
-  const std::uint64_t max_size_;
-  std::mutex mu_;
+  const UploadLimits limits_;
+  Metrics& metrics_;
+  std::mutex load_mu_;  // held while the ledger loads
+  std::atomic<bool> ledger_loaded_{false};
+  std::mutex mu_;  // guards the ledger, open_ and busy_
+  UploadLedger ledger_;
   std::map<std::string, std::unique_ptr<storage::BlobUpload>, std::less<>> open_;  // idle, open
   std::map<std::string, bool, std::less<>> busy_;  // sessions a request is using now
 };

@@ -26,7 +26,10 @@ Response metrics(Context& ctx) {
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   // Counters and gauges only: nothing here scans the store (the tokenless route must stay
-  // cheap); gauges that need a scan are refreshed by the server every minute.
+  // cheap); gauges that need a scan are refreshed by the server every minute. The upload usage
+  // is the upload ledger's, in memory.
+  if (auto uploads = ctx.app.uploads.usage(); uploads.ok())
+    ctx.app.metrics.set_upload_usage(uploads->sessions, uploads->bytes);
   r.body = ctx.app.metrics.render(ctx.app.store.stats());
   return r;
 }

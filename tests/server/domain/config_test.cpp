@@ -35,6 +35,16 @@ TEST_CASE("the shipped conf/tollgate.toml loads and equals the built-in defaults
   CHECK(from_file.max_map_size_mb == defaults.max_map_size_mb);
   CHECK(from_file.tls == defaults.tls);
   CHECK(from_file.access_log == defaults.access_log);
+  CHECK(from_file.max_connections_per_address == defaults.max_connections_per_address);
+  CHECK(from_file.per_address_exempt == defaults.per_address_exempt);
+  CHECK(from_file.header_timeout_seconds == defaults.header_timeout_seconds);
+  CHECK(from_file.min_body_rate == defaults.min_body_rate);
+  CHECK(from_file.body_rate_window_seconds == defaults.body_rate_window_seconds);
+  CHECK(from_file.upload_lifetime_hours == defaults.upload_lifetime_hours);
+  CHECK(from_file.max_upload_sessions_per_user == defaults.max_upload_sessions_per_user);
+  CHECK(from_file.max_upload_sessions == defaults.max_upload_sessions);
+  CHECK(from_file.max_upload_bytes_per_user_mb == defaults.max_upload_bytes_per_user_mb);
+  CHECK(from_file.max_upload_bytes_mb == defaults.max_upload_bytes_mb);
   CHECK(validate(from_file).ok());
 }
 
@@ -75,6 +85,33 @@ TEST_CASE("cross-field validation and listen parsing") {
   CHECK(e.listen_port == 0);
   CHECK_FALSE(set_listen("127.0.0.1:70000", e).ok());
   CHECK_FALSE(set_listen("127.0.0.1:", e).ok());
+}
+
+TEST_CASE("the limits of connections, slow clients and upload sessions") {
+  Config c;
+  REQUIRE(load("[server]\nmax_connections_per_address = 8\nper_address_exempt = [\"10.0.0.5\", "
+               "\"::1\"]\nheader_timeout = 5\nmin_body_rate = 0\nbody_rate_window = 10\n"
+               "[artifacts]\nupload_lifetime_hours = 48\nmax_upload_sessions_per_user = 4\n"
+               "max_upload_sessions = 40\nmax_upload_bytes_per_user_mb = 1024\n"
+               "max_upload_bytes_mb = 4096\n",
+               c)
+              .ok());
+  CHECK(c.max_connections_per_address == 8);
+  CHECK(c.per_address_exempt == std::vector<std::string>{"10.0.0.5", "::1"});
+  CHECK(c.header_timeout_seconds == 5);
+  CHECK(c.min_body_rate == 0);
+  CHECK(c.body_rate_window_seconds == 10);
+  CHECK(c.upload_lifetime_hours == 48);
+  CHECK(c.max_upload_sessions_per_user == 4);
+  CHECK(c.max_upload_sessions == 40);
+  CHECK(c.max_upload_bytes_per_user_mb == 1024);
+  CHECK(c.max_upload_bytes_mb == 4096);
+  CHECK(validate(c).ok());
+  c.per_address_exempt.emplace_back("proxy.example");
+  CHECK(validate(c).message().find("'proxy.example' is not an IP address") != std::string::npos);
+  Config d;
+  CHECK(load("[server]\nmax_connections_per_address = 0\n", d).message().find("out of range") !=
+        std::string::npos);
 }
 
 TEST_CASE("[tls] client_ca and client_identity") {

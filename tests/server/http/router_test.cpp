@@ -276,4 +276,40 @@ TEST_CASE("a store at its maximum size answers 507 storage-full, half-writes not
   CHECK(f.call("GET", "/api/v1/cis/h0").status == 200);
   CHECK(f.call("GET", "/api/v1/cis?limit=5").status == 200);
   CHECK(f.call("GET", "/api/v1/artifacts/h0").status == 200);
+TEST_CASE("a body is read only when its headers admit it: route, credential, role, media type") {
+  AppFixture f;
+  const std::string viewer = f.token_with(Role::viewer, "v");
+  const std::string manager = f.token_with(Role::cm_manager, "cm");
+  auto headers_only = [](const std::string& method, const std::string& target,
+                         const std::string& token, const std::string& media = "application/json") {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.body_unread = true;
+    if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+    r.headers.emplace_back("content-type", media);
+    r.headers.emplace_back("content-length", "1048576");
+    return r;
+  };
+  CHECK(headers_admit(headers_only("POST", "/api/v1/ci-types", manager), *f.app));
+  CHECK(headers_admit(headers_only("POST", "/api/v1/sessions", ""), *f.app));  // anyone
+  CHECK_FALSE(headers_admit(headers_only("POST", "/api/v1/ci-types", viewer), *f.app));
+  CHECK_FALSE(headers_admit(headers_only("POST", "/api/v1/ci-types", ""), *f.app));
+  CHECK_FALSE(headers_admit(headers_only("POST", "/api/v1/ci-types", "tg_nope"), *f.app));
+  CHECK_FALSE(
+      headers_admit(headers_only("POST", "/api/v1/ci-types", manager, "text/plain"), *f.app));
+  CHECK_FALSE(headers_admit(headers_only("POST", "/api/v1/nothing", manager), *f.app));
+  CHECK_FALSE(headers_admit(headers_only("PUT", "/api/v1/cis", manager), *f.app));
+  CHECK_FALSE(headers_admit(headers_only("POST", "/api/v1/%zz", manager), *f.app));
+
+  // What the headers refused is answered on them alone.
+  check_problem(handle(headers_only("POST", "/api/v1/ci-types", viewer), *f.app), 403,
+                "forbidden-role");
+  check_problem(handle(headers_only("POST", "/api/v1/ci-types", ""), *f.app), 401, "unauthorized");
+  check_problem(handle(headers_only("POST", "/api/v1/ci-types", manager, "text/plain"), *f.app),
+                415, "unsupported-media");
+  // Headers that pass by the time the handler runs (a token changed meanwhile) get no handler:
+  // there is no body to give it.
+  check_problem(handle(headers_only("POST", "/api/v1/ci-types", manager), *f.app), 503,
+                "unavailable");
 }

@@ -193,6 +193,74 @@ TEST_CASE("upload sessions: owner only, ranges, finish, and expiry on the clock"
   CHECK(f.check().find("vault: ok") != std::string::npos);
 }
 
+TEST_CASE("upload sessions: a PATCH renews the idle expiry, never the lifetime") {
+  Fixture f;
+  auto session = f.app->uploads.create(f.agent);
+  REQUIRE(session.ok());
+  CHECK(session->created_at == testing::kStart);
+  for (int day = 0; day < 3; ++day) {
+    f.clock.advance(23 * kHour);
+    StringBodyReader chunk("x");
+    auto appended = f.app->uploads.append(session->id, std::nullopt, chunk, f.agent);
+    REQUIRE(appended.ok());
+    CHECK(appended->expires_at <= testing::kStart + 72 * kHour);
+  }
+  f.clock.advance(4 * kHour);  // 73 h after the start, 4 h after the last chunk
+  CHECK(f.app->uploads.status(session->id, f.agent).status().code() == Code::not_found);
+  auto removed = f.app->uploads.expire();
+  REQUIRE(removed.ok());
+  CHECK(*removed == 1);
+  CHECK(f.blobs->stat_upload(session->id).status().code() == Code::not_found);
+}
+
+TEST_CASE("upload sessions: capped per user and in all, with their bytes; counted in metrics") {
+  Fixture f;
+  UploadLimits limits = UploadLimits::of(f.config);
+  limits.sessions_per_user = 2;
+  limits.sessions = 3;
+  limits.bytes_per_user = 10;
+  limits.bytes = 14;
+  UploadService uploads(f.app->store, *f.blobs, f.app->artifacts, f.clock, limits, f.metrics);
+  auto a1 = uploads.create(f.agent);
+  auto a2 = uploads.create(f.agent);
+  REQUIRE((a1.ok() && a2.ok()));
+  CHECK(uploads.create(f.agent).status().reason() == kUploadSessionsPerUserReason);
+  auto b1 = uploads.create(f.other);
+  REQUIRE(b1.ok());
+  CHECK(uploads.create(f.admin_principal).status().reason() == kUploadSessionsFullReason);
+
+  StringBodyReader eight("12345678");
+  REQUIRE(uploads.append(a1->id, 0, eight, f.agent).ok());
+  StringBodyReader three("abc");
+  auto over = uploads.append(a2->id, 0, three, f.agent);
+  CHECK(over.status().code() == Code::storage_full);
+  CHECK(over.status().reason() == kUploadBytesPerUserReason);
+  CHECK(uploads.status(a2->id, f.agent)->offset == 0);  // nothing of the refused chunk kept
+  StringBodyReader seven("1234567");
+  auto all = uploads.append(b1->id, 0, seven, f.other);
+  CHECK(all.status().code() == Code::unavailable);
+  CHECK(all.status().reason() == kUploadBytesFullReason);
+  CHECK(uploads.usage()->sessions == 3);
+  CHECK(uploads.usage()->bytes == 8);
+
+  // A cancelled session frees its place and its bytes.
+  REQUIRE(uploads.cancel(a1->id, f.agent).ok());
+  CHECK(uploads.create(f.agent).ok());
+  StringBodyReader six("123456");
+  CHECK(uploads.append(b1->id, 0, six, f.other).ok());
+
+  // A new service (a restart) counts what the records and files hold.
+  UploadService restarted(f.app->store, *f.blobs, f.app->artifacts, f.clock, limits, f.metrics);
+  CHECK(restarted.usage()->sessions == 3);
+  CHECK(restarted.usage()->bytes == 6);
+  CHECK(restarted.create(f.agent).status().reason() == kUploadSessionsPerUserReason);
+
+  const std::string text = f.metrics.render({});
+  CHECK(text.find("tollgate_upload_refusals_total{limit=\"sessions_per_user\"} 2") !=
+        std::string::npos);
+  CHECK(text.find("tollgate_upload_refusals_total{limit=\"bytes\"} 1") != std::string::npos);
+}
+
 TEST_CASE("the offline check finds records whose blobs are gone or changed") {
   Fixture f;
   auto put = f.put("api/1.0/app.jar", "bytes of the jar");
