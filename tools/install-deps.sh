@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config ccache git clang-format clang-tidy curl openssl ca-certificates
+  g++ cmake ninja-build pkg-config ccache git clang clang-format clang-tidy libclang-rt-14-dev curl openssl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev liblmdb-dev lmdb-utils libgit2-dev
   doctest-dev libfmt-dev libtomlplusplus-dev libcli11-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test twice: a normal build with warnings as errors, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Also checks formatting, and runs
-# clang-tidy on the changed files (tools/tidy.sh says which) with the normal build's flags.
+# AddressSanitizer + UndefinedBehaviorSanitizer build. Also checks formatting, runs clang-tidy on
+# the changed files (tools/tidy.sh says which) with the normal build's flags, and last runs each
+# fuzz target for a bounded time (tools/fuzz.sh; FUZZ_SECONDS a target, default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -27,4 +28,5 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 tools/tidy.sh -j "$jobs" build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DTOLLGATE_SANITIZE=ON
-echo "== all tests passed (normal and ASan+UBSan)"
+tools/fuzz.sh "${FUZZ_SECONDS:-20}"
+echo "== all tests passed (normal and ASan+UBSan) and fuzzing found nothing"

@@ -122,8 +122,14 @@ inline std::optional<Micros> parse_date(std::string_view s) {
          kMicrosPerDay;
 }
 
+// The instants format_rfc3339 writes as it reads them: the years 0000 to 9999 in UTC.
+inline constexpr Micros kFirstRfc3339 = detail::days_from_civil(0, 1, 1) * kMicrosPerDay;
+inline constexpr Micros kLastRfc3339 = detail::days_from_civil(10000, 1, 1) * kMicrosPerDay - 1;
+
 // Parses an RFC 3339 date-time ("2026-12-01T06:35:12Z", "...12.5+02:00"); fractions beyond
-// microseconds are truncated. Returns nullopt for anything else.
+// microseconds are truncated. Returns nullopt for anything else, and for an instant that an
+// offset moves out of kFirstRfc3339..kLastRfc3339 ("0000-01-01T00:30:00+01:00"), which
+// format_rfc3339 could not write back in a form this reads.
 inline std::optional<Micros> parse_rfc3339(std::string_view s) {
   if (s.size() < 20) return std::nullopt;
   auto day = parse_date(s.substr(0, 10));
@@ -160,7 +166,10 @@ inline std::optional<Micros> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  return *day + (hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss)) * kMicrosPerSecond + frac - offset;
+  const Micros t =
+      *day + (hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss)) * kMicrosPerSecond + frac - offset;
+  if (t < kFirstRfc3339 || t > kLastRfc3339) return std::nullopt;
+  return t;
 }
 
 }  // namespace tollgate

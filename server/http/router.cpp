@@ -4,12 +4,11 @@
 #include <exception>
 
 #include <fmt/format.h>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include "server/domain/audit/audit_log.hpp"
 #include "server/domain/identity/certificate_auth.hpp"
 #include "server/http/problem.hpp"
+#include "server/http/request_target.hpp"
 #include "server/http/route_table.hpp"
 
 namespace tollgate::server {
@@ -87,35 +86,22 @@ struct Admission {
   std::optional<Response> refusal;
 };
 
-Admission admit(const Request& request, const boost::urls::url_view& url, App& app) {
+Admission admit(const Request& request, const RequestTarget& target, App& app) {
   Admission out;
-  std::vector<std::string> segments;
-  for (auto seg : url.segments()) segments.push_back(seg);
-  if (segments.empty()) segments.emplace_back();  // "/"
-  const std::string_view method =
-      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
-  std::vector<std::string> allow;
-  for (std::size_t i = 0; i < routes().size(); ++i) {
-    const Route& route = routes()[i];
-    if (!match(route_segments()[i], segments, out.params)) continue;
-    if (method != route.method) {
-      allow.emplace_back(route.method);
-      continue;
-    }
-    out.route = &route;
-    break;
-  }
-  if (out.route == nullptr) {
-    if (allow.empty()) {
-      out.refusal = problem(not_found(fmt::format("no route for {}", url.path())));
+  RouteMatch match = find_route(request.method, target.segments);
+  if (match.route == nullptr) {
+    if (match.allowed.empty()) {
+      out.refusal = problem(not_found(fmt::format("no route for {}", target.path)));
       return out;
     }
-    out.refusal = problem(
-        Status(Code::method_not_allowed, fmt::format("{} is not allowed here; allowed: {}",
-                                                     request.method, fmt::join(allow, ", "))));
-    out.refusal->header("Allow", fmt::format("{}", fmt::join(allow, ", ")));
+    out.refusal = problem(Status(Code::method_not_allowed,
+                                 fmt::format("{} is not allowed here; allowed: {}", request.method,
+                                             fmt::join(match.allowed, ", "))));
+    out.refusal->header("Allow", fmt::format("{}", fmt::join(match.allowed, ", ")));
     return out;
   }
+  out.route = match.route;
+  out.params = std::move(match.params);
   const Route& route = *out.route;
   AuditScope* audit = AuditScope::current();
   if (audit != nullptr) {
@@ -151,9 +137,9 @@ Admission admit(const Request& request, const boost::urls::url_view& url, App& a
 }
 
 Response dispatch(const Request& request, App& app, std::string_view& route_out) {
-  auto url = boost::urls::parse_origin_form(request.target);
-  if (!url) return problem(invalid("the request target is not a valid path"));
-  Admission admitted = admit(request, *url, app);
+  auto target = parse_request_target(request.target);
+  if (!target) return problem(target.status());
+  Admission admitted = admit(request, *target, app);
   if (admitted.route != nullptr) route_out = admitted.route->pattern;
   if (admitted.refusal) return std::move(*admitted.refusal);
   // Its headers were refused a moment ago (headers_admit) but pass now: a token or a role
@@ -161,8 +147,8 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
   if (request.body_unread)
     return problem(Status(Code::unavailable,
                           "the request was refused before its body was read; send it again"));
-  Context ctx{request, app, std::move(admitted.principal), std::move(admitted.params), {}};
-  for (auto param : url->params()) ctx.query.emplace_back(param.key, param.value);
+  Context ctx{request, app, std::move(admitted.principal), std::move(admitted.params),
+              std::move(target->query)};
   Response response = admitted.route->handler(ctx);
   response.actor = ctx.principal.name;
   return response;
@@ -170,29 +156,36 @@ Response dispatch(const Request& request, App& app, std::string_view& route_out)
 
 }  // namespace
 
-BodyKind body_kind(std::string_view method, std::string_view target) {
-  // Only a few routes take non-JSON bodies; a cheap path split avoids a URL parse per request.
-  const auto query = target.find('?');
-  std::string_view path = target.substr(0, query);
-  std::vector<std::string> segments;
-  while (!path.empty()) {
-    path.remove_prefix(1);
-    const auto slash = path.find('/');
-    segments.emplace_back(path.substr(0, slash));
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
-  }
-  std::vector<std::string> params;
+RouteMatch find_route(std::string_view method, const std::vector<std::string>& segments) {
+  if (method == "HEAD") method = "GET";
+  RouteMatch out;
   for (std::size_t i = 0; i < routes().size(); ++i) {
-    if (routes()[i].body == BodyKind::json || method != routes()[i].method) continue;
-    if (match(route_segments()[i], segments, params)) return routes()[i].body;
+    const Route& route = routes()[i];
+    if (!match(route_segments()[i], segments, out.params)) continue;
+    if (method == route.method) {
+      out.route = &route;
+      out.allowed.clear();
+      return out;
+    }
+    out.allowed.emplace_back(route.method);
   }
-  return BodyKind::json;
+  out.params.clear();
+  return out;
+}
+
+BodyKind body_kind(std::string_view method, std::string_view target) {
+  // The router's own reading of the target, so that a body is streamed exactly when the route
+  // the request goes to streams it.
+  const auto parsed = parse_request_target(target);
+  if (!parsed) return BodyKind::json;
+  const RouteMatch match = find_route(method, parsed->segments);
+  return match.route != nullptr ? match.route->body : BodyKind::json;
 }
 
 bool headers_admit(const Request& request, App& app) {
   try {
-    auto url = boost::urls::parse_origin_form(request.target);
-    return url && !admit(request, *url, app).refusal;
+    const auto target = parse_request_target(request.target);
+    return target && !admit(request, *target, app).refusal;
   } catch (const std::exception&) {
     return false;  // handle() answers the failure
   }

@@ -28,8 +28,20 @@ Response handle(const Request& request, App& app);
 // never writes; safe on an I/O thread.
 bool headers_admit(const Request& request, App& app);
 
-// The body kind of the route a request goes to (json when no route matches), so that the
-// server knows before reading a body whether to stream it.
+// Where a request goes: the first route of the table (route_table.hpp) whose pattern matches
+// `segments` (a request target's, request_target.hpp) and whose method is `method` (HEAD goes
+// where GET does), with the values of its {placeholders}; a placeholder matches any non-empty
+// segment. Without one, `allowed` lists the methods of the routes whose pattern matches (a 405
+// when there are any, else a 404).
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::vector<std::string> params;   // decoded, in the pattern's order
+  std::vector<std::string> allowed;  // only when route is null
+};
+RouteMatch find_route(std::string_view method, const std::vector<std::string>& segments);
+
+// The body kind of the route a request goes to (json when no route matches, or when the target
+// is not one), so that the server knows before reading a body whether to stream it.
 BodyKind body_kind(std::string_view method, std::string_view target);
 
 // Whether a method changes state (its handler may wait for a commit).

@@ -118,6 +118,10 @@ TEST_CASE("parse_manifest refuses a document that is not a manifest") {
   first_artifact(no_size).erase("size");
   check_malformed(no_size);
 
+  json::object before_year_0 = good;  // found by tests/fuzz/signed_document_fuzz.cpp
+  before_year_0["expires_at"] = "0000-01-01T00:30:00+01:00";
+  check_malformed(before_year_0);
+
   CHECK(parse_manifest(std::string_view("[1]")).status().reason() == kMalformedManifestReason);
   CHECK(parse_manifest(std::string_view("{")).status().reason() == kMalformedManifestReason);
   CHECK_FALSE(is_manifest(json::object{{"name", "baseline-1"}}));

@@ -21,6 +21,18 @@ TEST_CASE("parsing reads back what rendering wrote, and offsets") {
   CHECK(parse_rfc3339("2024-02-29T00:00:00Z").has_value());
 }
 
+TEST_CASE("an instant an offset moves out of the years 0000..9999 is refused") {
+  // format_rfc3339 writes such an instant as "-001-12-31T..." or "10000-01-01T...", which no
+  // parse reads back: a manifest that parsed would not parse once written again.
+  CHECK_FALSE(parse_rfc3339("0000-01-01T00:30:00+01:00").has_value());
+  CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:59-00:01").has_value());
+  CHECK(parse_rfc3339("0000-01-01T00:00:00Z") == kFirstRfc3339);
+  CHECK(parse_rfc3339("9999-12-31T23:59:60.9999999Z") == kLastRfc3339);
+  CHECK(format_rfc3339(kFirstRfc3339) == "0000-01-01T00:00:00.000000Z");
+  CHECK(format_rfc3339(kLastRfc3339) == "9999-12-31T23:59:59.999999Z");
+  CHECK(parse_rfc3339("0001-01-01T00:30:00+01:00") == parse_rfc3339("0000-12-31T23:30:00Z"));
+}
+
 TEST_CASE("malformed instants are refused") {
   for (const char* bad :
        {"", "2026-12-01", "2026-12-01T06:48:32", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",

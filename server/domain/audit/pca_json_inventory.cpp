@@ -314,6 +314,9 @@ template <class Refused>
 Status parse_body(BodyReader& body, json::basic_parser<JsonInventory>& parser, Refused refused) {
   BodyBuffer buffer(body, kReadChunk);
   std::uint64_t offset = 0;  // of the chunk's first byte in the body
+  // `at` is where the parser noticed the error: for a literal, an escape or a UTF-8 sequence
+  // split across two reads that can be a few bytes past where it began, so the byte named may
+  // depend on how the body arrived (the refusal does not).
   auto parse_error = [&](const boost::system::error_code& ec, std::size_t at) {
     if (Status st = parser.handler().error(); !st.ok()) return refused(std::move(st));
     std::string message = ec.message();

@@ -116,6 +116,36 @@ TEST_CASE("query parameters and percent-encoded paths are decoded") {
   check_problem(f.call("GET", "/api/v1/cis/..%2F..%2Fetc"), 404, "not-found");
 }
 
+TEST_CASE("find_route: the first route of the method, its placeholders, or the methods allowed") {
+  const RouteMatch document = find_route("PUT", {"api", "v1", "cis", "web-1", "documents", "a b"});
+  REQUIRE(document.route != nullptr);
+  CHECK(std::string_view(document.route->pattern) == "/api/v1/cis/{id}/documents/{name}");
+  CHECK(document.params == std::vector<std::string>{"web-1", "a b"});
+  const RouteMatch head = find_route("HEAD", {"api", "v1", "cis"});
+  REQUIRE(head.route != nullptr);
+  CHECK(std::string_view(head.route->method) == "GET");
+  const RouteMatch refused = find_route("DELETE", {"api", "v1", "cis"});
+  CHECK(refused.route == nullptr);
+  CHECK(refused.params.empty());
+  CHECK(refused.allowed == std::vector<std::string>{"GET", "POST"});
+  CHECK(find_route("GET", {"api", "v1", "cis", ""}).route == nullptr);  // an empty placeholder
+  CHECK(find_route("GET", {"nothing"}).allowed.empty());
+}
+
+TEST_CASE("body_kind reads the target as the router does") {
+  // Found by tests/fuzz/router_fuzz.cpp: a plain split of the target named a streaming route
+  // for a target the router refuses, and missed one whose literal segment is percent-encoded.
+  CHECK(body_kind("PUT", "/api/v1/artifacts/web/1.0/app.jar") == BodyKind::stream);
+  CHECK(body_kind("PUT", "/api/v1/%61rtifacts/web/1.0/app.jar") == BodyKind::stream);
+  CHECK(body_kind("POST",
+                  "\xd0"
+                  "api/v1/audits/pca") == BodyKind::json);
+  CHECK(body_kind("POST", "/api/v1/audits/pca#x") == BodyKind::json);
+  CHECK(body_kind("POST", "/api/v1/audits/pca?environment=SIT") == BodyKind::stream);
+  CHECK(body_kind("PUT", "/api/v1/cis/web/documents/a.md") == BodyKind::raw);
+  CHECK(body_kind("GET", "/api/v1/artifacts/web/1.0/app.jar") == BodyKind::json);
+}
+
 TEST_CASE("the route label is the pattern, not the path") {
   AppFixture f;
   CHECK(f.call("GET", "/api/v1/cis/whatever").route == "/api/v1/cis/{id}");
