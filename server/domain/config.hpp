@@ -123,6 +123,7 @@ struct Config {
   std::uint16_t listen_port = 8443;
   unsigned threads = 0;          // I/O threads; 0 = one per core
   unsigned worker_threads = 64;  // threads running mutating requests
+  unsigned reader_threads = 16;  // threads running read-only requests off the I/O threads
   // Open connections at most; lowered at start to what the open-file limit allows
   // (server/http/open_files.hpp).
   unsigned max_connections = 10000;

@@ -39,7 +39,7 @@ Status apply_server(const toml::table& t, Config& c) {
   constexpr std::string_view s = "server";
   TG_RETURN_IF_ERROR(
       check_keys(t, s,
-                 {"data_dir", "listen", "threads", "worker_threads", "max_connections",
+                 {"data_dir", "listen", "threads", "worker_threads", "reader_threads", "max_connections",
                   "max_connections_per_address", "per_address_exempt", "pipeline_limit",
                   "header_limit", "body_limit", "read_timeout", "idle_timeout", "header_timeout",
                   "min_body_rate", "body_rate_window", "shutdown_grace"}));
@@ -49,6 +49,7 @@ Status apply_server(const toml::table& t, Config& c) {
   if (!listen.empty()) TG_RETURN_IF_ERROR(set_listen(listen, c));
   TG_RETURN_IF_ERROR(read_uint(t, s, "threads", 0, 256, c.threads));
   TG_RETURN_IF_ERROR(read_uint(t, s, "worker_threads", 1, 4096, c.worker_threads));
+  TG_RETURN_IF_ERROR(read_uint(t, s, "reader_threads", 1, 4096, c.reader_threads));
   TG_RETURN_IF_ERROR(read_uint(t, s, "max_connections", 1, 1'000'000, c.max_connections));
   TG_RETURN_IF_ERROR(
       read_uint(t, s, "max_connections_per_address", 1, 1'000'000, c.max_connections_per_address));

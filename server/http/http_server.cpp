@@ -38,9 +38,10 @@ struct HttpServer::Impl {
   Impl(const Config& c, Handler h, Admission a, Metrics& m)
       : config(c),
         workers(c.worker_threads),
+        readers(c.reader_threads),
         uploads(c.upload_threads),
         tls(ssl::context::tls_server),
-        shared(config, std::move(h), std::move(a), m, workers, uploads) {
+        shared(config, std::move(h), std::move(a), m, workers, readers, uploads) {
     const unsigned n = c.threads ? c.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
@@ -170,6 +171,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   net::thread_pool workers;
+  net::thread_pool readers;
   net::thread_pool uploads;
   ssl::context tls;
   std::optional<net::signal_set> signals;
@@ -186,6 +188,7 @@ HttpServer::HttpServer(const Config& config, Handler handler, Admission admits, 
 HttpServer::~HttpServer() {
   impl_->stop_all();
   impl_->workers.join();
+  impl_->readers.join();
   impl_->uploads.join();
 }
 
@@ -209,6 +212,7 @@ void HttpServer::run() {
   for (auto& t : threads) t.join();
   impl.shared.stopped = true;  // handlers still pulling a body give up
   impl.workers.join();
+  impl.readers.join();
   impl.uploads.join();
 }
 

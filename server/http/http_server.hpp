@@ -1,7 +1,9 @@
 // HttpServer: the HTTPS (or plain HTTP) front, on Boost.Beast over Asio.
 //
-// One I/O thread per core runs TLS, HTTP parsing and read-only requests; mutating requests run
-// on a separate worker pool because they wait for the store's group commit. Each connection is
+// One I/O thread per core runs TLS, HTTP parsing and the read-only requests of constant cost
+// (downloads, liveness); other read-only requests run on a reader pool, so that no scan or
+// report holds an I/O thread, and mutating ones on a worker pool, because they wait for the
+// store's group commit. Each connection is
 // served on its own strand, with keep-alive, a cap on pipelined requests, header and body
 // limits, idle, header and body timeouts and a pace for streamed bodies; a request's body is
 // read only once its headers are admitted. At start the open-file limit is raised and the

@@ -52,6 +52,15 @@ enum class BodyKind {
            // limit
 };
 
+// Where a GET or HEAD of the route runs (every other method runs on the worker pool, where it
+// may wait for the store's group commit).
+enum class Runs {
+  pool,  // on the reader pool ([server] reader_threads): anything that scans, reads the vault or
+         // computes a report, so that no request holds an I/O thread while it does
+  io,    // on the connection's I/O thread: constant work (a lookup and an open file), for the
+         // routes whose latency is the product (downloads) and liveness
+};
+
 struct Context {
   const Request& request;
   App& app;
@@ -72,6 +81,7 @@ struct Route {
   const char* summary;
   RouteDoc doc;  // its description (route_doc.hpp); no default, so no route goes without one
   BodyKind body = BodyKind::json;
+  Runs runs = Runs::pool;  // for GET and HEAD
 };
 
 }  // namespace tollgate::server

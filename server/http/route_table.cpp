@@ -15,12 +15,13 @@ using namespace route_table_detail;  // NOLINT(google-build-using-namespace): th
 std::vector<Route> system_routes() {
   return {
       {"GET", "/healthz", Allow::anyone(), healthz, "Liveness and store health",
-       RouteDoc::ok("Health").problems({"unavailable"})},
+       RouteDoc::ok("Health").problems({"unavailable"}), BodyKind::json, Runs::io},
       {"GET", "/metrics", Allow::anyone(), metrics, "Prometheus metrics",
        RouteDoc::answers({.status = 200,
                           .schema = nullptr,
                           .description = "Prometheus text exposition format 0.0.4",
-                          .media = "text/plain"})},
+                          .media = "text/plain"}),
+       BodyKind::json, Runs::io},
       {"GET", "/api/v1/openapi.json", Allow::anyone(), openapi, "This API's description",
        RouteDoc::answers({200, nullptr, "This OpenAPI 3.0.3 document"})},
       {"GET", "/api/v1/routes", Allow::any_role(), list_routes,

@@ -46,7 +46,8 @@ std::vector<Route> vault_routes() {
       {"GET", "/api/v1/artifacts/{ci}/{version}/{file}", Allow::any_role(), get_artifact,
        "Download an artifact (Range, If-None-Match)",
        bytes("The artifact's bytes, in its media type", {"Last-Modified"})
-           .problems({"invalid-artifact-name", "not-found"})},
+           .problems({"invalid-artifact-name", "not-found"}),
+       BodyKind::json, Runs::io},
       {"PUT", "/api/v1/artifacts/{ci}/{version}/{file}", kArtifactWrite, put_artifact,
        "Upload an artifact (X-Checksum-Sha256; X-Checksum-Deploy)",
        RouteDoc::answers({.status = 201,
@@ -73,7 +74,8 @@ std::vector<Route> vault_routes() {
        BodyKind::stream},
       {"GET", "/api/v1/blobs/{digest}", Allow::any_role(), get_blob,
        "Download a blob by sha256:<hex>",
-       bytes("The blob's bytes", {}).problems({"invalid-digest", "not-found"})},
+       bytes("The blob's bytes", {}).problems({"invalid-digest", "not-found"}), BodyKind::json,
+       Runs::io},
       {"POST", "/api/v1/uploads", kArtifactWrite, start_upload, "Start a resumable upload",
        RouteDoc::answers(
            {.status = 202, .schema = "Upload", .description = "Started", .headers = kUploadHeaders})

@@ -182,6 +182,13 @@ BodyKind body_kind(std::string_view method, std::string_view target) {
   return match.route != nullptr ? match.route->body : BodyKind::json;
 }
 
+Runs runs_of(std::string_view method, std::string_view target) {
+  const auto parsed = parse_request_target(target);
+  if (!parsed) return Runs::io;
+  const RouteMatch match = find_route(method, parsed->segments);
+  return match.route != nullptr ? match.route->runs : Runs::io;
+}
+
 bool headers_admit(const Request& request, App& app) {
   try {
     const auto target = parse_request_target(request.target);

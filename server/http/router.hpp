@@ -44,6 +44,10 @@ RouteMatch find_route(std::string_view method, const std::vector<std::string>& s
 // is not one), so that the server knows before reading a body whether to stream it.
 BodyKind body_kind(std::string_view method, std::string_view target);
 
+// Where a request's handler runs when its method does not change state (is_mutating): its
+// route's `runs`; io when no route matches (the answer is a problem made on the spot).
+Runs runs_of(std::string_view method, std::string_view target);
+
 // Whether a method changes state (its handler may wait for a commit).
 bool is_mutating(std::string_view method);
 

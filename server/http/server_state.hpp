@@ -36,12 +36,14 @@ class SessionBase {
 // used from any thread; the rest is fixed at construction.
 struct ServerState {
   ServerState(const Config& c, HttpServer::Handler h, HttpServer::Admission a, Metrics& m,
-              boost::asio::thread_pool& pool, boost::asio::thread_pool& upload_pool)
+              boost::asio::thread_pool& pool, boost::asio::thread_pool& reader_pool,
+              boost::asio::thread_pool& upload_pool)
       : config(c),
         handler(std::move(h)),
         admits(std::move(a)),
         metrics(m),
         workers(pool),
+        readers(reader_pool),
         uploads(upload_pool),
         addresses(c.max_connections_per_address, normalized_addresses(c.per_address_exempt)) {}
 
@@ -71,6 +73,7 @@ struct ServerState {
   HttpServer::Admission admits;
   Metrics& metrics;
   boost::asio::thread_pool& workers;  // mutating requests
+  boost::asio::thread_pool& readers;  // read-only requests of routes that run on the pool
   boost::asio::thread_pool& uploads;  // requests whose bodies stream (a thread each meanwhile)
   std::uint64_t artifact_limit = config.max_artifact_size_mb << 20;
   std::atomic<bool> draining{false};

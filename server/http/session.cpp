@@ -138,12 +138,19 @@ void Session<Derived>::handle(http::request<http::string_body>&& req) {
 
 template <class Derived>
 void Session<Derived>::run_handler(std::shared_ptr<Exchange> exchange, Request request) {
-  if (!is_mutating(request.method)) {
-    complete(*exchange, shared_.handler(request));
-    return;
-  }
-  // Mutating requests wait for the group commit: run them off the I/O threads.
-  net::post(shared_.workers,
+  // Mutating requests wait for the group commit: run them off the I/O threads, as read-only
+  // ones that may take a while (a scan, the vault, a report).
+  if (is_mutating(request.method))
+    return run_on(shared_.workers, std::move(exchange), std::move(request));
+  if (runs_of(request.method, request.target) == Runs::pool)
+    return run_on(shared_.readers, std::move(exchange), std::move(request));
+  complete(*exchange, shared_.handler(request));
+}
+
+template <class Derived>
+void Session<Derived>::run_on(boost::asio::thread_pool& pool, std::shared_ptr<Exchange> exchange,
+                              Request request) {
+  net::post(pool,
             [self = derived().shared_from_this(), exchange, request = std::move(request),
              work = net::make_work_guard(derived().stream().get_executor())]() mutable {
               Response response = self->shared_.handler(request);

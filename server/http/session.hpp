@@ -99,8 +99,12 @@ class Session : public SessionBase, public ChunkSource {
   template <class Body>
   std::shared_ptr<Exchange> begin_exchange(const beast::http::request<Body>& req, Request& request);
   void handle(beast::http::request<beast::http::string_body>&& req);
-  // Runs the handler for `request`: here when it is read-only, on the worker pool otherwise.
+  // Runs the handler for `request`: a mutating one on the worker pool, a read-only one here or
+  // on the reader pool as its route says (Route::runs).
   void run_handler(std::shared_ptr<Exchange> exchange, Request request);
+  // Runs the handler on `pool`, then completes the exchange back on this connection's thread.
+  void run_on(boost::asio::thread_pool& pool, std::shared_ptr<Exchange> exchange,
+              Request request);
   void start_stream();
   void run_stream_handler(std::shared_ptr<Exchange> exchange, Request request,
                           std::optional<std::uint64_t> length);
