@@ -114,9 +114,12 @@ bool none_match(std::string_view header, std::string_view etag) {
 // Bodies up to this size are read into the response; larger ones stream from the file.
 constexpr std::uint64_t kInlineBody = 64 * 1024;
 
-// Serves the bytes of a blob: conditional, ranged, streamed from the file.
+// Serves the bytes of a blob: conditional, ranged, streamed from the file. With
+// `recorded_size` (an artifact's record), a blob of another size is corrupt and not served: its
+// bytes cannot be the ones recorded, and a client would be told a wrong Content-Length.
 Response serve_blob(Context& ctx, std::string_view digest, std::string_view media_type,
-                    std::optional<Micros> modified) {
+                    std::optional<Micros> modified,
+                    std::optional<std::uint64_t> recorded_size = std::nullopt) {
   auto reader = ctx.app.artifacts.open_blob(digest);
   if (!reader) {
     if (reader.status().code() == Code::not_found)
@@ -124,6 +127,9 @@ Response serve_blob(Context& ctx, std::string_view digest, std::string_view medi
     return problem(reader.status());
   }
   const std::uint64_t size = (*reader)->size();
+  if (recorded_size && size != *recorded_size)
+    return problem(storage::corrupt_blob_error(
+        digest, fmt::format("it holds {} bytes where its record says {}", size, *recorded_size)));
   const std::string etag = etag_of(digest);
 
   Response r;
@@ -222,7 +228,8 @@ Response put_artifact(Context& ctx) {
 }
 
 Response serve_artifact(Context& ctx, const Artifact& artifact) {
-  Response r = serve_blob(ctx, artifact.sha256, artifact.media_type, artifact.created_at);
+  Response r =
+      serve_blob(ctx, artifact.sha256, artifact.media_type, artifact.created_at, artifact.size);
   if (r.status == 404)  // the record names a blob that is gone: an integrity fault
     return problem(storage::corrupt_blob_error(artifact.sha256, "the blob is missing"));
   return r;
