@@ -84,14 +84,18 @@ struct Outcome {
 
 Outcome audit(bool json_form, const PcaRequest& query, BodyReader& body) {
   if (!json_form) {
-    PcaComparison comparison(manifest(), query.list_ok);
+    PcaComparison comparison(manifest(), query.list_ok, query.limits);
     Status st = tollgate::server::read_ndjson_inventory(body, comparison);
     if (!st.ok()) return {st, {}};
-    return {st, json::serialize(comparison.finish())};
+    auto record = comparison.finish();
+    if (!record) return {record.status(), {}};
+    return {st, json::serialize(*record)};
   }
   auto compared = tollgate::server::read_json_inventory(body, query, lookup);
   if (!compared) return {compared.status(), {}};
-  return {Status(), json::serialize(compared->comparison.finish())};
+  auto record = compared->comparison.finish();
+  if (!record) return {record.status(), {}};
+  return {Status(), json::serialize(*record)};
 }
 
 // A refusal's message with the position of a JSON syntax error left out.
@@ -126,6 +130,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool json_form = (mode & 1) != 0;
   PcaRequest query;
   query.list_ok = (mode & 2) != 0;
+  // Small limits, so that inputs reach the caps: entries refused past 64, findings counted
+  // (and their duplicates still found) past 4.
+  query.limits.max_entries = 64;
+  query.limits.max_findings = 4;
   switch ((mode >> 2) & 3) {
     case 1:
       query.environment = "SIT";

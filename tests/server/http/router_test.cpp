@@ -247,7 +247,8 @@ TEST_CASE("a route's own cache policy and content security policy stand") {
                          "sandbox");
 }
 
-TEST_CASE("a store at its maximum size answers 507 storage-full, half-writes nothing, still reads") {
+TEST_CASE(
+    "a store at its maximum size answers 507 storage-full, half-writes nothing, still reads") {
   storage::LmdbOptions options;
   options.map_size = 1 << 20;
   options.max_map_size = 1 << 20;
@@ -306,6 +307,8 @@ TEST_CASE("a store at its maximum size answers 507 storage-full, half-writes not
   CHECK(f.call("GET", "/api/v1/cis/h0").status == 200);
   CHECK(f.call("GET", "/api/v1/cis?limit=5").status == 200);
   CHECK(f.call("GET", "/api/v1/artifacts/h0").status == 200);
+}
+
 TEST_CASE("a body is read only when its headers admit it: route, credential, role, media type") {
   AppFixture f;
   const std::string viewer = f.token_with(Role::viewer, "v");
