@@ -118,7 +118,8 @@ Status move_branch(git_repository* repo, const std::string& branch, const git_oi
       head ? git_reference_create_matching(git::out(ref), repo, branch.c_str(), &id, 1, head,
                                            log.c_str())
            : git_reference_create(git::out(ref), repo, branch.c_str(), &id, 0, log.c_str());
-  if (rc == GIT_ELOCKED) return git::error_status(rc, "move " + branch).with_reason(kVaultBranchLockedReason);
+  if (rc == GIT_ELOCKED)
+    return git::error_status(rc, "move " + branch).with_reason(kVaultBranchLockedReason);
   if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND) {
     return head_moved(git::error_status(rc, "move " + branch).message());
   }

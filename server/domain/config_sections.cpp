@@ -1,5 +1,6 @@
 // Reading the server's own sections of conf/tollgate.toml ([server], [tls], [storage],
-// [artifacts], [integrity], [tokens], [log], [audits], [ldap]), and the TOML readers every section uses.
+// [artifacts], [integrity], [tokens], [log], [audits], [ldap]), and the TOML readers every section
+// uses.
 #include <fstream>
 
 #include "server/domain/config_detail.hpp"
@@ -39,10 +40,10 @@ Status apply_server(const toml::table& t, Config& c) {
   constexpr std::string_view s = "server";
   TG_RETURN_IF_ERROR(
       check_keys(t, s,
-                 {"data_dir", "listen", "threads", "worker_threads", "reader_threads", "max_connections",
-                  "max_connections_per_address", "per_address_exempt", "pipeline_limit",
-                  "header_limit", "body_limit", "read_timeout", "idle_timeout", "header_timeout",
-                  "min_body_rate", "body_rate_window", "shutdown_grace"}));
+                 {"data_dir", "listen", "threads", "worker_threads", "reader_threads",
+                  "max_connections", "max_connections_per_address", "per_address_exempt",
+                  "pipeline_limit", "header_limit", "body_limit", "read_timeout", "idle_timeout",
+                  "header_timeout", "min_body_rate", "body_rate_window", "shutdown_grace"}));
   TG_RETURN_IF_ERROR(read_string(t, s, "data_dir", c.data_dir));
   std::string listen;
   TG_RETURN_IF_ERROR(read_string(t, s, "listen", listen));

@@ -139,7 +139,7 @@ const std::vector<ProblemType>& problem_types() {
       {"storage-full", 507, "The store cannot grow"},
       {"upload-bytes-per-user", 507,
        "The user's open upload sessions would hold over [artifacts] max_upload_bytes_per_user_mb"},
-        };
+  };
   return kTypes;
 }
 

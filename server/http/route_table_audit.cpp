@@ -100,8 +100,9 @@ std::vector<Route> audit_routes() {
                    {"host", "string", "The audited host (required with NDJSON)"},
                    {"list_ok", "boolean", "true: list the files that matched (ok_files)"}})
            .problems({"invalid", "invalid-host", "invalid-inventory", "invalid-digest",
-                      "invalid-path", "duplicate-path", "inventory-too-large", "environment-forbidden",
-                      "unknown-environment", "no-manifest", "unsupported-media"}),
+                      "invalid-path", "duplicate-path", "inventory-too-large",
+                      "environment-forbidden", "unknown-environment", "no-manifest",
+                      "unsupported-media"}),
        BodyKind::stream},
       {"GET", "/api/v1/audit-log", kAudit, list_audit_log,
        "Audit log entries (actor, target, action, outcome, from, to, limit, cursor)",

@@ -150,16 +150,15 @@ void Session<Derived>::run_handler(std::shared_ptr<Exchange> exchange, Request r
 template <class Derived>
 void Session<Derived>::run_on(boost::asio::thread_pool& pool, std::shared_ptr<Exchange> exchange,
                               Request request) {
-  net::post(pool,
-            [self = derived().shared_from_this(), exchange, request = std::move(request),
-             work = net::make_work_guard(derived().stream().get_executor())]() mutable {
-              Response response = self->shared_.handler(request);
-              auto executor = self->derived().stream().get_executor();
-              net::post(executor, [self = std::move(self), exchange = std::move(exchange),
-                                   response = std::move(response)]() mutable {
-                self->complete(*exchange, std::move(response));
-              });
-            });
+  net::post(pool, [self = derived().shared_from_this(), exchange, request = std::move(request),
+                   work = net::make_work_guard(derived().stream().get_executor())]() mutable {
+    Response response = self->shared_.handler(request);
+    auto executor = self->derived().stream().get_executor();
+    net::post(executor, [self = std::move(self), exchange = std::move(exchange),
+                         response = std::move(response)]() mutable {
+      self->complete(*exchange, std::move(response));
+    });
+  });
 }
 
 // A request whose body streams: the handler runs on the upload pool and pulls the body through

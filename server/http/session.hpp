@@ -103,8 +103,7 @@ class Session : public SessionBase, public ChunkSource {
   // on the reader pool as its route says (Route::runs).
   void run_handler(std::shared_ptr<Exchange> exchange, Request request);
   // Runs the handler on `pool`, then completes the exchange back on this connection's thread.
-  void run_on(boost::asio::thread_pool& pool, std::shared_ptr<Exchange> exchange,
-              Request request);
+  void run_on(boost::asio::thread_pool& pool, std::shared_ptr<Exchange> exchange, Request request);
   void start_stream();
   void run_stream_handler(std::shared_ptr<Exchange> exchange, Request request,
                           std::optional<std::uint64_t> length);

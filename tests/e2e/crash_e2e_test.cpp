@@ -105,9 +105,9 @@ Crew set_up(const ServerProcess& server) {
   std::vector<std::string> cis = {"crash-app", "crash-rel"};
   for (const auto& ci : CmdbWriter::document_cis()) cis.push_back(ci);
   for (const auto& ci : cis) {
-    auto created = must(admin.request(
-        "POST", "/api/v1/cis",
-        fmt::format(R"({{"id":"{}","type":"crash-host","name":"{}"}})", ci, ci)));
+    auto created = must(
+        admin.request("POST", "/api/v1/cis",
+                      fmt::format(R"({{"id":"{}","type":"crash-host","name":"{}"}})", ci, ci)));
     REQUIRE_MESSAGE(created.status == 201, created.body);
   }
   return crew;
@@ -167,8 +167,8 @@ TEST_CASE("crash: SIGKILL at random instants of a mixed workload loses no acknow
       for (auto& worker : workers) worker.join();
     }
     if (tally.acknowledged == acknowledged_before)
-      failures.add(fmt::format("round {}: no write was acknowledged in {} ms", round,
-                               kill_after.count()));
+      failures.add(
+          fmt::format("round {}: no write was acknowledged in {} ms", round, kill_after.count()));
 
     // As the kill left it: nothing wrong but what the next start settles.
     const CheckRun crashed = run_check(server);
@@ -182,8 +182,8 @@ TEST_CASE("crash: SIGKILL at random instants of a mixed workload loses no acknow
       if (!pending || !left_for_the_next_start(fault))
         failures.add(fmt::format("round {}: check after the kill: {}", round, fault));
     if (crashed.exit != 0 && crashed.faults.empty())
-      failures.add(fmt::format("round {}: check after the kill failed:\n{}", round,
-                               crashed.output));
+      failures.add(
+          fmt::format("round {}: check after the kill failed:\n{}", round, crashed.output));
 
     REQUIRE_MESSAGE(server.start().ok(), server.last_start_log());
     const VerifyContext verify{server, crew, round, round == rounds, failures, tally};

@@ -18,8 +18,7 @@ namespace tollgate::e2e::crash {
 
 // The answer to one request, or nullopt when none came whole: the server was killed meanwhile.
 inline std::optional<client::HttpResponse> ask(client::HttpClient& c, std::string_view method,
-                                               std::string_view target,
-                                               std::string_view body = {},
+                                               std::string_view target, std::string_view body = {},
                                                const client::Headers& headers = {}) {
   auto answer = c.request(method, target, body, headers);
   if (!answer.ok()) return std::nullopt;

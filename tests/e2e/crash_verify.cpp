@@ -39,8 +39,7 @@ std::string download_mismatch(HttpClient& reader, const ArtifactFact& f) {
 }  // namespace
 
 bool for_each_listed(const VerifyContext& ctx, HttpClient& reader, const std::string& target,
-                     const std::function<void(const json::object&)>& each,
-                     bool missing_is_empty) {
+                     const std::function<void(const json::object&)>& each, bool missing_is_empty) {
   std::string cursor;
   do {
     const std::string page = target + (target.find('?') == std::string::npos ? "?" : "&") +
@@ -62,7 +61,7 @@ bool for_each_listed(const VerifyContext& ctx, HttpClient& reader, const std::st
 }
 
 std::optional<client::HttpResponse> read_back(const VerifyContext& ctx, HttpClient& reader,
-                                         const std::string& target, bool missing_ok) {
+                                              const std::string& target, bool missing_ok) {
   auto answer = ask(reader, "GET", target);
   if (!answer) {
     ctx.failures.add(fmt::format("round {}: GET {}: no answer", ctx.round, target));
@@ -104,10 +103,10 @@ void verify_artifacts(const VerifyContext& ctx, HttpClient& reader,
                                    ctx.round, f.target(), f.round));
     } else {
       if (at->second != std::make_pair(f.sha256, static_cast<std::uint64_t>(f.size)))
-        ctx.failures.add(fmt::format("round {}: artifact {} is recorded as {} ({} bytes), sent as "
-                                     "{} ({} bytes)",
-                                     ctx.round, f.target(), at->second.first, at->second.second,
-                                     f.sha256, f.size));
+        ctx.failures.add(fmt::format(
+            "round {}: artifact {} is recorded as {} ({} bytes), sent as "
+            "{} ({} bytes)",
+            ctx.round, f.target(), at->second.first, at->second.second, f.sha256, f.size));
       if (!f.acknowledged) {
         f.acknowledged = true;
         f.round = ctx.round;
@@ -124,9 +123,10 @@ void verify_artifacts(const VerifyContext& ctx, HttpClient& reader,
   facts = std::move(kept);
   for (const auto& [key, files] : listed)
     for (const auto& [file, record] : files)
-      ctx.failures.add(fmt::format("round {}: artifact {}/{}/{} exists, which nobody uploaded "
-                                   "(or was absent before)",
-                                   ctx.round, key.first, key.second, file));
+      ctx.failures.add(
+          fmt::format("round {}: artifact {}/{}/{} exists, which nobody uploaded "
+                      "(or was absent before)",
+                      ctx.round, key.first, key.second, file));
 }
 
 // --- uploads -----------------------------------------------------------------------------------
@@ -151,9 +151,10 @@ void Uploader::resume(const VerifyContext& ctx, HttpClient& agent) {
   if (state->status == 404) {
     // Gone only when the request that finishes it was sent: then the artifact is whole or absent.
     if (!s.finishing)
-      ctx.failures.add(fmt::format("round {}: upload session {} is gone, though {} of its bytes "
-                                   "were acknowledged",
-                                   ctx.round, s.location, s.acknowledged));
+      ctx.failures.add(
+          fmt::format("round {}: upload session {} is gone, though {} of its bytes "
+                      "were acknowledged",
+                      ctx.round, s.location, s.acknowledged));
     return;
   }
   if (state->status != 204) {
@@ -163,9 +164,10 @@ void Uploader::resume(const VerifyContext& ctx, HttpClient& agent) {
   }
   const std::size_t offset = std::stoull(state->header("upload-offset"));
   if (offset < s.acknowledged || offset > s.sent) {
-    ctx.failures.add(fmt::format("round {}: upload session {} holds {} bytes; {} were "
-                                 "acknowledged and {} sent",
-                                 ctx.round, s.location, offset, s.acknowledged, s.sent));
+    ctx.failures.add(
+        fmt::format("round {}: upload session {} holds {} bytes; {} were "
+                    "acknowledged and {} sent",
+                    ctx.round, s.location, offset, s.acknowledged, s.sent));
     return;
   }
   const std::string bytes = artifact_bytes(f.seed, f.size);
@@ -199,8 +201,8 @@ void CmdbWriter::verify_cis(const VerifyContext& ctx, HttpClient& reader) {
         ++ctx.tally.unanswered_absent;
         continue;
       }
-      ctx.failures.add(fmt::format("round {}: CI {} (revision {}) is missing", ctx.round, ci.id,
-                                   ci.revision));
+      ctx.failures.add(
+          fmt::format("round {}: CI {} (revision {}) is missing", ctx.round, ci.id, ci.revision));
       kept.push_back(std::move(ci));
       continue;
     }
@@ -221,11 +223,11 @@ void CmdbWriter::verify_cis(const VerifyContext& ctx, HttpClient& reader) {
       ci.unanswered.reset();
       ++ctx.tally.unanswered_present;
     } else {
-      ctx.failures.add(fmt::format("round {}: CI {} is at revision {} with {}; acknowledged: "
-                                   "revision {} with {}{}",
-                                   ctx.round, ci.id, revision, json::serialize(attributes),
-                                   ci.revision, json::serialize(ci.attributes),
-                                   ci.unanswered ? " (and a patch unanswered)" : ""));
+      ctx.failures.add(fmt::format(
+          "round {}: CI {} is at revision {} with {}; acknowledged: "
+          "revision {} with {}{}",
+          ctx.round, ci.id, revision, json::serialize(attributes), ci.revision,
+          json::serialize(ci.attributes), ci.unanswered ? " (and a patch unanswered)" : ""));
     }
     listed.erase(at);
     kept.push_back(std::move(ci));
@@ -283,9 +285,10 @@ void Baseliner::verify(const VerifyContext& ctx) {
         f = {f.name, true, document, commit};
         ++ctx.tally.unanswered_present;
       } else if (document != f.document || commit != f.commit) {
-        ctx.failures.add(fmt::format("round {}: baseline {} (commit {}) is not the one "
-                                     "acknowledged (commit {})",
-                                     ctx.round, f.name, commit, f.commit));
+        ctx.failures.add(
+            fmt::format("round {}: baseline {} (commit {}) is not the one "
+                        "acknowledged (commit {})",
+                        ctx.round, f.name, commit, f.commit));
       }
     }
     known.insert(f.name);

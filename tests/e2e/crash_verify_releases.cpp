@@ -68,8 +68,8 @@ void ReleaseDriver::verify(const VerifyContext& ctx) {
     }
     known.insert(r.version);
     if (at == listed.end() || text_of(at->second.at("id")) != r.id) {
-      ctx.failures.add(fmt::format("round {}: release {} ({}) is missing", ctx.round, r.id,
-                                   r.version));
+      ctx.failures.add(
+          fmt::format("round {}: release {} ({}) is missing", ctx.round, r.id, r.version));
       continue;
     }
     verify_release(ctx, reader, r, at->second);
@@ -121,12 +121,13 @@ void ReleaseDriver::settle_events(const VerifyContext& ctx, HttpClient& reader, 
            e.at("manifest_version").to_number<std::uint64_t>() == want.manifest_version;
   };
   bool prefix = observed.size() >= r.events.size();
-  for (std::size_t i = 0; prefix && i < r.events.size(); ++i) prefix = same(observed[i], r.events[i]);
-  const auto [environment, action] = r.unanswered ? event_of(r.acknowledged)
-                                                  : std::pair<std::string, std::string>();
+  for (std::size_t i = 0; prefix && i < r.events.size(); ++i)
+    prefix = same(observed[i], r.events[i]);
+  const auto [environment, action] =
+      r.unanswered ? event_of(r.acknowledged) : std::pair<std::string, std::string>();
   const std::size_t extra = prefix ? observed.size() - r.events.size() : 0;
-  if (extra == 1 && !environment.empty() && text_of(observed.back().at("environment")) ==
-                                                environment &&
+  if (extra == 1 && !environment.empty() &&
+      text_of(observed.back().at("environment")) == environment &&
       text_of(observed.back().at("action")) == action) {
     const auto version = observed.back().at("manifest_version").to_number<std::uint64_t>();
     r.events.push_back({environment, action, version});
@@ -138,10 +139,11 @@ void ReleaseDriver::settle_events(const VerifyContext& ctx, HttpClient& reader, 
     r.unanswered = false;
     ++r.acknowledged;
   } else if (!prefix || extra != 0) {
-    ctx.failures.add(fmt::format("round {}: release {} shows the promotions {}; acknowledged: {} "
-                                 "of them{}",
-                                 ctx.round, r.id, json::serialize(observed), r.events.size(),
-                                 environment.empty() ? "" : ", and one unanswered"));
+    ctx.failures.add(
+        fmt::format("round {}: release {} shows the promotions {}; acknowledged: {} "
+                    "of them{}",
+                    ctx.round, r.id, json::serialize(observed), r.events.size(),
+                    environment.empty() ? "" : ", and one unanswered"));
   } else if (!environment.empty()) {
     ++ctx.tally.unanswered_absent;
     r.unanswered = false;
@@ -159,9 +161,10 @@ void ReleaseDriver::verify_manifests(const VerifyContext& ctx, HttpClient& reade
         fmt::format("/api/v1/environments/{}/manifest?version={}", m.environment, m.version);
     auto served = read_back(ctx, reader, target);
     if (served && parse_object(served->body) != m.manifest)
-      ctx.failures.add(fmt::format("round {}: {} is not the manifest its promotion answered: {} "
-                                   "against {}",
-                                   ctx.round, target, served->body, json::serialize(m.manifest)));
+      ctx.failures.add(
+          fmt::format("round {}: {} is not the manifest its promotion answered: {} "
+                      "against {}",
+                      ctx.round, target, served->body, json::serialize(m.manifest)));
     if (m.environment == "production")
       (void)read_back(ctx, reader, fmt::format("/api/v1/baselines/production-v{}", m.version));
   }
@@ -172,9 +175,10 @@ void ReleaseDriver::verify_manifests(const VerifyContext& ctx, HttpClient& reade
     const std::string name = text_of(env.at("name"));
     const auto version = env.at("version").to_number<std::uint64_t>();
     if (version < newest[name])
-      ctx.failures.add(fmt::format("round {}: {} is at manifest version {}, below the "
-                                   "acknowledged {}",
-                                   ctx.round, name, version, newest[name]));
+      ctx.failures.add(
+          fmt::format("round {}: {} is at manifest version {}, below the "
+                      "acknowledged {}",
+                      ctx.round, name, version, newest[name]));
   }
 }
 

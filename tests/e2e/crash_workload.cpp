@@ -45,7 +45,8 @@ std::string artifact_bytes(std::uint64_t seed, std::size_t size) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     z ^= z >> 31;
-    for (std::size_t j = 0; j < 8 && i + j < size; ++j) out[i + j] = static_cast<char>(z >> (8 * j));
+    for (std::size_t j = 0; j < 8 && i + j < size; ++j)
+      out[i + j] = static_cast<char>(z >> (8 * j));
   }
   return out;
 }
@@ -69,8 +70,14 @@ void Uploader::run(const RoundContext& ctx) {
 
 bool Uploader::put(const RoundContext& ctx, HttpClient& agent, int n, std::size_t size) {
   ArtifactFact& fact = facts_.emplace_back();
-  fact = {"crash-app", fmt::format("r{}", ctx.round), fmt::format("put-{}.bin", n), rng_(), size,
-          "",          false,                         ctx.round};
+  fact = {"crash-app",
+          fmt::format("r{}", ctx.round),
+          fmt::format("put-{}.bin", n),
+          rng_(),
+          size,
+          "",
+          false,
+          ctx.round};
   const std::string bytes = artifact_bytes(fact.seed, size);
   fact.sha256 = sha256_of(bytes);
   auto answer = ask(agent, "PUT", fact.target(), bytes, upload_headers(fact.sha256));
@@ -86,9 +93,14 @@ bool Uploader::resumable(const RoundContext& ctx, HttpClient& agent, int n) {
   if (!accepted(ctx, started, 202, "POST /api/v1/uploads")) return false;
   ArtifactFact& fact = facts_.emplace_back();
   const std::size_t size = 64 * kKiB + rng_() % (2 * kMiB);
-  fact = {"crash-app", fmt::format("r{}", ctx.round), fmt::format("session-{}.bin", n), rng_(),
-          size,        "",
-          false,       ctx.round};
+  fact = {"crash-app",
+          fmt::format("r{}", ctx.round),
+          fmt::format("session-{}.bin", n),
+          rng_(),
+          size,
+          "",
+          false,
+          ctx.round};
   const std::string bytes = artifact_bytes(fact.seed, size);
   fact.sha256 = sha256_of(bytes);
   session_ = Session{started->header("location"), facts_.size() - 1, 0, 0, false};
@@ -126,7 +138,8 @@ const std::vector<std::string>& CmdbWriter::document_cis() {
 void CmdbWriter::run(const RoundContext& ctx) {
   if (documents_.empty()) {
     for (const auto& ci : document_cis())
-      for (const char* name : {"notes.md", "runbook.md"}) documents_.push_back({ci, name, {}, {}, 0});
+      for (const char* name : {"notes.md", "runbook.md"})
+        documents_.push_back({ci, name, {}, {}, 0});
   }
   HttpClient c = ctx.server.client(ctx.crew.admin);
   for (int n = 1; !ctx.stop; ++n) {
@@ -160,9 +173,9 @@ bool CmdbWriter::create(const RoundContext& ctx, HttpClient& c, int n) {
 }
 
 bool CmdbWriter::patch(const RoundContext& ctx, HttpClient& c, CiFact& ci) {
-  json::object attributes{{"port", static_cast<std::int64_t>(1 + rng_() % 65000)},
-                          {"note", fmt::format("revision {} in round {}", ci.revision + 1,
-                                               ctx.round)}};
+  json::object attributes{
+      {"port", static_cast<std::int64_t>(1 + rng_() % 65000)},
+      {"note", fmt::format("revision {} in round {}", ci.revision + 1, ctx.round)}};
   ci.unanswered = attributes;
   auto answer = ask(c, "PATCH", "/api/v1/cis/" + ci.id,
                     json::serialize(json::object{{"attributes", attributes}}),
@@ -224,12 +237,11 @@ bool ReleaseDriver::step(const RoundContext& ctx, Clients& clients, ReleaseFact&
   switch (r.acknowledged) {
     case kArtifact: {
       ArtifactFact& fact = artifacts_.emplace_back();
-      fact = {"crash-rel", r.version, "app.bin", rng_(), 1 + rng_() % (16 * kKiB), "", false,
-              ctx.round};
+      fact = {"crash-rel", r.version, "app.bin", rng_(), 1 + rng_() % (16 * kKiB),
+              "",          false,     ctx.round};
       const std::string bytes = artifact_bytes(fact.seed, fact.size);
       fact.sha256 = sha256_of(bytes);
-      auto answer =
-          ask(clients.agent, "PUT", fact.target(), bytes, upload_headers(fact.sha256));
+      auto answer = ask(clients.agent, "PUT", fact.target(), bytes, upload_headers(fact.sha256));
       if (!accepted(ctx, answer, 201, "PUT " + fact.target())) return false;
       fact.acknowledged = true;
       return true;
@@ -248,7 +260,8 @@ bool ReleaseDriver::step(const RoundContext& ctx, Clients& clients, ReleaseFact&
                       "POST " + base + "/items");
     }
     case kDocument: {
-      const json::object body{{"kind", "release_notes"}, {"name", "notes.md"}, {"content", r.notes}};
+      const json::object body{
+          {"kind", "release_notes"}, {"name", "notes.md"}, {"content", r.notes}};
       return accepted(ctx, ask(clients.rm, "POST", base + "/documents", json::serialize(body)), 201,
                       "POST " + base + "/documents");
     }
@@ -291,9 +304,9 @@ void Baseliner::run(const RoundContext& ctx) {
       if (!accepted(ctx, ask(c, "GET", target), 200, std::string("GET ") + target)) return;
     BaselineFact& fact = facts_.emplace_back();
     fact.name = fmt::format("b-{}-{}", ctx.round, n);
-    const json::object scope = rng_() % 2 == 0
-                                   ? json::object{{"environments", json::array{"SIT", "production"}}}
-                                   : json::object{{"cis", json::array{"crash-docs-1", "crash-rel"}}};
+    const json::object scope =
+        rng_() % 2 == 0 ? json::object{{"environments", json::array{"SIT", "production"}}}
+                        : json::object{{"cis", json::array{"crash-docs-1", "crash-rel"}}};
     auto answer = ask(c, "POST", "/api/v1/baselines",
                       json::serialize(json::object{{"name", fact.name}, {"scope", scope}}));
     if (!accepted(ctx, answer, 201, "POST /api/v1/baselines " + fact.name)) return;

@@ -108,10 +108,10 @@ class Uploader {
   // A resumable upload session in progress when the server was killed.
   struct Session {
     std::string location;
-    std::size_t fact = 0;     // its artifact in facts_
+    std::size_t fact = 0;          // its artifact in facts_
     std::size_t acknowledged = 0;  // bytes the server acknowledged
-    std::size_t sent = 0;     // bytes sent so far (acknowledged or not)
-    bool finishing = false;   // the request that finishes it was sent
+    std::size_t sent = 0;          // bytes sent so far (acknowledged or not)
+    bool finishing = false;        // the request that finishes it was sent
   };
   bool put(const RoundContext& ctx, client::HttpClient& agent, int n, std::size_t size);
   bool resumable(const RoundContext& ctx, client::HttpClient& agent, int n);

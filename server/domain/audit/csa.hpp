@@ -66,7 +66,7 @@ struct CsaItem {
 struct CsaReport {
   Micros generated_at = 0;
   CsaFilter filter;
-  std::vector<CsaItem> items;  // one page, in CI id order
+  std::vector<CsaItem> items;             // one page, in CI id order
   std::optional<std::string> next_after;  // the last id of this page when more follow
   std::uint64_t total = 0;                // every match, not only this page
   // Every match by type, then status name.

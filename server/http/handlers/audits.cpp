@@ -144,8 +144,9 @@ Response get_csa(Context& ctx) {
     r.content_type = "text/csv; charset=utf-8; header=present";
     r.body = report->to_csv();
     if (report->next_after)
-      r.header("Link", fmt::format("<{}>; rel=\"next\"",
-                                   with_cursor(ctx.request.target, encode_cursor(*report->next_after))));
+      r.header("Link",
+               fmt::format("<{}>; rel=\"next\"",
+                           with_cursor(ctx.request.target, encode_cursor(*report->next_after))));
   } else {
     r = json_response(200, report->to_json());
   }

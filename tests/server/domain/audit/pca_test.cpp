@@ -425,8 +425,9 @@ TEST_CASE("pca: an inventory of 100,000 lines streamed in one request") {
       "invalid-inventory", "inventory line 17777: sha256: required", 1);
 }
 
-TEST_CASE("pca: an inventory beyond [audits] pca_max_entries is refused with 413, storing "
-          "nothing") {
+TEST_CASE(
+    "pca: an inventory beyond [audits] pca_max_entries is refused with 413, storing "
+    "nothing") {
   Pca f;
   f.config.pca_max_entries = 1'000;
   f.put_record(storage::Table::manifests, std::string("SAT") + '\0' + storage::be64(1),
