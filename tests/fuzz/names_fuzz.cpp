@@ -36,7 +36,9 @@ bool ascii_alnum(char c) {
 }
 bool name_char(char c) { return ascii_alnum(c) || c == '.' || c == '_' || c == '-'; }
 bool all_name_chars(std::string_view s) { return std::all_of(s.begin(), s.end(), name_char); }
-bool has(std::string_view s, std::string_view part) { return s.find(part) != s.npos; }
+bool has(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
 
 // Strict UTF-8 (RFC 3629) without control characters (C0, DEL, C1), '/' or '\\'.
 bool artifact_characters(std::string_view s) {

@@ -58,7 +58,7 @@ struct Intents : testing::AppFixture {
   }
 
   void make_release(const std::string& id) {
-    const std::string version = "1." + std::string(1, id.back() - 1);
+    const std::string version = "1." + std::string(1, static_cast<char>(id.back() - 1));
     Release r;
     r.id = id;
     r.name = "payments";
