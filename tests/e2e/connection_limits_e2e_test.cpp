@@ -98,6 +98,13 @@ TEST_CASE("at start the open-file limit is raised and max_connections is fitted 
 }
 
 TEST_CASE("out of descriptors, the accept loop pauses instead of spinning, and recovers") {
+#if defined(__SANITIZE_ADDRESS__)
+  // A sanitizer's runtime needs free descriptors of its own: UBSan checks the object of a
+  // virtual call by asking the kernel, through a pipe, whether its memory is readable, so a
+  // server with none free reports a false "invalid vptr" and halts. The normal build runs this.
+  MESSAGE("not run under the sanitizers: their runtime needs free descriptors");
+  return;
+#endif
   ServerProcess server({"--no-tls"});
   REQUIRE(server.start().ok());
   RawSocket kept(server.port());
