@@ -52,12 +52,7 @@ struct AppFixture {
         storage::FsBlobStore::open({.root = dir.str() + "/blobs", .file_system = &blob_fs});
     REQUIRE(opened_blobs.ok());
     blobs = std::move(opened_blobs).value();
-    storage::GitVaultOptions vault_options;
-    vault_options.path = dir.str() + "/vault.git";
-    vault_options.clock = &clock;
-    auto opened_vault = storage::GitVault::open(vault_options);
-    REQUIRE(opened_vault.ok());
-    vault = std::move(opened_vault).value();
+    open_vault();
     config.data_dir = dir.str();
     auto opened_signer = server::Signer::open(dir.path() / "keys", true, kStart);
     REQUIRE(opened_signer.ok());
@@ -68,18 +63,23 @@ struct AppFixture {
     admin = mint("admin", {server::Role::admin}).token;
   }
 
-  // What a new process has after a crash: the same data, fresh services and a fresh vault
-  // handle; no fault armed. The vault intents are not reconciled (call app->intents.reconcile()).
-  void restart() {
-    app.reset();
-    faulty->clear();
-    vault.reset();
+  // Opens (or opens again) the vault in the fixture's directory.
+  void open_vault() {
     storage::GitVaultOptions vault_options;
     vault_options.path = dir.str() + "/vault.git";
     vault_options.clock = &clock;
     auto opened_vault = storage::GitVault::open(vault_options);
     REQUIRE(opened_vault.ok());
     vault = std::move(opened_vault).value();
+  }
+
+  // What a new process has after a crash: the same data, fresh services and a fresh vault
+  // handle; no fault armed. The vault intents are not reconciled (call app->intents.reconcile()).
+  void restart() {
+    app.reset();
+    faulty->clear();
+    vault.reset();
+    open_vault();
     app = std::make_unique<server::App>(*audited, *blobs, *vault, clock, metrics, config, *signer);
   }
 
